@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ScopeGate",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "scopegate", targets: ["ScopeGateCLI"]),
+        .library(name: "ScopeGate", targets: ["ScopeGate"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // libcurl through pkg-config; typed wrappers for its variadic C API live in shim.h.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // The core: Config, Auth and Policy are pure (no NIO, no curl); Upstream and Server do the I/O.
+        .target(
+            name: "ScopeGate",
+            dependencies: [
+                "CCurl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        // The `scopegate` executable: argument parsing and wiring only.
+        .executableTarget(
+            name: "ScopeGateCLI",
+            dependencies: [
+                "ScopeGate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ScopeGateTests",
+            dependencies: [
+                "ScopeGate",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+    ]
+)

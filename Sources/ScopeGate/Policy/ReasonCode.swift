@@ -1,0 +1,63 @@
+/// Why a request was denied or failed: a stable `snake_case` code.
+///
+/// The same string appears in the denial log (`reason`), in `scopegate explain`
+/// output, in the `error_description` of 401/403 bodies and, later, in metrics
+/// labels. Never rename a case's raw value: log pipelines match on it.
+public enum ReasonCode: String, Sendable, Codable, CaseIterable {
+    // MARK: Request target and framing (400, 404, 405, 413, 431)
+    /// The request target is not origin-form or absolute-form, or has a forbidden
+    /// character, a bad percent-escape, an encoded `/`, `\` or NUL, or a `;` (RFC 9112 §3.2).
+    case invalidRequestTarget = "invalid_request_target"
+    /// The request is malformed at the HTTP level (missing or duplicate `Host`, bad framing).
+    case invalidRequest = "invalid_request"
+    /// No route's path prefix matches the normalised path.
+    case routeNotFound = "route_not_found"
+    /// The route exists but does not configure this method (RFC 9110 §15.5.6).
+    case methodNotAllowed = "method_not_allowed"
+    /// The request body exceeds `limits.max_body_bytes` (RFC 9110 §15.5.14).
+    case bodyTooLarge = "body_too_large"
+    /// The request head exceeds `limits.max_header_bytes` (RFC 6585 §5).
+    case headersTooLarge = "headers_too_large"
+
+    // MARK: Bearer token (401 / 400), RFC 6750 §3.1
+    /// No `Authorization: Bearer` credentials on a protected route.
+    case missingToken = "missing_token"
+    /// More than one `Authorization` header, or credentials that are not a single bearer token.
+    case invalidAuthorizationHeader = "invalid_authorization_header"
+    /// Not a compact JWS: not three base64url parts, bad base64url, header or payload not a JSON object.
+    case malformedToken = "malformed_token"
+    /// The token's `alg` is not in `api.algorithms`, is `none`, or does not fit the key's type.
+    case algorithmNotAllowed = "algorithm_not_allowed"
+    /// The header names a `kid` that the JWKS does not hold, or no key fits the token.
+    case unknownKeyID = "unknown_kid"
+    /// The signature does not verify against the selected key (RFC 7515 §5.2).
+    case invalidSignature = "invalid_signature"
+    /// `exp` is at or before now minus the clock skew (RFC 7519 §4.1.4).
+    case tokenExpired = "token_expired"
+    /// `nbf` is after now plus the clock skew (RFC 7519 §4.1.5).
+    case tokenNotYetValid = "token_not_yet_valid"
+    /// `iss` is missing or differs from `api.issuer` (RFC 7519 §4.1.1, RFC 9068 §4).
+    case invalidIssuer = "invalid_issuer"
+    /// `aud` is missing or does not contain `api.audience` (RFC 7519 §4.1.3, RFC 9068 §4).
+    case invalidAudience = "invalid_audience"
+    /// A required claim is missing (`exp`).
+    case missingClaim = "missing_claim"
+    /// A claim has the wrong JSON type (a string `exp`, a numeric `scope`, ...).
+    case invalidClaim = "invalid_claim"
+    /// No verification keys are loaded, so no token can be checked (fail closed: 503).
+    case keysUnavailable = "keys_unavailable"
+
+    // MARK: Policy (403)
+    /// The token is valid but lacks a scope the route and method require (RFC 6750 §3.1).
+    case insufficientScope = "insufficient_scope"
+
+    // MARK: Upstream (502, 504)
+    /// The backend refused or could not be connected to.
+    case upstreamConnectFailed = "upstream_connect_failed"
+    /// The backend did not answer in time.
+    case upstreamTimeout = "upstream_timeout"
+    /// The backend closed or reset the connection, or sent an invalid response.
+    case upstreamReset = "upstream_reset"
+    /// Any other upstream failure.
+    case upstreamFailed = "upstream_failed"
+}
