@@ -46,11 +46,16 @@ public struct ListenerConfig: Sendable, Equatable {
     public var port: Int
     /// `listen.event_loops`: SwiftNIO event-loop threads. Default: one per core.
     public var eventLoops: Int?
+    /// `listen.health_path`: exact path answered by the gateway itself for `GET`/`HEAD`:
+    /// 200 `{"status":"ready"}` when verification keys are loaded, 503 otherwise. It takes
+    /// precedence over routes and is never forwarded or logged. `null` disables it. Default `/healthz`.
+    public var healthPath: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int? = nil, healthPath: String? = "/healthz") {
         self.host = host
         self.port = port
         self.eventLoops = eventLoops
+        self.healthPath = healthPath
     }
 }
 

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Loads and validates `gateway.json`.
+///
+/// Decoding and validation are one pass that collects every problem, each with its
+/// JSON path (`routes[2].backend: "billing" is not a defined backend`), and throws
+/// them together as a ``ConfigError``. Relative file paths in the config (`api.jwks.file`,
+/// `log.denials.file`) are resolved against the config file's directory.
+public enum ConfigLoader {
+    /// Reads and validates the config file at `path`.
+    /// - Throws: ``ConfigError`` listing every problem (an unreadable file is one problem at `$`).
+    public static func load(fileAt path: String) throws -> GatewayConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(path: "$", message: "cannot read file \(path)")])
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            return try decode(data, baseDirectory: directory)
+        } catch var error as ConfigError {
+            error.file = path
+            throw error
+        }
+    }
+
+    /// Validates config JSON bytes. Relative paths are resolved against `baseDirectory` when given.
+    /// - Throws: ``ConfigError`` listing every problem.
+    public static func decode(_ data: Data, baseDirectory: String? = nil) throws -> GatewayConfig {
+        let document: JSONValue
+        do {
+            document = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(path: "$", message: "not valid JSON (\(Self.describe(error)))")])
+        }
+        var reader = ConfigReader()
+        let config = decodeDocument(document, reader: &reader, baseDirectory: baseDirectory)
+        guard reader.problems.isEmpty, let config else {
+            throw ConfigError(problems: reader.problems)
+        }
+        return config
+    }
+
+    private static let topLevelKeys: Set<String> = ["listen", "api", "backends", "routes", "limits", "log", "upstream"]
+
+    private static func decodeDocument(
+        _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
+    ) -> GatewayConfig? {
+        guard let root = reader.object(document, at: "$") else { return nil }
+        reader.rejectUnknownKeys(root, known: topLevelKeys, at: "$")
+
+        let listener = ListenerConfig.decode(root["listen"], reader: &reader)
+        let api = APIConfig.decode(root["api"], reader: &reader, baseDirectory: baseDirectory)
+        let backends = BackendConfig.decodeAll(root["backends"], reader: &reader)
+        // Routes are checked against every declared backend name, even one whose own
+        // definition has problems, so that each mistake is reported once, where it is.
+        var declaredBackends: Set<String>?
+        if case .object(let members)? = root["backends"] { declaredBackends = Set(members.keys) }
+        let routes = RouteConfig.decodeAll(root["routes"], backends: declaredBackends, reader: &reader)
+        let limits = LimitsConfig.decode(root["limits"], reader: &reader)
+        let log = LogConfig.decode(root["log"], reader: &reader, baseDirectory: baseDirectory)
+        let upstream = UpstreamEngineConfig.decode(root["upstream"], reader: &reader)
+
+        guard let api, let backends, let routes else { return nil }
+        return GatewayConfig(
+            listener: listener, api: api, backends: backends, routes: routes,
+            limits: limits, log: log, upstream: upstream
+        )
+    }
+
+    /// Resolves a config-relative path.
+    static func resolve(_ path: String, against baseDirectory: String?) -> String {
+        guard !path.hasPrefix("/"), let baseDirectory, !baseDirectory.isEmpty else { return path }
+        return URL(fileURLWithPath: baseDirectory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            return (context.underlyingError.map { "\($0)" } ?? context.debugDescription)
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,110 @@
+extension RouteConfig {
+    static func decodeAll(_ value: JSONValue?, backends: Set<String>?, reader: inout ConfigReader) -> [RouteConfig]? {
+        guard let value else {
+            reader.fail("routes", "is required: an array of {\"prefix\", \"backend\", \"methods\"}")
+            return nil
+        }
+        guard case .array(let elements) = value else {
+            reader.fail("routes", "must be an array, found \(value.typeDescription)")
+            return nil
+        }
+        if elements.isEmpty { reader.fail("routes", "must define at least one route") }
+        var result: [RouteConfig] = []
+        var firstIndexOfPrefix: [String: Int] = [:]
+        var ok = true
+        for (index, element) in elements.enumerated() {
+            let path = "routes[\(index)]"
+            guard let route = decode(element, at: path, backends: backends, reader: &reader) else {
+                ok = false
+                continue
+            }
+            if let first = firstIndexOfPrefix[route.prefix] {
+                reader.fail("\(path).prefix", "\"\(route.prefix)\" is already the prefix of routes[\(first)]")
+                ok = false
+            } else {
+                firstIndexOfPrefix[route.prefix] = index
+            }
+            result.append(route)
+        }
+        return ok ? result : nil
+    }
+
+    private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, reader: inout ConfigReader) -> RouteConfig? {
+        guard let members = reader.object(value, at: path) else { return nil }
+        reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods"], at: path)
+        var prefix = reader.string(members, "prefix", at: path, required: true)
+        if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
+            reader.fail("\(path).prefix", problem)
+            prefix = nil
+        }
+        var backend = reader.string(members, "backend", at: path, required: true)
+        if let name = backend, let backends, !backends.contains(name) {
+            let known = backends.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            reader.fail("\(path).backend", "\"\(name)\" is not a defined backend (defined: \(known))")
+            backend = nil
+        }
+        let methods = decodeMethods(members["methods"], at: "\(path).methods", reader: &reader)
+        guard let prefix, let backend, let methods else { return nil }
+        return RouteConfig(prefix: prefix, backend: backend, methods: methods)
+    }
+
+    private static func decodeMethods(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> [String: MethodRule]? {
+        guard let value else {
+            reader.fail(path, "is required, e.g. {\"GET\": [\"read:items\"], \"POST\": [\"write:items\"]}")
+            return nil
+        }
+        guard let members = reader.object(value, at: path) else { return nil }
+        if members.isEmpty { reader.fail(path, "must configure at least one method") }
+        var result: [String: MethodRule] = [:]
+        var ok = !members.isEmpty
+        for method in members.keys.sorted() {
+            let methodPath = ConfigReader.join(path, method)
+            guard Self.isMethodToken(method) else {
+                reader.fail(methodPath, "\"\(method)\" is not an upper-case HTTP method (methods are case-sensitive, RFC 9110 §9.1)")
+                ok = false
+                continue
+            }
+            switch members[method]! {
+            case .string("public"):
+                result[method] = .public
+            case .array:
+                guard let scopes = reader.stringArray(members[method]!, at: methodPath) else { ok = false; continue }
+                var valid = true
+                for (index, scope) in scopes.enumerated() where !Self.isScopeToken(scope) {
+                    reader.fail("\(methodPath)[\(index)]", "\"\(scope)\" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)")
+                    valid = false
+                }
+                if valid { result[method] = .scopes(scopes) } else { ok = false }
+            case let other:
+                reader.fail(methodPath, "must be an array of required scopes or \"public\", found \(ConfigReader.render(other))")
+                ok = false
+            }
+        }
+        return ok ? result : nil
+    }
+
+    /// Why `prefix` is not a normalised absolute path, or `nil` when it is.
+    static func prefixProblem(_ prefix: String) -> String? {
+        guard prefix.hasPrefix("/") else { return "\"\(prefix)\" must start with \"/\"" }
+        if prefix == "/" { return nil }
+        if prefix.hasSuffix("/") { return "\"\(prefix)\" must not end with \"/\" (prefixes match whole segments: \"/a\" covers \"/a/...\")" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@/")
+        if let bad = prefix.first(where: { !allowed.contains($0) }) {
+            return "\"\(prefix)\" contains \"\(bad)\"; use only unreserved characters, sub-delimiters other than \";\", \":\" and \"@\" (no percent-escapes)"
+        }
+        for segment in prefix.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            if segment.isEmpty { return "\"\(prefix)\" has an empty segment (\"//\")" }
+            if segment == "." || segment == ".." { return "\"\(prefix)\" has a dot segment" }
+        }
+        return nil
+    }
+
+    private static func isMethodToken(_ method: String) -> Bool {
+        !method.isEmpty && method.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+    }
+
+    /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+    static func isScopeToken(_ scope: String) -> Bool {
+        !scope.isEmpty && scope.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
+    }
+}

@@ -1,0 +1,66 @@
+extension ListenerConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> ListenerConfig {
+        var config = ListenerConfig()
+        guard let value, let members = reader.object(value, at: "listen") else { return config }
+        reader.rejectUnknownKeys(members, known: ["host", "port", "event_loops", "health_path"], at: "listen")
+        config.host = reader.string(members, "host", at: "listen", required: false) ?? config.host
+        config.port = reader.integer(members, "port", at: "listen", in: 0...65535, default: config.port)
+        if members["event_loops"] != nil {
+            config.eventLoops = reader.integer(members, "event_loops", at: "listen", in: 1...256, default: 1)
+        }
+        if members["health_path"] == .null {
+            config.healthPath = nil
+        } else if let path = reader.string(members, "health_path", at: "listen", required: false) {
+            if let problem = RouteConfig.prefixProblem(path) {
+                reader.fail("listen.health_path", problem)
+            } else {
+                config.healthPath = path
+            }
+        }
+        return config
+    }
+}
+
+extension LimitsConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> LimitsConfig {
+        var config = LimitsConfig()
+        guard let value, let members = reader.object(value, at: "limits") else { return config }
+        reader.rejectUnknownKeys(members, known: ["max_body_bytes", "max_header_bytes", "max_token_bytes"], at: "limits")
+        config.maxBodyBytes = reader.integer(members, "max_body_bytes", at: "limits", in: 0...(1 << 40), default: config.maxBodyBytes)
+        config.maxHeaderBytes = reader.integer(members, "max_header_bytes", at: "limits", in: 1024...(1 << 20), default: config.maxHeaderBytes)
+        config.maxTokenBytes = reader.integer(members, "max_token_bytes", at: "limits", in: 256...(1 << 20), default: config.maxTokenBytes)
+        return config
+    }
+}
+
+extension LogConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> LogConfig {
+        var config = LogConfig()
+        guard let value, let members = reader.object(value, at: "log") else { return config }
+        reader.rejectUnknownKeys(members, known: ["denials"], at: "log")
+        switch members["denials"] {
+        case nil, .string("stderr"):
+            break
+        case .object(let destination):
+            reader.rejectUnknownKeys(destination, known: ["file"], at: "log.denials")
+            if let path = reader.string(destination, "file", at: "log.denials", required: true) {
+                config.denials = .file(path: ConfigLoader.resolve(path, against: baseDirectory))
+            }
+        case let other?:
+            reader.fail("log.denials", "must be \"stderr\" or {\"file\": \"path\"}, found \(ConfigReader.render(other))")
+        }
+        return config
+    }
+}
+
+extension UpstreamEngineConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> UpstreamEngineConfig {
+        var config = UpstreamEngineConfig()
+        guard let value, let members = reader.object(value, at: "upstream") else { return config }
+        reader.rejectUnknownKeys(members, known: ["threads", "max_connections_per_backend"], at: "upstream")
+        config.threads = reader.integer(members, "threads", at: "upstream", in: 1...64, default: config.threads)
+        config.maxConnectionsPerBackend = reader.integer(
+            members, "max_connections_per_backend", at: "upstream", in: 1...10_000, default: config.maxConnectionsPerBackend)
+        return config
+    }
+}

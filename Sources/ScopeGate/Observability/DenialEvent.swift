@@ -1,0 +1,92 @@
+import Foundation
+
+/// One denial as a log line: `{"time":..., "event":"denial", ...}`.
+///
+/// Fields: `time` (RFC 3339 UTC), `event`, `client` (peer address), `method`, `path`
+/// (normalised, or the raw path without its query when the target was invalid),
+/// `route`, `backend`, `status`, `reason` (a ``ReasonCode``), `description`, `sub` and
+/// `client_id` (only when the token itself was valid), `required_scopes`, `granted_scopes`.
+/// The query string and every header value are left out, so no token can reach the log.
+public struct DenialEvent: Sendable {
+    public var time: Date
+    public var client: String?
+    public var method: String
+    public var rawTarget: String
+    public var denial: Denial
+
+    public init(time: Date, client: String?, method: String, rawTarget: String, denial: Denial) {
+        self.time = time
+        self.client = client
+        self.method = method
+        self.rawTarget = rawTarget
+        self.denial = denial
+    }
+
+    /// The JSON line, ending in `\n`.
+    public var line: String {
+        var json = JSONLine()
+        json.add("time", JSONLine.timestamp(time))
+        json.add("event", "denial")
+        json.add("client", client)
+        json.add("method", String(method.prefix(32)))
+        json.add("path", denial.path ?? Self.pathOnly(rawTarget))
+        json.add("route", denial.route)
+        json.add("backend", denial.backend)
+        json.add("status", denial.status)
+        json.add("reason", denial.reason.rawValue)
+        json.add("description", denial.description)
+        json.add("sub", denial.subject)
+        json.add("client_id", denial.clientID)
+        json.add("required_scopes", denial.requiredScopes)
+        json.add("granted_scopes", denial.grantedScopes)
+        return json.finish()
+    }
+
+    /// The raw target cut at `?` and `#` and to 256 bytes: a query may carry a token.
+    static func pathOnly(_ raw: String) -> String {
+        let end = raw.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? raw.endIndex
+        return String(raw[..<end].prefix(256))
+    }
+}
+
+/// An upstream failure as a log line: `{"time":..., "event":"upstream_failure", ...}`.
+public struct UpstreamFailureEvent: Sendable {
+    public var time: Date
+    public var client: String?
+    public var method: String
+    public var path: String
+    public var route: String
+    public var backend: String
+    /// The status sent to the client (502, 504), or `nil` when the connection was closed mid-response.
+    public var status: Int?
+    public var reason: ReasonCode
+    public var description: String
+
+    public init(time: Date, client: String?, method: String, path: String, route: String, backend: String,
+                status: Int?, reason: ReasonCode, description: String) {
+        self.time = time
+        self.client = client
+        self.method = method
+        self.path = path
+        self.route = route
+        self.backend = backend
+        self.status = status
+        self.reason = reason
+        self.description = description
+    }
+
+    public var line: String {
+        var json = JSONLine()
+        json.add("time", JSONLine.timestamp(time))
+        json.add("event", "upstream_failure")
+        json.add("client", client)
+        json.add("method", method)
+        json.add("path", path)
+        json.add("route", route)
+        json.add("backend", backend)
+        if let status { json.add("status", status) }
+        json.add("reason", reason.rawValue)
+        json.add("description", description)
+        return json.finish()
+    }
+}

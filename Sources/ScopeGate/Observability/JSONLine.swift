@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Builds one JSON object on one line, members in the order they are added.
+///
+/// Keys are fixed ASCII identifiers chosen by the code; values are escaped per
+/// RFC 8259 §7, so no value can break the line or the object.
+struct JSONLine {
+    private var text = "{"
+    private var first = true
+
+    mutating func add(_ key: String, _ value: String?) {
+        guard let value else { return }
+        begin(key)
+        Self.appendQuoted(value, to: &text)
+    }
+
+    /// Adds `key` with the string, or `null` when `value` is nil (where the key must always be present).
+    mutating func add(_ key: String, orNull value: String?) {
+        begin(key)
+        if let value { Self.appendQuoted(value, to: &text) } else { text += "null" }
+    }
+
+    mutating func add(_ key: String, _ value: Int) {
+        begin(key)
+        text += String(value)
+    }
+
+    mutating func add(_ key: String, _ value: Bool) {
+        begin(key)
+        text += value ? "true" : "false"
+    }
+
+    mutating func add(_ key: String, _ values: [String]) {
+        begin(key)
+        text += "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { text += "," }
+            Self.appendQuoted(value, to: &text)
+        }
+        text += "]"
+    }
+
+    /// The finished object followed by `\n`.
+    func finish() -> String { text + "}\n" }
+
+    private mutating func begin(_ key: String) {
+        if !first { text += "," }
+        first = false
+        text += "\"\(key)\":"
+    }
+
+    static func appendQuoted(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x2028 || scalar.value == 0x2029:
+                text += String(format: "\\u%04x", scalar.value)
+            default:
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+
+    /// `date` as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T09:01:37.123Z`.
+    static func timestamp(_ date: Date) -> String {
+        let interval = date.timeIntervalSince1970
+        var seconds = time_t(interval.rounded(.down))
+        let millis = Int((interval - interval.rounded(.down)) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+    }
+}

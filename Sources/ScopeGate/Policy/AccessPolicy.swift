@@ -1,0 +1,103 @@
+import Foundation
+
+/// The access decision for one request: target, route, method, bearer token, scopes.
+///
+/// Pure and synchronous (no I/O): `serve` calls it on the event loop for every request
+/// and `explain` calls it once, so both always decide alike. The order of checks is
+/// fixed and fails closed:
+/// 1. request target valid and normalised (else 400 `invalid_request_target`);
+/// 2. a route matches (else 404), and it configures the method (else 405 with `Allow`);
+/// 3. on a `public` method: allowed, without looking at credentials;
+/// 4. exactly one well-formed bearer credential (none: 401 without `error`; malformed or
+///    duplicated: 400 `invalid_request`, RFC 6750 §3.1);
+/// 5. the token verifies (else 401 `invalid_token`, or 503 when no keys are loaded);
+/// 6. it grants every required scope (else 403 `insufficient_scope`).
+public struct AccessPolicy: Sendable {
+    public let routes: RouteTable
+    public let verifier: TokenVerifier
+
+    public init(routes: RouteTable, verifier: TokenVerifier) {
+        self.routes = routes
+        self.verifier = verifier
+    }
+
+    /// Decides `request` at instant `now` (injected; tokens' time claims are evaluated against it).
+    public func decide(_ request: AccessRequest, now: Date) -> Decision {
+        let target: RequestTarget
+        switch RequestTarget.parse(request.target) {
+        case .success(let parsed): target = parsed
+        case .failure(let error):
+            return .deny(Denial(status: 400, reason: .invalidRequestTarget, description: error.description))
+        }
+        guard let route = routes.match(path: target.path) else {
+            return .deny(Denial(status: 404, reason: .routeNotFound, description: "no route for this path", path: target.path))
+        }
+        var denial = Denial(status: 0, reason: .routeNotFound, description: "", route: route.prefix,
+                            backend: route.backend.name, path: target.path)
+        guard let rule = route.methods[request.method] else {
+            denial.status = 405
+            denial.reason = .methodNotAllowed
+            denial.description = "method \(Self.printable(request.method)) is not allowed on \(route.prefix)"
+            denial.allowedMethods = route.allowedMethods
+            return .deny(denial)
+        }
+        guard case .scopes(let required) = rule else {
+            return .allow(Allowance(route: route, target: target, token: nil, requiredScopes: []))
+        }
+        denial.requiredScopes = required
+        denial.challenges = true
+
+        let token: String
+        switch BearerCredentials.extract(from: request.authorization) {
+        case .none:
+            denial.status = 401
+            denial.reason = .missingToken
+            denial.description = "a bearer token is required"
+            return .deny(denial)
+        case .invalid(let why):
+            denial.status = 400
+            denial.reason = .invalidAuthorizationHeader
+            denial.description = why
+            denial.bearerError = "invalid_request"
+            return .deny(denial)
+        case .token(let value):
+            token = value
+        }
+
+        let verified: VerifiedToken
+        switch verifier.verify(token, now: now) {
+        case .success(let result): verified = result
+        case .failure(let rejection):
+            denial.reason = rejection.reason
+            denial.description = rejection.description
+            if rejection.reason == .keysUnavailable {
+                denial.status = 503
+                denial.challenges = false
+            } else {
+                denial.status = 401
+                denial.bearerError = "invalid_token"
+            }
+            return .deny(denial)
+        }
+        denial.subject = verified.subject
+        denial.clientID = verified.clientID
+        denial.grantedScopes = verified.grantedScopes
+
+        let granted = Set(verified.grantedScopes)
+        let missing = required.filter { !granted.contains($0) }
+        guard missing.isEmpty else {
+            denial.status = 403
+            denial.reason = .insufficientScope
+            denial.description = "the token lacks scope \(missing.joined(separator: " "))"
+            denial.bearerError = "insufficient_scope"
+            return .deny(denial)
+        }
+        return .allow(Allowance(route: route, target: target, token: verified, requiredScopes: required))
+    }
+
+    /// A method name as safe, short text for messages.
+    static func printable(_ text: String) -> String {
+        let clean = text.prefix(32).map { $0.isASCII && !$0.isWhitespace && $0 != "\"" ? $0 : "?" }
+        return "\"" + String(clean) + "\""
+    }
+}

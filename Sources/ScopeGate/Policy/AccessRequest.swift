@@ -1,0 +1,15 @@
+/// The parts of an HTTP request the access decision reads, independent of any server library.
+public struct AccessRequest: Sendable {
+    /// Method token as received, e.g. `GET` (case-sensitive, RFC 9110 §9.1).
+    public var method: String
+    /// The raw request target from the request line.
+    public var target: String
+    /// Every `Authorization` header value, in order received.
+    public var authorization: [String]
+
+    public init(method: String, target: String, authorization: [String]) {
+        self.method = method
+        self.target = target
+        self.authorization = authorization
+    }
+}

@@ -1,0 +1,63 @@
+/// What the gateway does with one request: forward it, or deny it.
+///
+/// Produced by ``AccessPolicy/decide(_:now:)``, the one decision function shared by
+/// `scopegate serve` and `scopegate explain`.
+public enum Decision: Sendable {
+    case allow(Allowance)
+    case deny(Denial)
+
+    /// The HTTP status the client gets before any upstream is involved (200 stands for "forwarded").
+    public var status: Int {
+        switch self {
+        case .allow: return 200
+        case .deny(let denial): return denial.status
+        }
+    }
+}
+
+/// An allowed request: where it goes and on whose authority.
+public struct Allowance: Sendable {
+    /// The matched route.
+    public var route: Route
+    /// The normalised target to forward.
+    public var target: RequestTarget
+    /// The verified token, or `nil` on a public method.
+    public var token: VerifiedToken?
+    /// The scopes the route required for this method (empty when public or any token).
+    public var requiredScopes: [String]
+
+    /// The absolute upstream URL: backend base URL, normalised path and the query.
+    public var upstreamURL: String { route.backend.url + target.pathAndQuery }
+}
+
+/// A denied request: the status, the stable reason and what the log and the client are told.
+public struct Denial: Sendable, Equatable {
+    /// 400, 401, 403, 404, 405, 413, 431 or 503.
+    public var status: Int
+    /// Stable reason code.
+    public var reason: ReasonCode
+    /// Short human explanation, safe for clients and logs (never contains a token or query).
+    public var description: String
+    /// The matched route's prefix, when a route matched.
+    public var route: String?
+    /// The backend of the matched route, when a route matched.
+    public var backend: String?
+    /// The normalised path, when the target was valid.
+    public var path: String?
+    /// Scopes the route requires for the method (403 and beyond).
+    public var requiredScopes: [String] = []
+    /// Scopes the token granted, when the token was valid.
+    public var grantedScopes: [String] = []
+    /// `sub` of a valid token.
+    public var subject: String?
+    /// `client_id` (or `azp`) of a valid token.
+    public var clientID: String?
+    /// For 405: the route's methods, for the `Allow` header.
+    public var allowedMethods: [String] = []
+    /// For 400/401/403/503 on a protected route: the RFC 6750 §3 `error` code to put in
+    /// `WWW-Authenticate` (`invalid_request`, `invalid_token`, `insufficient_scope`), or `nil`
+    /// for a challenge without `error` (no credentials were presented).
+    public var bearerError: String?
+    /// Whether a `WWW-Authenticate: Bearer` challenge goes with this response.
+    public var challenges: Bool = false
+}

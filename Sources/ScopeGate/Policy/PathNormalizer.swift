@@ -1,0 +1,109 @@
+/// Normalises the path part of a request target; see ``RequestTarget`` for the rules.
+enum PathNormalizer {
+    /// - Parameter raw: bytes starting with `/`, without query.
+    static func normalize(_ raw: ArraySlice<UInt8>) -> Result<String, RequestTargetError> {
+        var segments: [[UInt8]] = []
+        var current: [UInt8] = []
+        var endsWithSlash = false
+        var index = raw.startIndex
+        var first = true
+
+        func closeSegment() {
+            // RFC 3986 §5.2.4 on a whole segment, after unreserved escapes were decoded.
+            if current == [0x2E] {
+                endsWithSlash = true
+            } else if current == [0x2E, 0x2E] {
+                if !segments.isEmpty { segments.removeLast() }
+                endsWithSlash = true
+            } else if current.isEmpty {
+                endsWithSlash = true   // "//" merges; a trailing "/" is kept
+            } else {
+                segments.append(current)
+                endsWithSlash = false
+            }
+            current.removeAll(keepingCapacity: true)
+        }
+
+        while index < raw.endIndex {
+            let byte = raw[index]
+            if byte == UInt8(ascii: "/") {
+                if !first { closeSegment() }
+                first = false
+                index += 1
+                continue
+            }
+            first = false
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < raw.endIndex,
+                      let high = hexValue(raw[index + 1]), let low = hexValue(raw[index + 2])
+                else { return .failure(.init("path has a malformed percent-escape")) }
+                let decoded = high << 4 | low
+                if isUnreserved(decoded) {
+                    current.append(decoded)
+                } else if decoded < 0x20 || decoded == 0x7F || decoded == UInt8(ascii: "/")
+                            || decoded == UInt8(ascii: "\\") || decoded == UInt8(ascii: ";") {
+                    return .failure(.init("path has an encoded \"/\", \"\\\", \";\" or control character"))
+                } else {
+                    current.append(UInt8(ascii: "%"))
+                    current.append(hexDigits[Int(decoded >> 4)])
+                    current.append(hexDigits[Int(decoded & 0x0F)])
+                }
+                index += 3
+                continue
+            }
+            guard isPathByte(byte) else {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: ";") {
+                    return .failure(.init("path contains \"\\\" or \";\""))
+                }
+                return .failure(.init("path contains a byte outside RFC 3986 pchar"))
+            }
+            current.append(byte)
+            index += 1
+        }
+        closeSegment()
+
+        var out: [UInt8] = [UInt8(ascii: "/")]
+        for (i, segment) in segments.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "/")) }
+            out.append(contentsOf: segment)
+        }
+        if endsWithSlash && !segments.isEmpty { out.append(UInt8(ascii: "/")) }
+        return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// RFC 3986 §2.3 unreserved.
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// RFC 3986 §3.3 pchar less `%` (handled apart) and `;` (rejected).
+    private static func isPathByte(_ byte: UInt8) -> Bool {
+        if isUnreserved(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+             UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "="),
+             UInt8(ascii: ":"), UInt8(ascii: "@"):
+            return true
+        default:
+            return false
+        }
+    }
+}

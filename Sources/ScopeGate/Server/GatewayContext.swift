@@ -1,0 +1,17 @@
+import Foundation
+
+/// What every connection handler shares: the decision, the upstream engine, the log,
+/// the limits and the clock. Immutable and `Sendable`; built once at start-up.
+struct GatewayContext: Sendable {
+    let policy: AccessPolicy
+    let engine: CurlEngine
+    let eventLog: EventLog
+    let limits: LimitsConfig
+    let realm: String
+    /// `listen.health_path`, or `nil` when disabled.
+    let healthPath: String?
+    /// Readiness: whether verification keys are loaded.
+    let isReady: @Sendable () -> Bool
+    /// Injected clock: the instant a request's token is checked against.
+    let clock: @Sendable () -> Date
+}

@@ -1,0 +1,39 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The listening socket: SwiftNIO HTTP/1.1 with keep-alive and pipelining.
+public final class GatewayServer: Sendable {
+    private let channel: any Channel
+
+    /// The bound port (useful when `listen.port` is 0).
+    public var port: Int { channel.localAddress?.port ?? 0 }
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Binds `listener.host:listener.port` and serves until ``close()``.
+    /// - Throws: NIO's bind errors (address in use, permission denied).
+    static func start(listener: ListenerConfig, gateway: GatewayContext, group: any EventLoopGroup) async throws -> GatewayServer {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(gateway: gateway))
+                }
+            }
+        let channel = try await bootstrap.bind(host: listener.host, port: listener.port).get()
+        return GatewayServer(channel: channel)
+    }
+
+    /// Stops accepting connections.
+    public func close() async throws {
+        try await channel.close()
+    }
+}

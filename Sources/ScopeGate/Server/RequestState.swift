@@ -1,0 +1,35 @@
+import NIOCore
+import NIOHTTP1
+
+/// Where a connection's current request stands. One request at a time: the pipelining
+/// handler in front holds back the next request until this one's response has ended.
+enum RequestState {
+    /// Between requests.
+    case idle
+    /// Allowed; the request body is being read before forwarding.
+    case collecting(Exchange)
+    /// A denial was sent; the rest of the request is ignored, then the connection is
+    /// closed if `close`.
+    case discarding(close: Bool)
+    /// Handed to the upstream engine; its response is being relayed.
+    case forwarding(Exchange)
+    /// The connection is going away; nothing more is written.
+    case closing
+}
+
+/// One request on its way through the gateway.
+final class Exchange {
+    let head: HTTPRequestHead
+    /// Whether the request has a body: a `Content-Length` above zero or `Transfer-Encoding` (RFC 9112 §6.3).
+    let expectsBody: Bool
+    var allowance: Allowance?
+    var body: ByteBuffer?
+    var transfer: UpstreamTransfer?
+    var responseStarted = false
+
+    init(head: HTTPRequestHead) {
+        self.head = head
+        let length = head.headers["Content-Length"].first.flatMap { Int($0) } ?? 0
+        self.expectsBody = length > 0 || head.headers.contains(name: "Transfer-Encoding")
+    }
+}

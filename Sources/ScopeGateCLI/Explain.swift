@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import ScopeGate
+
+/// `scopegate explain`: the decision `serve` would take for one request, without serving.
+struct Explain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the decision the gateway would take for a request.",
+        discussion: "Exit status: 0 allowed, 1 denied, 2 usage or configuration error.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "The bearer token (omit to explain a request without credentials).")
+    var token: String?
+
+    @Option(help: "Evaluate time claims at this instant, in Unix seconds (default: now).")
+    var now: Double?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Argument(help: "HTTP method, e.g. GET.")
+    var method: String
+
+    @Argument(help: "Request target, e.g. /appointments/42?view=full.")
+    var path: String
+
+    func run() async throws {
+        let config: GatewayConfig
+        let keys: StaticKeySource
+        do {
+            config = try ConfigLoader.load(fileAt: options.config)
+            keys = try await StaticKeySource.load(config.api)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let policy = AccessPolicy(
+            routes: RouteTable(config: config),
+            verifier: TokenVerifier(api: config.api, keySource: keys, maxTokenBytes: config.limits.maxTokenBytes))
+        let request = AccessRequest(method: method, target: path, authorization: token.map { ["Bearer \($0)"] } ?? [])
+        let instant = now.map { Date(timeIntervalSince1970: $0) } ?? Date()
+        let decision = policy.decide(request, now: instant)
+        let report = DecisionReport(method: method, target: path, decision: decision)
+        if json {
+            print(report.json, terminator: "")
+        } else {
+            print(report.text)
+        }
+        if case .deny = decision { throw ExitCode(1) }
+    }
+}

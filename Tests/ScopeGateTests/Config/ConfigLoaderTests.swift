@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+final class ConfigLoaderTests: XCTestCase {
+    private func problems(_ json: String) -> [String] {
+        do {
+            _ = try ConfigLoader.decode(Data(json.utf8))
+            return []
+        } catch let error as ConfigError {
+            return error.problems.map(\.description)
+        } catch {
+            return ["unexpected \(error)"]
+        }
+    }
+
+    private let validBackends = #""backends": {"calendar": {"url": "http://127.0.0.1:9102"}}"#
+    private let validAPI = #""api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "/k.json"}}"#
+
+    func testMinimalConfigGetsDefaults() throws {
+        let json = "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/calendar\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read:calendar\"], \"HEAD\": \"public\"}}]}"
+        let config = try ConfigLoader.decode(Data(json.utf8))
+        XCTAssertEqual(config.listener, ListenerConfig(host: "127.0.0.1", port: 8080))
+        XCTAssertEqual(config.api.algorithms, [.rs256])
+        XCTAssertEqual(config.api.scopeClaims, ["scope", "permissions"])
+        XCTAssertEqual(config.api.clockSkewSeconds, 60)
+        XCTAssertEqual(config.backends["calendar"]?.url, "http://127.0.0.1:9102")
+        XCTAssertEqual(config.routes[0].methods, ["GET": .scopes(["read:calendar"]), "HEAD": .public])
+        XCTAssertEqual(config.limits, LimitsConfig())
+        XCTAssertEqual(config.log.denials, .standardError)
+    }
+
+    func testThreeDistinctMistakesAreAllReportedWithTheirPaths() {
+        let json = """
+        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "/k.json"}, "algorithms": ["RS256", "HS256"]},
+         "backends": {"calendar": {"url": "ftp://example"}},
+         "routes": [{"prefix": "/a", "backend": "calendar", "methods": {"GET": []}},
+                    {"prefix": "/b", "backend": "billing", "methods": {"GET": []}}]}
+        """
+        let found = problems(json)
+        XCTAssertEqual(found.count, 3, "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("api.algorithms[1]: \"HS256\" is not allowed") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("backends.calendar.url: must be an absolute http:// or https:// URL") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.hasPrefix("routes[1].backend: \"billing\" is not a defined backend") }, "\(found)")
+    }
+
+    func testProblemTable() {
+        let cases: [(name: String, json: String, expected: String)] = [
+            ("not JSON", "{", "$: not valid JSON"),
+            ("not an object", "[]", "$: must be an object"),
+            ("api missing", "{\(validBackends), \"routes\": []}", "api: is required"),
+            ("unknown top-level key", "{\(validAPI), \(validBackends), \"routez\": []}", "routez: unknown key"),
+            ("issuer wrong type", #"{"api": {"issuer": 1, "audience": "a", "jwks": {"file": "k"}}}"#, "api.issuer: must be a string, found a number"),
+            ("alg none", #"{"api": {"issuer": "i", "audience": "a", "jwks": {"file": "k"}, "algorithms": ["none"]}}"#, "api.algorithms[0]: \"none\" is not allowed"),
+            ("alg unknown", #"{"api": {"issuer": "i", "audience": "a", "jwks": {"file": "k"}, "algorithms": ["RS257"]}}"#, "api.algorithms[0]: unknown algorithm"),
+            ("skew out of range", #"{"api": {"issuer": "i", "audience": "a", "jwks": {"file": "k"}, "clock_skew_seconds": 9000}}"#, "api.clock_skew_seconds: must be a whole number from 0 to 600"),
+            ("backend url with path", #"{"backends": {"x": {"url": "http://h/p"}}}"#, "backends.x.url: must be scheme://host[:port] only"),
+            ("prefix without slash", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"calendar\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[0].prefix: \"calendar\" must start with \"/\""),
+            ("prefix trailing slash", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/calendar/\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[0].prefix: \"/calendar/\" must not end with \"/\""),
+            ("prefix dot segment", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a/../b\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[0].prefix: \"/a/../b\" has a dot segment"),
+            ("duplicate prefix", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}, {\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[1].prefix: \"/a\" is already the prefix of routes[0]"),
+            ("lower-case method", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"get\": []}}]}", "routes[0].methods.get: \"get\" is not an upper-case HTTP method"),
+            ("scope with space", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read calendar\"]}}]}", "routes[0].methods.GET[0]: \"read calendar\" is not a scope token"),
+            ("method rule wrong type", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": true}}]}", "routes[0].methods.GET: must be an array of required scopes or \"public\""),
+            ("empty routes", "{\(validAPI), \(validBackends), \"routes\": []}", "routes: must define at least one route"),
+            ("port out of range", "{\"listen\": {\"port\": 70000}}", "listen.port: must be a whole number from 0 to 65535"),
+            ("bad log destination", "{\"log\": {\"denials\": 3}}", "log.denials: must be \"stderr\" or {\"file\": \"path\"}"),
+        ]
+        for testCase in cases {
+            let found = problems(testCase.json)
+            XCTAssertTrue(found.contains { $0.hasPrefix(testCase.expected) }, "\(testCase.name): \(found)")
+        }
+    }
+
+    func testRelativePathsResolveAgainstTheConfigDirectory() throws {
+        let json = "{\(validBackends), \"api\": {\"issuer\": \"i\", \"audience\": \"a\", \"jwks\": {\"file\": \"keys/jwks.json\"}}, \"log\": {\"denials\": {\"file\": \"denials.log\"}}, \"routes\": [{\"prefix\": \"/\", \"backend\": \"calendar\", \"methods\": {\"GET\": \"public\"}}]}"
+        let config = try ConfigLoader.decode(Data(json.utf8), baseDirectory: "/etc/scopegate")
+        XCTAssertEqual(config.api.jwks, .file(path: "/etc/scopegate/keys/jwks.json"))
+        XCTAssertEqual(config.log.denials, .file(path: "/etc/scopegate/denials.log"))
+    }
+
+    func testShippedGatewayJSONIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let config = try ConfigLoader.load(fileAt: root.appendingPathComponent("gateway.json").path)
+        XCTAssertEqual(Set(config.backends.keys), ["appointments", "calendar"])
+        XCTAssertGreaterThanOrEqual(config.routes.count, 2)
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages ScopeGate builds against, when missing (Debian/Ubuntu):
+# libcurl4-openssl-dev (upstream engine), libssl-dev, pkg-config, curl (demo).
+set -euo pipefail
+
+missing=()
+for pkg in libcurl4-openssl-dev libssl-dev pkg-config curl; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "scopegate: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "scopegate: run as root or install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit and end-to-end over real sockets and processes).
+# Installs the libcurl/OpenSSL dev packages first if they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+exec swift test "$@"
