@@ -8,13 +8,24 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Option(help: "Override listen.host (e.g. 0.0.0.0 in a container).")
+    var host: String?
+
+    @Option(help: "Override listen.port.")
+    var port: Int?
+
     func run() async throws {
-        let config: GatewayConfig
+        var config: GatewayConfig
         do {
             config = try ConfigLoader.load(fileAt: options.config)
         } catch let error as ConfigError {
             printError(error.description)
             throw ExitCode(2)
+        }
+        if let host { config.listener.host = host }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+            config.listener.port = port
         }
         let gateway = try await Gateway.start(config: config)
         printError("scopegate: listening on \(config.listener.host):\(gateway.port) (\(config.routes.count) routes, \(config.backends.count) backends)")

@@ -1,0 +1,85 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// `scopegate check`, `explain` and `serve` as real processes.
+final class CommandLineTests: XCTestCase {
+    func testCheckReportsEveryMistakeWithItsJSONPath() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data("""
+        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "jwks.json"}, "clock_skew_seconds": "60"},
+         "backends": {"calendar": {"url": "http://127.0.0.1:9102"}},
+         "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}},
+                    {"prefix": "billing", "backend": "calendar", "methods": {"GET": []}},
+                    {"prefix": "/billing", "backend": "billing", "methods": {"GET": []}}]}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+
+        let result = try ScopeGateBinary.run(["check", "--config", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stdout.contains("3 problems"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("api.clock_skew_seconds: must be a whole number"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("routes[1].prefix: \"billing\" must start with \"/\""), result.stdout)
+        XCTAssertTrue(result.stdout.contains("routes[2].backend: \"billing\" is not a defined backend"), result.stdout)
+    }
+
+    func testCheckAcceptsTheShippedConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let result = try ScopeGateBinary.run(["check", "--config", root.appendingPathComponent("gateway.json").path])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+    }
+
+    func testExplainDecidesAsServeDoes() async throws {
+        let fixture = try await GatewayFixture.start()
+        do {
+            let now = String(Int(GatewayFixture.now.timeIntervalSince1970))
+            let cases: [(method: String, target: String, token: String?)] = [
+                ("GET", "/appointments/42?x=1", try await fixture.token()),
+                ("POST", "/appointments", try await fixture.token()),
+                ("GET", "/appointments/42", try await fixture.token(["exp": Int(GatewayFixture.now.timeIntervalSince1970) - 100])),
+                ("GET", "/appointments/42", nil),
+                ("GET", "/calendarx", nil),
+                ("PATCH", "/calendar/1", nil),
+                ("GET", "/calendar/holidays", nil),
+                ("GET", "/calendar/1", try await fixture.token(["scope": "read:calendar"], key: fixture.ec)),
+                ("GET", "/a%2Fb", nil),
+            ]
+            for testCase in cases {
+                let served = try fixture.request(testCase.method, testCase.target, token: testCase.token,
+                                                 body: testCase.method == "POST" ? "{}" : nil)
+                var arguments = ["explain", "--config", fixture.configPath, "--now", now, "--json"]
+                if let token = testCase.token { arguments += ["--token", token] }
+                arguments += [testCase.method, testCase.target]
+                let explained = try ScopeGateBinary.run(arguments)
+                let report = try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as? [String: Any] ?? [:]
+                let allowed = report["allowed"] as? Bool ?? false
+                XCTAssertEqual(explained.status, allowed ? 0 : 1, "\(testCase.method) \(testCase.target)")
+                XCTAssertEqual(report["status"] as? Int, served.status, "\(testCase.method) \(testCase.target): \(explained.stdout)")
+                if !allowed {
+                    XCTAssertEqual(report["reason"] as? String, try served.json()["reason"] as? String, "\(testCase.method) \(testCase.target)")
+                }
+                for key in ["allowed", "status", "reason", "route", "backend", "upstream_url", "required_scopes", "granted_scopes", "subject"] {
+                    XCTAssertTrue(report.keys.contains(key), "explain --json lacks \(key)")
+                }
+            }
+            let allowed = try ScopeGateBinary.run(["explain", "--config", fixture.configPath, "--now", now, "--json",
+                                                   "--token", try await fixture.token(), "GET", "/appointments/42?x=1"])
+            let report = try JSONSerialization.jsonObject(with: Data(allowed.stdout.utf8)) as? [String: Any] ?? [:]
+            XCTAssertEqual(report["upstream_url"] as? String, "http://127.0.0.1:\(fixture.appointments.port)/appointments/42?x=1")
+            XCTAssertEqual(report["subject"] as? String, "alice")
+            XCTAssertEqual(report["granted_scopes"] as? [String], ["read:appointments"])
+        } catch {
+            try await fixture.shutdown()
+            throw error
+        }
+        try await fixture.shutdown()
+    }
+
+    func testExplainUsageErrorExitsWith2() throws {
+        XCTAssertEqual(try ScopeGateBinary.run(["explain", "--config", "/nonexistent/gateway.json", "GET", "/x"]).status, 2)
+        XCTAssertEqual(try ScopeGateBinary.run(["explain", "GET"]).status, 2)
+    }
+}

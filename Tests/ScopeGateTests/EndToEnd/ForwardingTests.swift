@@ -1,0 +1,147 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// Allowed requests reach the right backend unchanged, and its answer comes back unchanged.
+final class ForwardingTests: XCTestCase {
+    private var fixture: GatewayFixture!
+
+    override func setUp() async throws { fixture = try await GatewayFixture.start() }
+    override func tearDown() async throws { try await fixture?.shutdown() }
+
+    func testAllowedGetReachesItsBackendWithPathAndQuery() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/42?view=full&x=%2F", token: token, headers: ["Accept: application/json", "X-Custom: 1"])
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("X-Backend"), "appointments")
+        let echo = try response.json()
+        XCTAssertEqual(echo["backend"] as? String, "appointments")
+        XCTAssertEqual(echo["method"] as? String, "GET")
+        XCTAssertEqual(echo["path"] as? String, "/appointments/42")
+        XCTAssertEqual(echo["query"] as? String, "view=full&x=%2F")
+        let headers = (echo["headers"] as? [[String]] ?? []).map { ($0[0].lowercased(), $0[1]) }
+        XCTAssertTrue(headers.contains { $0 == ("x-custom", "1") })
+        XCTAssertTrue(headers.contains { $0 == ("accept", "application/json") })
+        XCTAssertEqual(fixture.appointments.requestCount, 1)
+        XCTAssertEqual(fixture.calendar.requestCount, 0)
+    }
+
+    func testAllowedPostWithBodyReachesItsBackend() async throws {
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let body = #"{"when":"2027-01-20T10:00:00Z","who":"bob"}"#
+        let response = try fixture.request("POST", "/appointments", token: token, headers: ["Content-Type: application/json"], body: body)
+        XCTAssertEqual(response.status, 200)
+        let echo = try response.json()
+        XCTAssertEqual(echo["method"] as? String, "POST")
+        XCTAssertEqual(echo["path"] as? String, "/appointments")
+        XCTAssertEqual(echo["body"] as? String, body)
+        XCTAssertEqual(echo["body_bytes"] as? Int, body.utf8.count)
+        let headers = (echo["headers"] as? [[String]] ?? []).map { ($0[0].lowercased(), $0[1]) }
+        XCTAssertTrue(headers.contains { $0 == ("content-type", "application/json") })
+        XCTAssertTrue(headers.contains { $0 == ("content-length", String(body.utf8.count)) })
+    }
+
+    func testSecondPrefixGoesToTheSecondBackend() async throws {
+        let token = try await fixture.token(["scope": "read:calendar"], key: fixture.ec)
+        let response = try fixture.request("GET", "/calendar/2027/01", token: token)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["backend"] as? String, "calendar")
+        XCTAssertEqual(fixture.calendar.requestCount, 1)
+        XCTAssertEqual(fixture.appointments.requestCount, 0)
+    }
+
+    func testBackendStatusHeadersAndBodyComeBackUnchanged() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/x?status=201&set-header=X-Trace:abc", token: token)
+        XCTAssertEqual(response.status, 201)
+        XCTAssertEqual(response.header("X-Trace"), "abc")
+        XCTAssertEqual(response.header("Content-Type"), "application/json")
+        XCTAssertEqual(try response.json()["path"] as? String, "/appointments/x")
+    }
+
+    func testPublicRouteNeedsNoToken() async throws {
+        let response = try fixture.request("GET", "/calendar/holidays/2027")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["backend"] as? String, "calendar")
+    }
+
+    func testNormalisedPathIsWhatTheBackendReceives() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "//appointments/./a/../b%7E", token: token)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["path"] as? String, "/appointments/b~")
+    }
+
+    func testKeepAliveAndPipelinedRequestsAreAnsweredInOrder() async throws {
+        let token = try await fixture.token()
+        let client = try RawHTTPClient(port: fixture.port)
+        var batch = ""
+        for target in ["/appointments/1", "/nowhere", "/appointments/2", "/appointments/3?status=202"] {
+            batch += "GET \(target) HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        }
+        try client.send(batch)
+        let first = try client.readResponse()
+        let second = try client.readResponse()
+        let third = try client.readResponse()
+        let fourth = try client.readResponse()
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual(try first.json()["path"] as? String, "/appointments/1")
+        XCTAssertEqual(second.status, 404)
+        XCTAssertEqual(third.status, 200)
+        XCTAssertEqual(try third.json()["path"] as? String, "/appointments/2")
+        XCTAssertEqual(fourth.status, 202)
+        // Still open: a fifth request on the same connection works.
+        try client.send("GET /appointments/5 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+    }
+
+    func testHopByHopHeadersAreNotForwarded() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/1", token: token,
+                                           headers: ["Connection: keep-alive, X-Secret-Hop", "X-Secret-Hop: 1", "Keep-Alive: timeout=5",
+                                                     "TE: trailers", "Upgrade: websocket", "Proxy-Connection: keep-alive"])
+        XCTAssertEqual(response.status, 200)
+        let names = Set((try response.json()["headers"] as? [[String]] ?? []).map { $0[0].lowercased() })
+        for hop in ["connection", "x-secret-hop", "keep-alive", "te", "upgrade", "proxy-connection"] {
+            XCTAssertFalse(names.contains(hop), hop)
+        }
+    }
+
+    func testHealthEndpointAnswersWithoutToken() throws {
+        let response = try fixture.request("GET", "/healthz")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["status"] as? String, "ready")
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    func testUnreachableBackendIs502AndLogged() async throws {
+        try await fixture.shutdown()
+        let closedPort = try ClosedPort.find()
+        fixture = try await GatewayFixture.start(
+            extraBackends: ["down": "http://127.0.0.1:\(closedPort)"],
+            extraRoutes: #", {"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#)
+        let response = try fixture.request("GET", "/down/x")
+        XCTAssertEqual(response.status, 502)
+        XCTAssertEqual(try response.json()["reason"] as? String, "upstream_connect_failed")
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertTrue(lines[0].contains("\"event\":\"upstream_failure\""), lines[0])
+        XCTAssertTrue(lines[0].contains("\"reason\":\"upstream_connect_failed\""), lines[0])
+    }
+}
+
+/// A loopback port with nothing listening: bound, then closed.
+enum ClosedPort {
+    static func find() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
