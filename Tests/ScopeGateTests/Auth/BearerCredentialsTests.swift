@@ -2,8 +2,8 @@ import Testing
 
 @testable import ScopeGate
 
-@Suite("BearerCredentials")
-struct BearerCredentialsTests {
+@Suite("Auth: BearerCredentials")
+struct AuthBearerCredentialsTests {
     static let cases: [(String, [String], BearerCredentials)] = [
         ("no Authorization header", [], .none),
         ("Bearer token", ["Bearer abc.def.ghi"], .token("abc.def.ghi")),

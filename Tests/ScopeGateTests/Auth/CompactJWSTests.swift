@@ -2,8 +2,8 @@ import Testing
 
 @testable import ScopeGate
 
-@Suite("CompactJWS")
-struct CompactJWSTests {
+@Suite("Auth: CompactJWS")
+struct AuthCompactJWSTests {
     /// `{"alg":"RS256","kid":"k"}` . `{"sub":"s"}` . bytes 1 2 3
     static let header = TokenMinter.base64URL(Array(#"{"alg":"RS256","kid":"k"}"#.utf8))
     static let payload = TokenMinter.base64URL(Array(#"{"sub":"s"}"#.utf8))
@@ -64,8 +64,8 @@ struct CompactJWSTests {
     }
 }
 
-@Suite("Base64URL")
-struct Base64URLTests {
+@Suite("Auth: Base64URL")
+struct AuthBase64URLTests {
     @Test("round trip of every length up to 20")
     func roundTrip() {
         for length in 0...20 {

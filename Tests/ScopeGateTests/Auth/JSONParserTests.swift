@@ -2,8 +2,8 @@ import Testing
 
 @testable import ScopeGate
 
-@Suite("JSONParser")
-struct JSONParserTests {
+@Suite("Auth: JSONParser")
+struct AuthJSONParserTests {
     /// JSON text and the value it must parse to.
     static let accepted: [(String, JSONValue)] = [
         ("true", .bool(true)),

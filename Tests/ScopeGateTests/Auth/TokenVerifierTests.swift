@@ -16,8 +16,8 @@ struct TokenCase: Sendable, CustomTestStringConvertible {
 
 private typealias F = AuthFixtures
 
-@Suite("TokenVerifier")
-struct TokenVerifierTests {
+@Suite("Auth: TokenVerifier")
+struct AuthTokenVerifierTests {
     static let cases: [TokenCase] = [
         // Valid tokens.
         TokenCase(name: "valid RS256 with kid", expected: nil) { try await F.token(signedBy: F.rsaA) },
@@ -225,7 +225,7 @@ struct TokenVerifierTests {
         #expect(verifier.verify(unknown, now: F.now) == .failure(TokenRejection(.unknownKeyID, #"kid "k\"?1" is not in the JWKS"#)))
         let hs = try await TokenMinter.signHS256(
             headerJSON: try TokenMinter.json(F.header(alg: "HS256", kid: nil)),
-            payloadJSON: try TokenMinter.json(F.claims()), secret: [1, 2, 3])
+            payloadJSON: try TokenMinter.json(F.claims()), secret: Array(repeating: 1, count: 32))
         #expect(verifier.verify(hs, now: F.now) == .failure(TokenRejection(.algorithmNotAllowed, #"alg "HS256" is not allowed"#)))
     }
 }

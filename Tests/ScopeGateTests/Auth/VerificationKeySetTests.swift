@@ -5,8 +5,8 @@ import Testing
 
 private typealias F = AuthFixtures
 
-@Suite("VerificationKeySet")
-struct VerificationKeySetTests {
+@Suite("Auth: VerificationKeySet")
+struct AuthVerificationKeySetTests {
     @Test("fixture JWKS: every key loads with the algorithms that fit it")
     func fixture() async throws {
         let set = try await VerificationKeySet.load(jwks: F.jwks, allowed: [.rs256, .ps256, .es256])
