@@ -1,0 +1,42 @@
+import Testing
+
+@testable import ScopeGate
+
+@Suite("Auth: JSONParser")
+struct AuthJSONParserTests {
+    /// JSON text and the value it must parse to.
+    static let accepted: [(String, JSONValue)] = [
+        ("true", .bool(true)),
+        ("1", .number(1)),
+        ("-1.5e3", .number(-1500)),
+        ("1e400", .number(.infinity)),
+        (#""a\n\u00e9\ud83d\ude00\/""#, .string("a\né😀/")),
+        (#""é""#, .string("é")),
+        (#" {"a": [1, {"b": null}]} "#, .object(["a": .array([.number(1), .object(["b": .null])])])),
+    ]
+
+    @Test("accepted document", arguments: accepted)
+    func accepts(_ text: String, _ expected: JSONValue) {
+        #expect(JSONParser.parse(Array(text.utf8)) == expected)
+    }
+
+    static let rejected: [(String, [UInt8])] = [
+        ("duplicate member name", Array(#"{"exp":1,"exp":2}"#.utf8)),
+        ("duplicate nested member name", Array(#"{"a":{"b":1,"b":1}}"#.utf8)),
+        ("leading zero", Array(#"{"a":01}"#.utf8)),
+        ("lone surrogate", Array(#"{"a":"\ud800"}"#.utf8)),
+        ("raw control character", Array("{\"a\":\"\u{1}\"}".utf8)),
+        ("trailing comma", Array(#"{"a":1,}"#.utf8)),
+        ("bad literal", Array(#"{"a":tru}"#.utf8)),
+        ("trailing garbage", Array(#"{"a":1} x"#.utf8)),
+        ("nesting deeper than 32", Array((String(repeating: "[", count: 40) + String(repeating: "]", count: 40)).utf8)),
+        ("invalid UTF-8", [0x22, 0xFF, 0x22]),
+        ("single quotes", Array("{'a':1}".utf8)),
+        ("empty", []),
+    ]
+
+    @Test("rejected document", arguments: rejected)
+    func rejects(_ name: String, _ bytes: [UInt8]) {
+        #expect(JSONParser.parse(bytes) == nil)
+    }
+}
