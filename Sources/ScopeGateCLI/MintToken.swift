@@ -45,20 +45,25 @@ struct MintToken: AsyncParsableCommand {
             printError("cannot read key file \(key)")
             throw ExitCode(2)
         }
-        let now = Int(Date().timeIntervalSince1970)
-        var claims: [String: TokenMinter.Claim] = [
-            "iss": .string(issuer ?? config.api.issuer),
-            "aud": .string(audience ?? config.api.audience),
-            "sub": .string(sub),
-            "client_id": .string("demo-client"),
-            "iat": .number(Double(now)),
-            "exp": .number(Double(now + ttl)),
-        ]
-        if !scope.isEmpty { claims["scope"] = .string(scope) }
-        if let permissions {
-            claims["permissions"] = .array(permissions.split(separator: ",").map { .string(String($0)) })
+        let signingKey: TokenMinter.SigningKey
+        switch alg {
+        case "RS256": signingKey = .rsaPrivateKeyPEM(pem)
+        case "ES256": signingKey = .p256PrivateKeyPEM(pem)
+        default: throw ValidationError("--alg must be RS256 or ES256")
         }
-        let token = try await TokenMinter.mint(claims: claims, privateKeyPEM: pem, algorithm: alg, kid: kid)
+        let now = Int(Date().timeIntervalSince1970)
+        var claims: [String: Any] = [
+            "iss": issuer ?? config.api.issuer,
+            "aud": audience ?? config.api.audience,
+            "sub": sub,
+            "client_id": "demo-client",
+            "iat": now,
+            "exp": now + ttl,
+        ]
+        if !scope.isEmpty { claims["scope"] = scope }
+        if let permissions { claims["permissions"] = permissions.split(separator: ",").map(String.init) }
+        let header: [String: Any] = ["alg": alg, "typ": "at+jwt", "kid": kid]
+        let token = try await TokenMinter.sign(header: header, payload: claims, with: signingKey)
         print(token)
     }
 }

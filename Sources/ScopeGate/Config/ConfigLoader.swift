@@ -25,11 +25,17 @@ public enum ConfigLoader {
     /// Validates config JSON bytes. Relative paths are resolved against `baseDirectory` when given.
     /// - Throws: ``ConfigError`` listing every problem.
     public static func decode(_ data: Data, baseDirectory: String? = nil) throws -> GatewayConfig {
-        let document: JSONValue
-        do {
-            document = try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw ConfigError(problems: [ConfigProblem(path: "$", message: "not valid JSON (\(Self.describe(error)))")])
+        // The strict parser rejects duplicate member names (a silent override is a classic
+        // config mistake); Foundation's parser, run only on failure, says where the syntax breaks.
+        guard let document = JSONParser.parse(Array(data)) else {
+            let message: String
+            do {
+                _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+                message = "a member name appears twice in one object, or the document nests too deeply"
+            } catch {
+                message = "not valid JSON (\(Self.describe(error)))"
+            }
+            throw ConfigError(problems: [ConfigProblem(path: "$", message: message)])
         }
         var reader = ConfigReader()
         let config = decodeDocument(document, reader: &reader, baseDirectory: baseDirectory)
@@ -73,9 +79,7 @@ public enum ConfigLoader {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError.map { "\($0)" } ?? context.debugDescription)
-        }
-        return "\(error)"
+        let nsError = error as NSError
+        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
     }
 }

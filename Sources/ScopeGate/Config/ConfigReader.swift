@@ -94,3 +94,14 @@ struct ConfigReader {
         }
     }
 }
+
+extension JSONValue {
+    /// The JSON type with an article, for config messages: `"a string"`, `"an array"`.
+    var typeDescription: String {
+        switch self {
+        case .null: return "null"
+        case .array, .object: return "an \(typeName)"
+        default: return "a \(typeName)"
+        }
+    }
+}

@@ -48,16 +48,16 @@ public struct AccessPolicy: Sendable {
         denial.challenges = true
 
         let token: String
-        switch BearerCredentials.extract(from: request.authorization) {
+        switch BearerCredentials(authorizationHeaderValues: request.authorization) {
         case .none:
             denial.status = 401
             denial.reason = .missingToken
             denial.description = "a bearer token is required"
             return .deny(denial)
-        case .invalid(let why):
+        case .invalid:
             denial.status = 400
             denial.reason = .invalidAuthorizationHeader
-            denial.description = why
+            denial.description = "expected exactly one Authorization header of the form \"Bearer <token>\""
             denial.bearerError = "invalid_request"
             return .deny(denial)
         case .token(let value):
