@@ -47,6 +47,7 @@ final class ConfigLoaderTests: XCTestCase {
     func testProblemTable() {
         let cases: [(name: String, json: String, expected: String)] = [
             ("not JSON", "{", "$: not valid JSON"),
+            ("duplicate member", #"{"listen": {"port": 1}, "listen": {"port": 2}}"#, "$: a member name appears twice"),
             ("not an object", "[]", "$: must be an object"),
             ("api missing", "{\(validBackends), \"routes\": []}", "api: is required"),
             ("unknown top-level key", "{\(validAPI), \(validBackends), \"routez\": []}", "routez: unknown key"),
