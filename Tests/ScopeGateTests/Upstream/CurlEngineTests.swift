@@ -4,7 +4,7 @@ import XCTest
 @testable import ScopeGate
 
 /// Real sockets on 127.0.0.1: an EchoBackend (or a silent listener) behind a real CurlEngine.
-final class CurlEngineTests: XCTestCase {
+final class UpstreamCurlEngineTests: XCTestCase {
     private var group: MultiThreadedEventLoopGroup!
     private var backend: EchoBackend!
     private var engine: CurlEngine!
@@ -171,7 +171,10 @@ final class CurlEngineTests: XCTestCase {
         // shutdown would fail the cancelled transfer if it were still in flight.
         _ = try await engine.collect(UpstreamRequest(method: "GET", url: url("/after")), on: eventLoop)
         engine.shutdown()
-        let calls = try await eventLoop.submit { delegate.value.callCount }.get()
+        let calls = try await eventLoop.submit {
+            defer { delegate.value.abandon() }
+            return delegate.value.callCount
+        }.get()
         XCTAssertEqual(calls, 0)
         try await silent.close()
     }

@@ -1,7 +1,7 @@
 import XCTest
 @testable import ScopeGate
 
-final class HopByHopHeadersTests: XCTestCase {
+final class UpstreamHopByHopHeadersTests: XCTestCase {
     private struct Case {
         let name: String
         let input: [(name: String, value: String)]

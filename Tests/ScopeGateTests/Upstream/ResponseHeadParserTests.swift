@@ -1,7 +1,7 @@
 import XCTest
 @testable import ScopeGate
 
-final class ResponseHeadParserTests: XCTestCase {
+final class UpstreamResponseHeadParserTests: XCTestCase {
     /// Feeds lines as libcurl would (one call per line, CRLF included); returns the heads produced.
     private func parse(_ lines: [String]) -> [UpstreamResponseHead] {
         var parser = ResponseHeadParser()

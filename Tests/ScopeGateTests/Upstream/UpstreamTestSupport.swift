@@ -53,6 +53,11 @@ final class CollectingDelegate: UpstreamResponseDelegate {
         self.promise = eventLoop.makePromise()
     }
 
+    /// Completes the future for a transfer that is expected never to report (cancelled).
+    func abandon() {
+        promise.fail(CancellationError())
+    }
+
     func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         eventLoop.preconditionInEventLoop()
         collected.calls.append("head")
