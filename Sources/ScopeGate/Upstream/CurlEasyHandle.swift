@@ -118,9 +118,19 @@ final class CurlEasyHandle {
             } else {
                 enqueue(.failed(.reset("the backend sent no complete response head"), afterHead: false))
             }
+        } else if result == CURLE_UNSUPPORTED_PROTOCOL && reachedPeer {
+            // A reply that is not HTTP/1.x (curl calls it HTTP/0.9), not a disallowed URL scheme.
+            enqueue(.failed(.reset(errorText(for: result)), afterHead: parser.isComplete))
         } else {
             enqueue(.failed(UpstreamError(curlCode: result, detail: errorText(for: result)), afterHead: parser.isComplete))
         }
+    }
+
+    /// Whether the transfer got as far as a connection to the backend (CURLINFO_PRIMARY_IP is set).
+    private var reachedPeer: Bool {
+        var ip: UnsafeMutableRawPointer? = nil
+        guard scopegate_easy_getinfo_pointer(raw, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK, let ip else { return false }
+        return ip.load(as: CChar.self) != 0
     }
 
     /// Queues a failure not reported by libcurl (cancellation by shutdown, a refused `add_handle`).

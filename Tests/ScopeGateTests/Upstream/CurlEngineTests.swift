@@ -192,4 +192,36 @@ final class UpstreamCurlEngineTests: XCTestCase {
         guard case .failed? = later.error else { return XCTFail("got \(String(describing: later.error))") }
         try await silent.close()
     }
+
+    func testInterimResponseChunkedBodyAndTrailersOverTheWire() async throws {
+        let scripted = try await ScriptedListener(group: group, response: "HTTP/1.1 100 Continue\r\n\r\n"
+            + "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\nX-End: 2\r\n\r\n"
+            + "5\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n")
+        let response = try await engine.collect(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(scripted.port)/"), on: loop)
+        XCTAssertNil(response.error)
+        XCTAssertEqual(response.head?.status, 200)
+        XCTAssertEqual(response.head?.headers.map(\.name), ["X-End"])
+        XCTAssertEqual(response.bodyString, "hello world")
+        XCTAssertEqual(response.calls.first, "head")
+        XCTAssertEqual(response.calls.last, "finish")
+        try await scripted.close()
+    }
+
+    func testTruncatedBodyIsResetAfterHead() async throws {
+        let scripted = try await ScriptedListener(group: group, response: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+        let response = try await engine.collect(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(scripted.port)/"), on: loop)
+        guard case .reset? = response.error else { return XCTFail("got \(String(describing: response.error))") }
+        XCTAssertTrue(response.failedAfterHead)
+        XCTAssertEqual(response.calls.first, "head")
+        XCTAssertEqual(response.calls.last, "fail")
+        try await scripted.close()
+    }
+
+    func testGarbageResponseIsReset() async throws {
+        let scripted = try await ScriptedListener(group: group, response: "SSH-2.0-OpenSSH_9.2\r\n")
+        let response = try await engine.collect(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(scripted.port)/"), on: loop)
+        guard case .reset? = response.error else { return XCTFail("got \(String(describing: response.error))") }
+        XCTAssertFalse(response.failedAfterHead)
+        try await scripted.close()
+    }
 }

@@ -118,3 +118,39 @@ func unusedPort(group: any EventLoopGroup) async throws -> Int {
     try await channel.close()
     return port
 }
+
+/// A TCP listener that answers the first read on each connection with fixed bytes, then closes.
+final class ScriptedListener: Sendable {
+    private final class Responder: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        let response: String
+        var answered = false
+        init(response: String) { self.response = response }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            guard !answered else { return }
+            answered = true
+            let channel = context.channel
+            context.writeAndFlush(NIOAny(channel.allocator.buffer(string: response))).whenComplete { _ in
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    private let channel: any Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    init(group: any EventLoopGroup, response: String) async throws {
+        channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Responder(response: response))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    func close() async throws { try await channel.close() }
+}
