@@ -1,0 +1,259 @@
+import CCurl
+import NIOCore
+
+/// A pooled libcurl easy handle and the per-transfer state its callbacks fill in.
+///
+/// Thread-confined to one curl thread. The callbacks find this object through their
+/// `userdata` pointer, passed *unretained*: the owning ``CurlMultiDriver`` keeps every handle
+/// alive (in its pool or its active set) for as long as libcurl may call back, so there is no
+/// retain to balance. `curl_easy_reset` between transfers keeps the handle and its caches;
+/// connections live in the multi handle's cache and are reused across handles.
+final class CurlEasyHandle {
+    let raw: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let allocator = ByteBufferAllocator()
+
+    private(set) var transfer: UpstreamTransfer?
+    private var parser = ResponseHeadParser()
+    private var requestBody: ByteBuffer?
+    private var requestBodyStart = 0
+    /// Events not yet handed to the event loop; flushed once per loop iteration.
+    private var pending: [UpstreamEvent] = []
+    /// Set when `pending` went from empty to non-empty, so the driver flushes this handle.
+    var onFirstPendingEvent: ((CurlEasyHandle) -> Void)?
+
+    init() throws {
+        guard let raw = curl_easy_init() else { throw UpstreamError.failed("curl_easy_init failed") }
+        self.raw = raw
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        self.errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+    }
+
+    deinit {
+        curl_easy_cleanup(raw)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// Whether the final response head was parsed (and queued for delivery).
+    var headDelivered: Bool { parser.isComplete }
+
+    /// Configures the handle for `transfer`. Throws ``UpstreamError/failed(_:)`` naming the option libcurl refused.
+    func prepare(for transfer: UpstreamTransfer) throws {
+        self.transfer = transfer
+        let request = transfer.request
+        errorBuffer[0] = 0
+        let me = Unmanaged.passUnretained(self).toOpaque()
+
+        try set(CURLOPT_PRIVATE, pointer: me)
+        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_URL, string: request.url)
+        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try set(CURLOPT_FOLLOWLOCATION, 0)
+        try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        // The gateway normalised the path already; send it byte for byte.
+        try set(CURLOPT_PATH_AS_IS, 1)
+        // Pass the body through unchanged: no Accept-Encoding, no decoding.
+        try set(CURLOPT_HTTP_CONTENT_DECODING, 0)
+        try set(CURLOPT_CONNECTTIMEOUT_MS, max(0, request.connectTimeoutMilliseconds))
+        try set(CURLOPT_TIMEOUT_MS, max(0, request.timeoutMilliseconds))
+        try set(CURLOPT_HEADERFUNCTION, callback: curlHeaderCallback)
+        try set(CURLOPT_HEADERDATA, pointer: me)
+        try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
+        try set(CURLOPT_WRITEDATA, pointer: me)
+
+        if request.method == "HEAD" {
+            try set(CURLOPT_NOBODY, 1)
+        } else if let body = request.body {
+            // UPLOAD with a known size sends exactly `Content-Length: n` and no Content-Type;
+            // CUSTOMREQUEST replaces UPLOAD's PUT with the real method.
+            requestBody = body
+            requestBodyStart = body.readerIndex
+            try set(CURLOPT_UPLOAD, 1)
+            try setOffset(CURLOPT_INFILESIZE_LARGE, curl_off_t(body.readableBytes))
+            try set(CURLOPT_READFUNCTION, callback: curlReadCallback)
+            try set(CURLOPT_READDATA, pointer: me)
+            // A reused connection may turn out dead after sending started; curl then rewinds.
+            try check(scopegate_easy_setopt_seek_callback(raw, CURLOPT_SEEKFUNCTION, curlSeekCallback), "CURLOPT_SEEKFUNCTION")
+            try set(CURLOPT_SEEKDATA, pointer: me)
+            try set(CURLOPT_CUSTOMREQUEST, string: request.method)
+        } else if request.method != "GET" {
+            try set(CURLOPT_CUSTOMREQUEST, string: request.method)
+        }
+
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        var sawAccept = false
+        for header in request.headers {
+            let lower = header.name.lowercased()
+            if lower == "content-length" || lower == "transfer-encoding" || lower == "expect" || lower == "host" { continue }
+            if lower == "accept" { sawAccept = true }
+            // curl drops `Name:` (that syntax removes a header); `Name;` sends it with an empty value.
+            let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
+            list = try append(line, to: list)
+        }
+        list = try append("Expect:", to: list)  // no 100-continue round trip
+        if !sawAccept { list = try append("Accept:", to: list) }  // no default `Accept: */*`
+        headerList = list
+        try set(CURLOPT_HTTPHEADER, list: list)
+    }
+
+    /// Returns the handle to its pristine state for the pool. The caller removed it from the multi handle.
+    func recycle() {
+        curl_easy_reset(raw)
+        curl_slist_free_all(headerList)
+        headerList = nil
+        transfer = nil
+        parser = ResponseHeadParser()
+        requestBody = nil
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Queues the terminal event for `result` (a `CURLMSG_DONE` result).
+    func complete(with result: CURLcode) {
+        if result == CURLE_OK {
+            if parser.isComplete {
+                enqueue(.finished)
+            } else {
+                enqueue(.failed(.reset("the backend sent no complete response head"), afterHead: false))
+            }
+        } else if result == CURLE_UNSUPPORTED_PROTOCOL && reachedPeer {
+            // A reply that is not HTTP/1.x (curl calls it HTTP/0.9), not a disallowed URL scheme.
+            enqueue(.failed(.reset(errorText(for: result)), afterHead: parser.isComplete))
+        } else {
+            enqueue(.failed(UpstreamError(curlCode: result, detail: errorText(for: result)), afterHead: parser.isComplete))
+        }
+    }
+
+    /// Whether the transfer got as far as a connection to the backend (CURLINFO_PRIMARY_IP is set).
+    private var reachedPeer: Bool {
+        var ip: UnsafeMutableRawPointer? = nil
+        guard scopegate_easy_getinfo_pointer(raw, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK, let ip else { return false }
+        return ip.load(as: CChar.self) != 0
+    }
+
+    /// Queues a failure not reported by libcurl (cancellation by shutdown, a refused `add_handle`).
+    func fail(_ error: UpstreamError) {
+        enqueue(.failed(error, afterHead: parser.isComplete))
+    }
+
+    /// Hands queued events to the transfer's event loop.
+    func flush() {
+        guard !pending.isEmpty, let transfer else { return }
+        transfer.deliver(pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Callbacks (on the curl thread, inside curl_multi_perform)
+
+    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        if let head = parser.feed(line) { enqueue(.head(head)) }
+    }
+
+    /// Body bytes. A later backpressure change can return `CURL_WRITEFUNC_PAUSE` from the
+    /// callback here and `curl_easy_pause` the handle when the client channel is writable again.
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) {
+        guard parser.isComplete, !bytes.isEmpty else { return }
+        if case .body(var buffer)? = pending.last {
+            pending[pending.count - 1] = .finished  // drop the reference so the append does not copy
+            buffer.writeBytes(bytes)
+            pending[pending.count - 1] = .body(buffer)
+        } else {
+            var buffer = allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            enqueue(.body(buffer))
+        }
+    }
+
+    fileprivate func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        guard var body = requestBody else { return 0 }
+        let count = min(destination.count, body.readableBytes)
+        body.withUnsafeReadableBytes { source in
+            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<count]))
+        }
+        body.moveReaderIndex(forwardBy: count)
+        requestBody = body
+        return count
+    }
+
+    fileprivate func seekBody(to offset: Int) -> Bool {
+        guard var body = requestBody, offset >= 0, requestBodyStart + offset <= body.writerIndex else { return false }
+        body.moveReaderIndex(to: requestBodyStart + offset)
+        requestBody = body
+        return true
+    }
+
+    // MARK: Helpers
+
+    private func enqueue(_ event: UpstreamEvent) {
+        pending.append(event)
+        if pending.count == 1 { onFirstPendingEvent?(self) }
+    }
+
+    private func errorText(for code: CURLcode) -> String {
+        if errorBuffer[0] != 0 { return String(cString: errorBuffer) }
+        return String(cString: curl_easy_strerror(code))
+    }
+
+    private func check(_ code: CURLcode, _ option: String) throws {
+        if code != CURLE_OK {
+            throw UpstreamError.failed("curl refused \(option): \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) throws {
+        try check(scopegate_easy_setopt_long(raw, option, value), "option \(option.rawValue)")
+    }
+
+    private func setOffset(_ option: CURLoption, _ value: curl_off_t) throws {
+        try check(scopegate_easy_setopt_off_t(raw, option, value), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, string: String) throws {
+        try check(string.withCString { scopegate_easy_setopt_string(raw, option, $0) }, "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws {
+        try check(scopegate_easy_setopt_pointer(raw, option, pointer), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) throws {
+        try check(scopegate_easy_setopt_slist(raw, option, list), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, callback: scopegate_curl_data_callback) throws {
+        try check(scopegate_easy_setopt_data_callback(raw, option, callback), "option \(option.rawValue)")
+    }
+
+    private func append(_ line: String, to list: UnsafeMutablePointer<curl_slist>?) throws -> UnsafeMutablePointer<curl_slist>? {
+        guard let appended = curl_slist_append(list, line) else {
+            curl_slist_free_all(list)
+            throw UpstreamError.failed("curl_slist_append failed")
+        }
+        return appended
+    }
+}
+
+private func handle(_ userdata: UnsafeMutableRawPointer?) -> CurlEasyHandle {
+    Unmanaged<CurlEasyHandle>.fromOpaque(userdata!).takeUnretainedValue()
+}
+
+private func curlHeaderCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    handle(userdata).receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
+    return size * count
+}
+
+private func curlWriteCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    handle(userdata).receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
+    return size * count
+}
+
+private func curlReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
+    handle(userdata).readBody(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+private func curlSeekCallback(_ userdata: UnsafeMutableRawPointer?, _ offset: curl_off_t, _ origin: Int32) -> Int32 {
+    guard origin == SEEK_SET, handle(userdata).seekBody(to: Int(offset)) else { return CURL_SEEKFUNC_CANTSEEK }
+    return CURL_SEEKFUNC_OK
+}

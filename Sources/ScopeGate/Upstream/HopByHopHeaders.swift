@@ -1,0 +1,39 @@
+/// Hop-by-hop header fields, which a proxy must not forward (RFC 9110 §7.6.1).
+///
+/// Removed: `Connection` itself, every field it names (comma-separated, case-insensitive),
+/// and the fields that are hop-by-hop by definition even when a sender forgets to list them
+/// in `Connection`: `Keep-Alive`, `Proxy-Connection` (pre-standard, still sent by clients),
+/// `TE` (RFC 9110 §10.1.4), `Trailer`, `Transfer-Encoding` (RFC 9112 §6.1) and `Upgrade`
+/// (RFC 9110 §7.8). `Proxy-Authenticate` and `Proxy-Authorization` are left to the caller's
+/// own policy, as RFC 9110 §11.7 no longer lists them as hop-by-hop.
+public enum HopByHopHeaders {
+    /// Lower-cased names that are always hop-by-hop.
+    public static let alwaysRemoved: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+    ]
+
+    /// Returns `headers` without the hop-by-hop fields, keeping the order of the rest.
+    public static func removing(from headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
+        var nominated: Set<String> = []
+        for header in headers where header.name.lowercased() == "connection" {
+            for option in header.value.split(separator: ",") {
+                let token = option.trimmingWhitespace().lowercased()
+                if !token.isEmpty { nominated.insert(token) }
+            }
+        }
+        return headers.filter { header in
+            let name = header.name.lowercased()
+            return !alwaysRemoved.contains(name) && !nominated.contains(name)
+        }
+    }
+}
+
+extension Substring {
+    /// Trims optional whitespace (SP and HTAB, RFC 9110 §5.6.3) from both ends.
+    fileprivate func trimmingWhitespace() -> Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return s
+    }
+}

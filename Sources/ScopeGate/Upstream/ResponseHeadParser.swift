@@ -1,0 +1,91 @@
+/// Assembles the final response head from the lines libcurl passes to `CURLOPT_HEADERFUNCTION`.
+///
+/// libcurl hands over one whole line per call, CRLF included: the status line, each field
+/// line and the blank line ending each block; interim 1xx blocks (RFC 9110 §15.2) and, for
+/// chunked bodies, trailer lines arrive the same way. Lines are parsed as bytes, because
+/// `"\r\n"` is a single `Character` in Swift. Interim blocks are dropped; the head is produced
+/// at the blank line of the first final (>= 200) block; anything after it (trailers) is ignored.
+struct ResponseHeadParser {
+    private var status: Int?
+    private var fields: [(name: String, value: String)] = []
+    /// True once the final head was returned.
+    private(set) var isComplete = false
+
+    /// Feeds one header line; returns the head when `line` completes the final response's head.
+    mutating func feed(_ line: UnsafeRawBufferPointer) -> UpstreamResponseHead? {
+        if isComplete { return nil }
+        var end = line.count
+        while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])
+
+        guard let status else {
+            // Expecting a status line: HTTP-version SP 3DIGIT [SP reason] (RFC 9112 §4).
+            self.status = Self.parseStatusLine(bytes)
+            return nil
+        }
+        if bytes.isEmpty {
+            defer { self.status = nil; fields = [] }
+            if status >= 200 {
+                isComplete = true
+                return UpstreamResponseHead(status: status, headers: HopByHopHeaders.removing(from: fields))
+            }
+            return nil  // end of an interim 1xx block: the real status line follows
+        }
+        if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t") {
+            // obs-fold: a proxy replaces it with SP (RFC 9112 §5.2).
+            if !fields.isEmpty, let more = Self.fieldValue(bytes) {
+                let last = fields.count - 1
+                fields[last].value = fields[last].value.isEmpty ? more : fields[last].value + " " + more
+            }
+            return nil
+        }
+        if let field = Self.parseField(bytes) { fields.append(field) }
+        return nil
+    }
+
+    /// The status code of `HTTP/x.y NNN ...`, or `nil` when the line is not a status line.
+    static func parseStatusLine(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 12, bytes.starts(with: "HTTP/".utf8), let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+              space + 3 < bytes.count
+        else { return nil }
+        var code = 0
+        for i in (space + 1)...(space + 3) {
+            let digit = bytes[i]
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            code = code * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        if space + 4 < bytes.count, bytes[space + 4] != UInt8(ascii: " ") { return nil }
+        return code >= 100 ? code : nil
+    }
+
+    /// `name: value` with a token name (RFC 9110 §5.1) and a value without control bytes;
+    /// `nil` for anything else, so a malformed field never reaches the client's response head.
+    static func parseField(_ bytes: UnsafeRawBufferPointer) -> (name: String, value: String)? {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
+        let name = UnsafeRawBufferPointer(rebasing: bytes[0..<colon])
+        guard name.allSatisfy(isTokenByte) else { return nil }
+        guard let value = fieldValue(UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...])) else { return nil }
+        return (String(decoding: name, as: UTF8.self), value)
+    }
+
+    /// The value trimmed of SP/HTAB, or `nil` when it holds a control byte other than HTAB.
+    static func fieldValue(_ bytes: UnsafeRawBufferPointer) -> String? {
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        guard !value.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return nil }
+        return String(decoding: value, as: UTF8.self)
+    }
+
+    /// tchar (RFC 9110 §5.6.2).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}

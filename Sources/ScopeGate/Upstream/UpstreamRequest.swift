@@ -1,0 +1,41 @@
+import NIOCore
+
+/// One request to forward to a backend, already authorised and filtered by the caller.
+///
+/// The engine sends ``method``, ``url`` and ``headers`` exactly; it adds only what HTTP/1.1
+/// framing needs (`Host` from the URL, `Content-Length` when there is a ``body``) and never
+/// `Accept`, `Content-Type`, `Expect` or `Accept-Encoding` of its own.
+public struct UpstreamRequest: Sendable {
+    /// The method token, sent as-is (e.g. `"GET"`, `"PATCH"`). `HEAD` is sent as a bodiless HEAD.
+    public var method: String
+    /// Absolute URL, e.g. `http://127.0.0.1:9101/calendar/x?y=1`. Only `http` and `https` are allowed;
+    /// the path is sent as given (no dot-segment squashing), so it must already be normalised.
+    public var url: String
+    /// End-to-end headers to send, in order. The caller has removed hop-by-hop headers and `Host`.
+    /// `Content-Length`, `Transfer-Encoding` and `Expect` are ignored here: the engine frames the body itself.
+    /// A header with an empty value is sent with an empty value.
+    public var headers: [(name: String, value: String)]
+    /// `nil`: the client sent no body, so none is sent. Non-`nil` (possibly empty): sent with
+    /// `Content-Length` equal to its readable bytes.
+    public var body: ByteBuffer?
+    /// TCP (and TLS) connect timeout, in milliseconds. Default 2000.
+    public var connectTimeoutMilliseconds: Int
+    /// Whole-exchange timeout in milliseconds, from hand-over to the last body byte; 0 = none. Default 30000.
+    public var timeoutMilliseconds: Int
+
+    public init(
+        method: String,
+        url: String,
+        headers: [(name: String, value: String)] = [],
+        body: ByteBuffer? = nil,
+        connectTimeoutMilliseconds: Int = 2000,
+        timeoutMilliseconds: Int = 30000
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+}

@@ -1,0 +1,55 @@
+import XCTest
+@testable import ScopeGate
+
+final class UpstreamResponseHeadParserTests: XCTestCase {
+    /// Feeds lines as libcurl would (one call per line, CRLF included); returns the heads produced.
+    private func parse(_ lines: [String]) -> [UpstreamResponseHead] {
+        var parser = ResponseHeadParser()
+        var heads: [UpstreamResponseHead] = []
+        for line in lines {
+            var bytes = Array(line.utf8)
+            if let head = bytes.withUnsafeMutableBytes({ parser.feed(UnsafeRawBufferPointer($0)) }) { heads.append(head) }
+        }
+        return heads
+    }
+
+    private func names(_ head: UpstreamResponseHead?) -> [String] { head?.headers.map { "\($0.name)=\($0.value)" } ?? [] }
+
+    func testSimpleResponse() {
+        let heads = parse(["HTTP/1.1 201 Created\r\n", "Content-Type: text/plain\r\n", "Content-Length:  5 \r\n", "\r\n"])
+        XCTAssertEqual(heads.count, 1)
+        XCTAssertEqual(heads.first?.status, 201)
+        XCTAssertEqual(names(heads.first), ["Content-Type=text/plain", "Content-Length=5"])
+    }
+
+    func testInterimResponsesAreSkipped() {
+        let heads = parse(["HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 103 Early Hints\r\n", "Link: </a>\r\n", "\r\n",
+                           "HTTP/1.1 200 OK\r\n", "X-A: 1\r\n", "\r\n"])
+        XCTAssertEqual(heads.map(\.status), [200])
+        XCTAssertEqual(names(heads.first), ["X-A=1"])
+    }
+
+    func testHopByHopDroppedAndTrailersIgnored() {
+        let heads = parse(["HTTP/1.1 200 OK\r\n", "Transfer-Encoding: chunked\r\n", "Connection: X-Secret\r\n", "X-Secret: s\r\n",
+                           "X-B: 2\r\n", "\r\n", "X-Trailer: t\r\n", "\r\n"])
+        XCTAssertEqual(heads.count, 1)
+        XCTAssertEqual(names(heads.first), ["X-B=2"])
+    }
+
+    func testMalformedFieldsAreDroppedAndObsFoldJoined() {
+        let heads = parse(["HTTP/1.1 200 OK\n", "Bad Name: x\r\n", "NoColon\r\n", ": empty\r\n", "X-Ctl: a\u{1}b\r\n",
+                           "X-Fold: a\r\n", "\t b\r\n", "X-Ok: v\n", "\n"])
+        XCTAssertEqual(names(heads.first), ["X-Fold=a b", "X-Ok=v"])
+    }
+
+    func testStatusLineTable() {
+        let table: [(String, Int?)] = [
+            ("HTTP/1.1 200 OK", 200), ("HTTP/1.0 404", 404), ("HTTP/2 503 x", 503), ("HTTP/1.1 20 OK", nil),
+            ("HTTP/1.1 2000 OK", nil), ("http/1.1 200 OK", nil), ("HTTP/1.1 abc OK", nil), ("HTTP/1.1 099 OK", nil),
+        ]
+        for (line, expected) in table {
+            let status = Array(line.utf8).withUnsafeBytes { ResponseHeadParser.parseStatusLine($0) }
+            XCTAssertEqual(status, expected, line)
+        }
+    }
+}
