@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -19,9 +20,9 @@ public final class EchoBackend: Sendable {
     /// The name reported in `X-Backend` and in the JSON.
     public let name: String
     private let channel: any Channel
-    private let counters: LockedBox<Counters>
+    private let counters: NIOLockedValueBox<Counters>
 
-    private init(name: String, channel: any Channel, counters: LockedBox<Counters>) {
+    private init(name: String, channel: any Channel, counters: NIOLockedValueBox<Counters>) {
         self.name = name
         self.channel = channel
         self.counters = counters
@@ -29,13 +30,13 @@ public final class EchoBackend: Sendable {
 
     /// Binds `host:port` (port 0 picks a free one) on `group` and starts answering.
     public static func start(name: String, host: String, port: Int, group: any EventLoopGroup) async throws -> EchoBackend {
-        let counters = LockedBox(Counters())
+        let counters = NIOLockedValueBox(Counters())
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                counters.withLock { $0.connections += 1 }
+                counters.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters))
@@ -49,9 +50,9 @@ public final class EchoBackend: Sendable {
     /// The bound TCP port.
     public var port: Int { channel.localAddress?.port ?? 0 }
     /// Requests answered so far.
-    public var requestCount: Int { counters.withLock { $0.requests } }
+    public var requestCount: Int { counters.withLockedValue { $0.requests } }
     /// TCP connections accepted so far (to observe keep-alive reuse).
-    public var connectionCount: Int { counters.withLock { $0.connections } }
+    public var connectionCount: Int { counters.withLockedValue { $0.connections } }
 
     /// Stops accepting; open connections are closed by the event loop group's shutdown.
     public func shutdown() async throws {
@@ -64,11 +65,11 @@ private final class EchoHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let name: String
-    private let counters: LockedBox<EchoBackend.Counters>
+    private let counters: NIOLockedValueBox<EchoBackend.Counters>
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
 
-    init(name: String, counters: LockedBox<EchoBackend.Counters>) {
+    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>) {
         self.name = name
         self.counters = counters
     }
@@ -89,7 +90,7 @@ private final class EchoHandler: ChannelInboundHandler {
     }
 
     private func respond(to request: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
-        counters.withLock { $0.requests += 1 }
+        counters.withLockedValue { $0.requests += 1 }
         let target = request.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let path = String(target[0])
         let query = target.count > 1 ? String(target[1]) : nil

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Forwards requests to backends with libcurl's multi interface and streams the responses
@@ -12,7 +13,7 @@ import NIOCore
 public final class CurlEngine: Sendable {
     private let loops: [CurlMultiLoop]
     private let threads: [CurlThread]
-    private let next = LockedBox(0)
+    private let next = NIOLockedValueBox(0)
 
     /// Initialises libcurl (once per process) and starts the curl threads.
     ///
@@ -56,7 +57,7 @@ public final class CurlEngine: Sendable {
         if loops.count == 1 {
             loop = loops[0]
         } else {
-            loop = loops[next.withLock { index in
+            loop = loops[next.withLockedValue { index in
                 defer { index = (index + 1) % loops.count }
                 return index
             }]

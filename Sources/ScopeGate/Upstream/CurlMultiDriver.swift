@@ -21,7 +21,7 @@ final class CurlMultiDriver {
     func run() {
         var running: Int32 = 0
         while true {
-            let (started, cancelled, stopping) = loop.mailbox.withLock { mailbox in
+            let (started, cancelled, stopping) = loop.mailbox.withLockedValue { mailbox in
                 defer { mailbox.started.removeAll(); mailbox.cancelled.removeAll() }
                 return (mailbox.started, mailbox.cancelled, mailbox.isShuttingDown)
             }

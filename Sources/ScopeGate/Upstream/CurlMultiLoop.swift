@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import CCurl
 
 /// The thread-safe face of one curl multi loop: a mailbox other threads drop work into.
@@ -18,7 +19,7 @@ final class CurlMultiLoop: Sendable {
 
     let multi: MultiPointer
     let configuration: UpstreamEngineConfig
-    let mailbox = LockedBox(Mailbox())
+    let mailbox = NIOLockedValueBox(Mailbox())
 
     init(configuration: UpstreamEngineConfig) throws {
         guard let raw = curl_multi_init() else { throw UpstreamError.failed("curl_multi_init failed") }
@@ -33,7 +34,7 @@ final class CurlMultiLoop: Sendable {
 
     /// Queues `transfer` for the loop. Returns false when the loop is shutting down.
     func submit(_ transfer: UpstreamTransfer) -> Bool {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return false }
             mailbox.started.append(transfer)
             curl_multi_wakeup(multi.raw)
@@ -43,7 +44,7 @@ final class CurlMultiLoop: Sendable {
 
     /// Asks the loop to remove `transfer`'s easy handle.
     func cancel(_ transfer: UpstreamTransfer) {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }  // shutdown removes every handle anyway
             mailbox.cancelled.append(transfer)
             curl_multi_wakeup(multi.raw)
@@ -52,7 +53,7 @@ final class CurlMultiLoop: Sendable {
 
     /// Flags shutdown and wakes the loop; the thread then fails what is in flight and exits.
     func requestShutdown() {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }
             mailbox.isShuttingDown = true
             curl_multi_wakeup(multi.raw)

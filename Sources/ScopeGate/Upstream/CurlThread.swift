@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import NIOConcurrencyHelpers
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -20,7 +21,7 @@ final class CurlThread: Sendable {
         }
     }
 
-    private let joined = LockedBox<(thread: pthread_t?, joined: Bool)>((nil, false))
+    private let joined = NIOLockedValueBox<(thread: pthread_t?, joined: Bool)>((nil, false))
 
     /// Starts `body` on a new thread. `name` appears in errors (and as the thread name on Darwin;
     /// Glibc's `pthread_setname_np` is not imported without `_GNU_SOURCE`).
@@ -49,12 +50,12 @@ final class CurlThread: Sendable {
         #else
         let started: pthread_t? = thread
         #endif
-        joined.withLock { $0.thread = started }
+        joined.withLockedValue { $0.thread = started }
     }
 
     /// Waits for the thread's body to return. Idempotent; must not be called from the thread itself.
     func join() {
-        let thread: pthread_t? = joined.withLock { state in
+        let thread: pthread_t? = joined.withLockedValue { state in
             if state.joined { return nil }
             state.joined = true
             return state.thread

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// What the curl thread reports about one transfer, delivered on the transfer's event loop.
@@ -22,7 +23,9 @@ enum UpstreamEvent: Sendable {
 /// is then removed from its multi handle on the curl thread promptly, closing or releasing the
 /// connection as libcurl sees fit.
 public final class UpstreamTransfer: Sendable {
-    private struct State {
+    /// `@unchecked`: the delegate is not `Sendable`, but it is only ever called on `eventLoop`;
+    /// other threads only drop the reference, under the lock.
+    private struct State: @unchecked Sendable {
         /// Set until the terminal event is delivered or the transfer is cancelled. Only ever
         /// *called* on `eventLoop`; it is stored under the lock so `cancel()` can drop it.
         var delegate: (any UpstreamResponseDelegate)?
@@ -31,18 +34,18 @@ public final class UpstreamTransfer: Sendable {
     let request: UpstreamRequest
     let eventLoop: any EventLoop
     private let loop: CurlMultiLoop?
-    private let state: LockedBox<State>
+    private let state: NIOLockedValueBox<State>
 
     init(request: UpstreamRequest, eventLoop: any EventLoop, delegate: any UpstreamResponseDelegate, loop: CurlMultiLoop?) {
         self.request = request
         self.eventLoop = eventLoop
         self.loop = loop
-        self.state = LockedBox(State(delegate: delegate))
+        self.state = NIOLockedValueBox(State(delegate: delegate))
     }
 
     /// Stops the transfer. Idempotent; a no-op once the transfer finished or failed.
     public func cancel() {
-        let released: (any UpstreamResponseDelegate)? = state.withLock { state in
+        let released: (any UpstreamResponseDelegate)? = state.withLockedValue { state in
             defer { state.delegate = nil }
             return state.delegate
         }
@@ -51,7 +54,7 @@ public final class UpstreamTransfer: Sendable {
     }
 
     /// False once cancelled or completed; read by the curl thread before starting the transfer.
-    var isLive: Bool { state.withLock { $0.delegate != nil } }
+    var isLive: Bool { state.withLockedValue { $0.delegate != nil } }
 
     /// Hands `events` to the delegate on the event loop, in order (called on the curl thread).
     func deliver(_ events: [UpstreamEvent]) {
@@ -61,7 +64,7 @@ public final class UpstreamTransfer: Sendable {
     private func dispatch(_ events: [UpstreamEvent]) {
         for event in events {
             let terminal = event.isTerminal
-            let delegate: (any UpstreamResponseDelegate)? = state.withLock { state in
+            let delegate: (any UpstreamResponseDelegate)? = state.withLockedValue { state in
                 defer { if terminal { state.delegate = nil } }
                 return state.delegate
             }
