@@ -32,26 +32,31 @@ trap 'exit 130' INT TERM
 
 # Wait (at most 10 s) until the gateway answers.
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null http://127.0.0.1:8080/ && break
+  curl -s -o /dev/null http://127.0.0.1:8080/healthz && break
   sleep 0.1
 done
 
 READ=$("$BIN" mint-token --config gateway.json --sub alice --scope "read:appointments read:calendar")
 
+# show "COMMAND AS DISPLAYED" curl-args...: prints the command (token elided), runs it, indents the answer.
 show() {
   echo
-  echo "\$ $*" | sed -E 's/(Bearer )[A-Za-z0-9._-]{20,}/\1$TOKEN/'
-  "$@" -s -i --max-time 5 | sed 's/^/  /'
+  echo "\$ $1"
+  shift
+  curl -s -i --max-time 5 "$@" | sed 's/^/  /'
   echo
 }
 
+G=http://127.0.0.1:8080
 echo
 echo "== 1. allowed: GET /appointments/42 with scope read:appointments (the backend echoes what it received)"
-show curl http://127.0.0.1:8080/appointments/42?view=full -H "Authorization: Bearer $READ"
+show "curl -i '$G/appointments/42?view=full' -H \"Authorization: Bearer \$TOKEN\"" \
+  "$G/appointments/42?view=full" -H "Authorization: Bearer $READ"
 echo "== 2. 401: no token"
-show curl http://127.0.0.1:8080/appointments/42
+show "curl -i $G/appointments/42" "$G/appointments/42"
 echo "== 3. 403: POST /appointments needs write:appointments, the token has only read scopes"
-show curl -X POST http://127.0.0.1:8080/appointments -H "Authorization: Bearer $READ" -H 'Content-Type: application/json' -d '{"when":"tomorrow"}'
+show "curl -i -X POST $G/appointments -H \"Authorization: Bearer \$TOKEN\" -d '{\"when\":\"tomorrow\"}'" \
+  -X POST "$G/appointments" -H "Authorization: Bearer $READ" -H 'Content-Type: application/json' -d '{"when":"tomorrow"}'
 echo "(the gateway's denial log lines, one JSON object per denial, are on stderr above)"
 
 if [ "$once" = 1 ]; then exit 0; fi
