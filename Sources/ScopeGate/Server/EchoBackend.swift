@@ -137,23 +137,11 @@ private extension ChannelHandlerContext {
     }
 }
 
-/// Minimal JSON string encoding (RFC 8259 §7).
+/// JSON string encoding (RFC 8259 §7), shared with the event log.
 private enum JSON {
     static func string(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONLine.appendQuoted(value, to: &out)
+        return out
     }
 }
