@@ -160,7 +160,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var prefix: String
     /// `routes[i].backend`: a key of `backends`.
     public var backend: String
-    /// `routes[i].methods`: method token (upper case, e.g. `GET`) to its rule.
+    /// `routes[i].methods`: method token (upper case, e.g. `GET`) to its rule; the key `*`
+    /// covers every method not listed by name.
     public var methods: [String: MethodRule]
 
     public init(prefix: String, backend: String, methods: [String: MethodRule]) {
@@ -174,8 +175,9 @@ public struct RouteConfig: Sendable, Equatable {
 public enum MethodRule: Sendable, Equatable {
     /// `"public"`: no token is needed (and a presented one is not checked).
     case `public`
-    /// `["a", "b"]`: a valid token carrying every listed scope; `[]` means any valid token.
-    case scopes([String])
+    /// A valid token satisfying the requirement: `["a", "b"]` (all of them), `[["a"], ["b", "c"]]`
+    /// (any one alternative), `[]` (any valid token).
+    case scopes(ScopeRequirement)
 }
 
 /// `limits`: bounds on what a client may send.

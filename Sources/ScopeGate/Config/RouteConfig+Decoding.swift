@@ -59,7 +59,7 @@ extension RouteConfig {
         var ok = !members.isEmpty
         for method in members.keys.sorted() {
             let methodPath = ConfigReader.join(path, method)
-            guard Self.isMethodToken(method) else {
+            guard method == "*" || Self.isMethodToken(method) else {
                 reader.fail(methodPath, "\"\(method)\" is not an upper-case HTTP method (methods are case-sensitive, RFC 9110 §9.1)")
                 ok = false
                 continue
@@ -67,20 +67,54 @@ extension RouteConfig {
             switch members[method]! {
             case .string("public"):
                 result[method] = .public
-            case .array:
-                guard let scopes = reader.stringArray(members[method]!, at: methodPath) else { ok = false; continue }
-                var valid = true
-                for (index, scope) in scopes.enumerated() where !Self.isScopeToken(scope) {
-                    reader.fail("\(methodPath)[\(index)]", "\"\(scope)\" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)")
-                    valid = false
+            case .array(let elements):
+                if let requirement = decodeRequirement(elements, at: methodPath, reader: &reader) {
+                    result[method] = .scopes(requirement)
+                } else {
+                    ok = false
                 }
-                if valid { result[method] = .scopes(scopes) } else { ok = false }
             case let other:
-                reader.fail(methodPath, "must be an array of required scopes or \"public\", found \(ConfigReader.render(other))")
+                reader.fail(methodPath, "must be an array of required scopes, an array of alternatives, or \"public\", found \(ConfigReader.render(other))")
                 ok = false
             }
         }
         return ok ? result : nil
+    }
+
+    /// `["a", "b"]` (all of) or `[["a"], ["b", "c"]]` (any of); `nil` with problems recorded.
+    private static func decodeRequirement(_ elements: [JSONValue], at path: String, reader: inout ConfigReader) -> ScopeRequirement? {
+        let nested = elements.contains { if case .array = $0 { return true } else { return false } }
+        if !nested {
+            guard let scopes = scopeList(.array(elements), at: path, reader: &reader) else { return nil }
+            return ScopeRequirement(allOf: scopes)
+        }
+        var alternatives: [[String]] = []
+        var ok = true
+        for (index, element) in elements.enumerated() {
+            let elementPath = "\(path)[\(index)]"
+            guard case .array(let inner) = element else {
+                reader.fail(elementPath, "mixes scopes and alternatives; write every alternative as an array, e.g. [[\"a\"], [\"b\", \"c\"]]")
+                ok = false
+                continue
+            }
+            if inner.isEmpty {
+                reader.fail(elementPath, "an empty alternative would accept any valid token; use [] for that")
+                ok = false
+                continue
+            }
+            if let scopes = scopeList(element, at: elementPath, reader: &reader) { alternatives.append(scopes) } else { ok = false }
+        }
+        return ok ? ScopeRequirement(anyOf: alternatives) : nil
+    }
+
+    private static func scopeList(_ value: JSONValue, at path: String, reader: inout ConfigReader) -> [String]? {
+        guard let scopes = reader.stringArray(value, at: path) else { return nil }
+        var valid = true
+        for (index, scope) in scopes.enumerated() where !Self.isScopeToken(scope) {
+            reader.fail("\(path)[\(index)]", "\"\(scope)\" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)")
+            valid = false
+        }
+        return valid ? scopes : nil
     }
 
     /// Why `prefix` is not a normalised absolute path, or `nil` when it is.

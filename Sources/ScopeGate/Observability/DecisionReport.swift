@@ -25,6 +25,9 @@ public struct DecisionReport: Sendable {
             json.add("backend", orNull: allowance.route.backend.name)
             json.add("upstream_url", orNull: allowance.upstreamURL)
             json.add("required_scopes", allowance.requiredScopes)
+            if let alternatives = allowance.requirement?.alternatives, alternatives.count > 1 {
+                json.add("required_any_of", alternatives)
+            }
             json.add("granted_scopes", allowance.token?.grantedScopes ?? [])
             json.add("subject", orNull: allowance.token?.subject)
             json.add("client_id", orNull: allowance.token?.clientID)
@@ -37,6 +40,9 @@ public struct DecisionReport: Sendable {
             json.add("route", orNull: denial.route)
             json.add("backend", orNull: denial.backend)
             json.add("required_scopes", denial.requiredScopes)
+            if let alternatives = denial.requirement?.alternatives, alternatives.count > 1 {
+                json.add("required_any_of", alternatives)
+            }
             json.add("granted_scopes", denial.grantedScopes)
             json.add("subject", orNull: denial.subject)
             json.add("client_id", orNull: denial.clientID)
@@ -57,7 +63,7 @@ public struct DecisionReport: Sendable {
             row("route", allowance.route.prefix)
             row("backend", allowance.route.backend.name)
             row("upstream_url", allowance.upstreamURL)
-            row("required_scopes", allowance.token == nil ? "(public)" : allowance.requiredScopes.joined(separator: " "))
+            row("required_scopes", allowance.token == nil ? "(public)" : Self.describe(allowance.requirement))
             row("granted_scopes", allowance.token?.grantedScopes.joined(separator: " "))
             row("subject", allowance.token?.subject)
             row("client_id", allowance.token?.clientID)
@@ -65,12 +71,21 @@ public struct DecisionReport: Sendable {
             lines.append("DENY \(denial.status) \(denial.reason.rawValue): \(denial.description)")
             row("route", denial.route)
             row("backend", denial.backend)
-            row("required_scopes", denial.requiredScopes.joined(separator: " "))
+            row("required_scopes", denial.requirement.map { Self.describe($0) })
             row("granted_scopes", denial.grantedScopes.joined(separator: " "))
             row("subject", denial.subject)
             row("client_id", denial.clientID)
             if denial.status == 405 { row("allow", denial.allowedMethods.joined(separator: ", ")) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `a b`, `(a) or (b c)`, or `(any valid token)`.
+    private static func describe(_ requirement: ScopeRequirement?) -> String {
+        guard let requirement else { return "" }
+        if requirement.alternatives.count == 1 {
+            return requirement.alternatives[0].isEmpty ? "(any valid token)" : requirement.alternatives[0].joined(separator: " ")
+        }
+        return requirement.alternatives.map { "(" + $0.joined(separator: " ") + ")" }.joined(separator: " or ")
     }
 }

@@ -5,7 +5,8 @@ import Foundation
 /// Fields: `time` (RFC 3339 UTC), `event`, `client` (peer address), `method`, `path`
 /// (normalised, or the raw path without its query when the target was invalid),
 /// `route`, `backend`, `status`, `reason` (a ``ReasonCode``), `description`, `sub` and
-/// `client_id` (only when the token itself was valid), `required_scopes`, `granted_scopes`.
+/// `client_id` (only when the token itself was valid), `required_scopes`, `required_any_of`
+/// (only when the route accepts several alternatives), `granted_scopes`.
 /// The query string and every header value are left out, so no token can reach the log.
 public struct DenialEvent: Sendable {
     public var time: Date
@@ -38,6 +39,9 @@ public struct DenialEvent: Sendable {
         json.add("sub", denial.subject)
         json.add("client_id", denial.clientID)
         json.add("required_scopes", denial.requiredScopes)
+        if let alternatives = denial.requirement?.alternatives, alternatives.count > 1 {
+            json.add("required_any_of", alternatives)
+        }
         json.add("granted_scopes", denial.grantedScopes)
         return json.finish()
     }

@@ -45,6 +45,21 @@ struct JSONLine {
         text += "]"
     }
 
+    mutating func add(_ key: String, _ lists: [[String]]) {
+        begin(key)
+        text += "["
+        for (index, values) in lists.enumerated() {
+            if index > 0 { text += "," }
+            text += "["
+            for (inner, value) in values.enumerated() {
+                if inner > 0 { text += "," }
+                Self.appendQuoted(value, to: &text)
+            }
+            text += "]"
+        }
+        text += "]"
+    }
+
     /// The finished object followed by `\n`.
     func finish() -> String { text + "}\n" }
 

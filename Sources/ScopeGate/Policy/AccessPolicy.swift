@@ -34,17 +34,18 @@ public struct AccessPolicy: Sendable {
         }
         var denial = Denial(status: 0, reason: .routeNotFound, description: "", route: route.prefix,
                             backend: route.backend.name, path: target.path)
-        guard let rule = route.methods[request.method] else {
+        guard let rule = route.rule(for: request.method) else {
             denial.status = 405
             denial.reason = .methodNotAllowed
             denial.description = "method \(Self.printable(request.method)) is not allowed on \(route.prefix)"
             denial.allowedMethods = route.allowedMethods
             return .deny(denial)
         }
-        guard case .scopes(let required) = rule else {
-            return .allow(Allowance(route: route, target: target, token: nil, requiredScopes: []))
+        guard case .scopes(let requirement) = rule else {
+            return .allow(Allowance(route: route, target: target, token: nil, requirement: nil))
         }
-        denial.requiredScopes = required
+        denial.requiredScopes = requirement.alternatives[0]
+        denial.requirement = requirement
         denial.challenges = true
 
         let token: String
@@ -84,15 +85,18 @@ public struct AccessPolicy: Sendable {
         denial.grantedScopes = verified.grantedScopes
 
         let granted = Set(verified.grantedScopes)
-        let missing = required.filter { !granted.contains($0) }
-        guard missing.isEmpty else {
+        guard requirement.isSatisfied(by: granted) else {
+            let closest = requirement.closestAlternative(to: granted)
+            let missing = closest.filter { !granted.contains($0) }
             denial.status = 403
             denial.reason = .insufficientScope
+            denial.requiredScopes = closest
             denial.description = "the token lacks scope \(missing.joined(separator: " "))"
+                + (requirement.alternatives.count > 1 ? " (or another alternative of the route)" : "")
             denial.bearerError = "insufficient_scope"
             return .deny(denial)
         }
-        return .allow(Allowance(route: route, target: target, token: verified, requiredScopes: required))
+        return .allow(Allowance(route: route, target: target, token: verified, requirement: requirement))
     }
 
     /// A method name as safe, short text for messages.

@@ -23,8 +23,11 @@ public struct Allowance: Sendable {
     public var target: RequestTarget
     /// The verified token, or `nil` on a public method.
     public var token: VerifiedToken?
-    /// The scopes the route required for this method (empty when public or any token).
-    public var requiredScopes: [String]
+    /// What the route required for this method; `nil` on a public method.
+    public var requirement: ScopeRequirement?
+
+    /// The first (usually only) alternative of the requirement; empty when public or any token.
+    public var requiredScopes: [String] { requirement?.alternatives[0] ?? [] }
 
     /// The absolute upstream URL: backend base URL, normalised path and the query.
     public var upstreamURL: String { route.backend.url + target.pathAndQuery }
@@ -44,8 +47,11 @@ public struct Denial: Sendable, Equatable {
     public var backend: String?
     /// The normalised path, when the target was valid.
     public var path: String?
-    /// Scopes the route requires for the method (403 and beyond).
+    /// Scopes the route requires for the method: for a 403 the alternative closest to what
+    /// the token granted, else the first alternative.
     public var requiredScopes: [String] = []
+    /// The whole requirement, when the route and method have one.
+    public var requirement: ScopeRequirement?
     /// Scopes the token granted, when the token was valid.
     public var grantedScopes: [String] = []
     /// `sub` of a valid token.

@@ -25,7 +25,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(config.api.scopeClaims, ["scope", "permissions"])
         XCTAssertEqual(config.api.clockSkewSeconds, 60)
         XCTAssertEqual(config.backends["calendar"]?.url, "http://127.0.0.1:9102")
-        XCTAssertEqual(config.routes[0].methods, ["GET": .scopes(["read:calendar"]), "HEAD": .public])
+        XCTAssertEqual(config.routes[0].methods, ["GET": .scopes(ScopeRequirement(allOf: ["read:calendar"])), "HEAD": .public])
         XCTAssertEqual(config.limits, LimitsConfig())
         XCTAssertEqual(config.log.denials, .standardError)
     }
@@ -62,7 +62,10 @@ final class ConfigLoaderTests: XCTestCase {
             ("duplicate prefix", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}, {\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[1].prefix: \"/a\" is already the prefix of routes[0]"),
             ("lower-case method", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"get\": []}}]}", "routes[0].methods.get: \"get\" is not an upper-case HTTP method"),
             ("scope with space", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read calendar\"]}}]}", "routes[0].methods.GET[0]: \"read calendar\" is not a scope token"),
-            ("method rule wrong type", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": true}}]}", "routes[0].methods.GET: must be an array of required scopes or \"public\""),
+            ("method rule wrong type", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": true}}]}", "routes[0].methods.GET: must be an array of required scopes, an array of alternatives, or \"public\""),
+            ("mixed scopes and alternatives", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"a\", [\"b\"]]}}]}", "routes[0].methods.GET[0]: mixes scopes and alternatives"),
+            ("empty alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a\"], []]}}]}", "routes[0].methods.GET[1]: an empty alternative"),
+            ("bad scope in alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a b\"]]}}]}", "routes[0].methods.GET[0][0]: \"a b\" is not a scope token"),
             ("empty routes", "{\(validAPI), \(validBackends), \"routes\": []}", "routes: must define at least one route"),
             ("port out of range", "{\"listen\": {\"port\": 70000}}", "listen.port: must be a whole number from 0 to 65535"),
             ("bad log destination", "{\"log\": {\"denials\": 3}}", "log.denials: must be \"stderr\" or {\"file\": \"path\"}"),
@@ -71,6 +74,15 @@ final class ConfigLoaderTests: XCTestCase {
             let found = problems(testCase.json)
             XCTAssertTrue(found.contains { $0.hasPrefix(testCase.expected) }, "\(testCase.name): \(found)")
         }
+    }
+
+    func testScopeRequirementForms() throws {
+        let json = "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"r\", \"s\"], \"POST\": [[\"w\"], [\"admin\", \"x\"]], \"*\": [], \"HEAD\": \"public\"}}]}"
+        let methods = try ConfigLoader.decode(Data(json.utf8)).routes[0].methods
+        XCTAssertEqual(methods["GET"], .scopes(ScopeRequirement(allOf: ["r", "s"])))
+        XCTAssertEqual(methods["POST"], .scopes(ScopeRequirement(anyOf: [["w"], ["admin", "x"]])))
+        XCTAssertEqual(methods["*"], .scopes(ScopeRequirement(allOf: [])))
+        XCTAssertEqual(methods["HEAD"], .public)
     }
 
     func testRelativePathsResolveAgainstTheConfigDirectory() throws {
