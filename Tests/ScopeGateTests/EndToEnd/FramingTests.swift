@@ -1,0 +1,54 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// Ambiguous HTTP/1.1 framing (request smuggling, RFC 9112 §6.3) and malformed heads are
+/// refused before any decision, and never reach a backend.
+final class FramingTests: XCTestCase {
+    private var fixture: GatewayFixture!
+
+    override func setUp() async throws { fixture = try await GatewayFixture.start() }
+    override func tearDown() async throws { try await fixture?.shutdown() }
+
+    private func send(_ raw: String) throws -> RawHTTPResponse {
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send(raw)
+        return try client.readResponse()
+    }
+
+    func testAmbiguousFramingIs400() async throws {
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let auth = "Authorization: Bearer \(token)\r\n"
+        let cases: [(name: String, raw: String)] = [
+            ("CL and TE", "POST /appointments HTTP/1.1\r\nHost: t\r\n\(auth)Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+            ("two different CL", "POST /appointments HTTP/1.1\r\nHost: t\r\n\(auth)Content-Length: 4\r\nContent-Length: 5\r\n\r\nabcde"),
+            ("TE not ending in chunked", "POST /appointments HTTP/1.1\r\nHost: t\r\n\(auth)Transfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
+            ("obs-fold", "GET /appointments/1 HTTP/1.1\r\nHost: t\r\n\(auth)X-A: 1\r\n  folded\r\n\r\n"),
+            ("space before colon", "GET /appointments/1 HTTP/1.1\r\nHost: t\r\n\(auth)Content-Length : 0\r\n\r\n"),
+            ("no Host", "GET /appointments/1 HTTP/1.1\r\n\(auth)\r\n"),
+            ("two Hosts", "GET /appointments/1 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\(auth)\r\n"),
+            ("bad method", "G(T /appointments/1 HTTP/1.1\r\nHost: t\r\n\(auth)\r\n"),
+        ]
+        for testCase in cases {
+            let response = try send(testCase.raw)
+            XCTAssertEqual(response.status, 400, testCase.name)
+        }
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    func testChunkedRequestBodyIsForwardedWithALength() async throws {
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let response = try send("POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        XCTAssertEqual(response.status, 200)
+        let echo = try response.json()
+        XCTAssertEqual(echo["body"] as? String, "hello world")
+        let names = Set((echo["headers"] as? [[String]] ?? []).map { $0[0].lowercased() })
+        XCTAssertFalse(names.contains("transfer-encoding"))
+    }
+
+    func testHTTP10WithoutHostIsAccepted() async throws {
+        let token = try await fixture.token()
+        let response = try send("GET /appointments/1 HTTP/1.0\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        XCTAssertEqual(response.status, 200)
+    }
+}
