@@ -9,15 +9,20 @@ public struct Route: Sendable, Equatable {
     /// The configured methods, sorted, for the `Allow` header of a 405 (RFC 9110 §10.2.1).
     public let allowedMethods: [String]
 
-    /// The rule for `method`: its own entry, else the `*` entry, else `nil` (405).
+    /// The rule for `method`: its own entry; for `HEAD` without one, `GET`'s (a HEAD is a GET
+    /// without the body, RFC 9110 §9.3.2); else the `*` entry; else `nil` (405).
     public func rule(for method: String) -> MethodRule? {
-        methods[method] ?? methods["*"]
+        if let rule = methods[method] { return rule }
+        if method == "HEAD", let rule = methods["GET"] { return rule }
+        return methods["*"]
     }
 
     public init(_ config: RouteConfig, backend: BackendConfig) {
         self.prefix = config.prefix
         self.backend = backend
         self.methods = config.methods
-        self.allowedMethods = config.methods.keys.filter { $0 != "*" }.sorted()
+        var allowed = Set(config.methods.keys.filter { $0 != "*" })
+        if allowed.contains("GET") { allowed.insert("HEAD") }
+        self.allowedMethods = allowed.sorted()
     }
 }

@@ -90,7 +90,7 @@ final class DenialTests: XCTestCase {
         let token = try await fixture.token()
         let response = try fixture.request("PATCH", "/appointments/1", token: token)
         XCTAssertEqual(response.status, 405)
-        XCTAssertEqual(response.header("Allow"), "DELETE, GET, POST")
+        XCTAssertEqual(response.header("Allow"), "DELETE, GET, HEAD, POST")
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 

@@ -59,6 +59,24 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(try response.json()["path"] as? String, "/appointments/x")
     }
 
+    func testHeadFollowsTheGetRuleAndHasNoBody() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("HEAD", "/appointments/1", token: token)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("X-Backend"), "appointments")
+        XCTAssertEqual(try fixture.request("HEAD", "/appointments/1").status, 401)
+        // No stray body bytes: the next response on the same connection parses cleanly.
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("HEAD /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n"
+                        + "GET /appointments/2 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse(head: true).status, 200)
+        let next = try client.readResponse()
+        XCTAssertEqual(next.status, 200)
+        XCTAssertEqual(try next.json()["path"] as? String, "/appointments/2")
+        let scopeless = try await fixture.token(["scope": "profile"])
+        XCTAssertEqual(try fixture.request("HEAD", "/appointments/1", token: scopeless).status, 403)
+    }
+
     func testPublicRouteNeedsNoToken() async throws {
         let response = try fixture.request("GET", "/calendar/holidays/2027")
         XCTAssertEqual(response.status, 200)
