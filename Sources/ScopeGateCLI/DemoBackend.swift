@@ -19,7 +19,7 @@ struct DemoBackend: AsyncParsableCommand {
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let backend = try await EchoBackend.start(name: name, host: host, port: port, group: group)
+        let backend = try await EchoBackend.start(name: name, host: host, port: port, group: group, redactAuthorization: true)
         printError("demo-backend \(name): listening on \(host):\(backend.port)")
         await SignalWaiter.wait(for: [SIGINT, SIGTERM])
         try await backend.shutdown()

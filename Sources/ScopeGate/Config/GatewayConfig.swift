@@ -50,12 +50,23 @@ public struct ListenerConfig: Sendable, Equatable {
     /// 200 `{"status":"ready"}` when verification keys are loaded, 503 otherwise. It takes
     /// precedence over routes and is never forwarded or logged. `null` disables it. Default `/healthz`.
     public var healthPath: String?
+    /// `listen.keep_alive_timeout_ms`: an idle connection between requests is closed after this, in milliseconds. Default 60000.
+    public var keepAliveTimeoutMilliseconds: Int
+    /// `listen.request_head_timeout_ms`: a request head must arrive whole within this of its first byte, in milliseconds. Default 10000.
+    public var requestHeadTimeoutMilliseconds: Int
+    /// `listen.body_idle_timeout_ms`: longest silence while reading a request body, in milliseconds. Default 30000.
+    public var bodyIdleTimeoutMilliseconds: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int? = nil, healthPath: String? = "/healthz") {
+    public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int? = nil, healthPath: String? = "/healthz",
+                keepAliveTimeoutMilliseconds: Int = 60000, requestHeadTimeoutMilliseconds: Int = 10000,
+                bodyIdleTimeoutMilliseconds: Int = 30000) {
         self.host = host
         self.port = port
         self.eventLoops = eventLoops
         self.healthPath = healthPath
+        self.keepAliveTimeoutMilliseconds = keepAliveTimeoutMilliseconds
+        self.requestHeadTimeoutMilliseconds = requestHeadTimeoutMilliseconds
+        self.bodyIdleTimeoutMilliseconds = bodyIdleTimeoutMilliseconds
     }
 }
 
@@ -184,7 +195,7 @@ public enum MethodRule: Sendable, Equatable {
 public struct LimitsConfig: Sendable, Equatable {
     /// `limits.max_body_bytes`: largest request body accepted, in bytes; more is 413. Default 10 MiB.
     public var maxBodyBytes: Int
-    /// `limits.max_header_bytes`: largest request head (request line and headers) in bytes; more is 431. Default 16 KiB.
+    /// `limits.max_header_bytes`: largest request head (request line and headers) in bytes, 1 KiB...64 KiB; more is 431. Default 16 KiB.
     public var maxHeaderBytes: Int
     /// `limits.max_token_bytes`: largest bearer token in bytes; longer is 401 `malformed_token`. Default 8192.
     public var maxTokenBytes: Int

@@ -2,7 +2,14 @@ extension ListenerConfig {
     static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> ListenerConfig {
         var config = ListenerConfig()
         guard let value, let members = reader.object(value, at: "listen") else { return config }
-        reader.rejectUnknownKeys(members, known: ["host", "port", "event_loops", "health_path"], at: "listen")
+        reader.rejectUnknownKeys(members, known: ["host", "port", "event_loops", "health_path", "keep_alive_timeout_ms",
+                                                  "request_head_timeout_ms", "body_idle_timeout_ms"], at: "listen")
+        config.keepAliveTimeoutMilliseconds = reader.integer(
+            members, "keep_alive_timeout_ms", at: "listen", in: 100...3_600_000, default: config.keepAliveTimeoutMilliseconds)
+        config.requestHeadTimeoutMilliseconds = reader.integer(
+            members, "request_head_timeout_ms", at: "listen", in: 100...600_000, default: config.requestHeadTimeoutMilliseconds)
+        config.bodyIdleTimeoutMilliseconds = reader.integer(
+            members, "body_idle_timeout_ms", at: "listen", in: 100...600_000, default: config.bodyIdleTimeoutMilliseconds)
         config.host = reader.string(members, "host", at: "listen", required: false) ?? config.host
         config.port = reader.integer(members, "port", at: "listen", in: 0...65535, default: config.port)
         if members["event_loops"] != nil {
@@ -27,7 +34,7 @@ extension LimitsConfig {
         guard let value, let members = reader.object(value, at: "limits") else { return config }
         reader.rejectUnknownKeys(members, known: ["max_body_bytes", "max_header_bytes", "max_token_bytes"], at: "limits")
         config.maxBodyBytes = reader.integer(members, "max_body_bytes", at: "limits", in: 0...(1 << 40), default: config.maxBodyBytes)
-        config.maxHeaderBytes = reader.integer(members, "max_header_bytes", at: "limits", in: 1024...(1 << 20), default: config.maxHeaderBytes)
+        config.maxHeaderBytes = reader.integer(members, "max_header_bytes", at: "limits", in: 1024...(64 << 10), default: config.maxHeaderBytes)
         config.maxTokenBytes = reader.integer(members, "max_token_bytes", at: "limits", in: 256...(1 << 20), default: config.maxTokenBytes)
         return config
     }

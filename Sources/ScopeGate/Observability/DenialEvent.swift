@@ -46,8 +46,11 @@ public struct DenialEvent: Sendable {
         return json.finish()
     }
 
-    /// The raw target cut at `?` and `#` and to 256 bytes: a query may carry a token.
+    /// What of an invalid raw target is safe to log: an origin-form path cut at `?` and `#`
+    /// and to 256 bytes (a query may carry a token), else `-` (an absolute-form authority may
+    /// carry credentials).
     static func pathOnly(_ raw: String) -> String {
+        guard raw.hasPrefix("/") else { return "-" }
         let end = raw.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? raw.endIndex
         return String(raw[..<end].prefix(256))
     }

@@ -58,6 +58,8 @@ public struct RequestTarget: Sendable, Equatable {
         let afterScheme = bytes.dropFirst(schemeLength)
         let authorityEnd = afterScheme.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) ?? afterScheme.endIndex
         guard authorityEnd > afterScheme.startIndex else { return nil }
+        // Userinfo is deprecated in http(s) URIs (RFC 9110 §4.2.4) and may carry credentials.
+        guard !afterScheme[..<authorityEnd].contains(UInt8(ascii: "@")) else { return nil }
         let rest = afterScheme[authorityEnd...]
         if rest.first == UInt8(ascii: "/") { return rest }
         return [UInt8(ascii: "/")][...] + rest

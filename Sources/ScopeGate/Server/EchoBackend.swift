@@ -29,7 +29,9 @@ public final class EchoBackend: Sendable {
     }
 
     /// Binds `host:port` (port 0 picks a free one) on `group` and starts answering.
-    public static func start(name: String, host: String, port: Int, group: any EventLoopGroup) async throws -> EchoBackend {
+    /// With `redactAuthorization`, echoed `Authorization` values are cut after the scheme (for demos).
+    public static func start(name: String, host: String, port: Int, group: any EventLoopGroup,
+                             redactAuthorization: Bool = false) async throws -> EchoBackend {
         let counters = NIOLockedValueBox(Counters())
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -39,7 +41,7 @@ public final class EchoBackend: Sendable {
                 counters.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters))
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters, redactAuthorization: redactAuthorization))
                 }
             }
             .bind(host: host, port: port)
@@ -66,12 +68,19 @@ private final class EchoHandler: ChannelInboundHandler {
 
     private let name: String
     private let counters: NIOLockedValueBox<EchoBackend.Counters>
+    private let redactAuthorization: Bool
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
 
-    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>) {
+    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, redactAuthorization: Bool) {
         self.name = name
         self.counters = counters
+        self.redactAuthorization = redactAuthorization
+    }
+
+    private func echoed(_ name: String, _ value: String) -> String {
+        guard redactAuthorization, name.lowercased() == "authorization" else { return value }
+        return (value.split(separator: " ").first.map(String.init) ?? "") + " (redacted by the demo backend)"
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -96,10 +105,13 @@ private final class EchoHandler: ChannelInboundHandler {
         let query = target.count > 1 ? String(target[1]) : nil
 
         var status = HTTPResponseStatus.ok
+        var chunked = false
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Backend", name)])
         for item in (query ?? "").split(separator: "&") {
-            if item.hasPrefix("status="), let code = Int(item.dropFirst(7)), (200...599).contains(code) {
+            if item.hasPrefix("status="), let code = Int(item.dropFirst(7)), (200...999).contains(code) {
                 status = HTTPResponseStatus(statusCode: code)
+            } else if item == "chunked=1" {
+                chunked = true
             } else if item.hasPrefix("set-header="), let colon = item.firstIndex(of: ":") {
                 headers.add(name: String(item[item.index(item.startIndex, offsetBy: 11)..<colon]), value: String(item[item.index(after: colon)...]))
             }
@@ -110,11 +122,11 @@ private final class EchoHandler: ChannelInboundHandler {
         let echoedBody = bytes.count <= 4096 && Array(text.utf8) == bytes ? JSON.string(text) : "null"
         let json = "{\"backend\":\(JSON.string(name)),\"method\":\(JSON.string(request.method.rawValue))"
             + ",\"path\":\(JSON.string(path)),\"query\":\(query.map(JSON.string) ?? "null")"
-            + ",\"headers\":[\(request.headers.map { "[\(JSON.string($0.name)),\(JSON.string($0.value))]" }.joined(separator: ","))]"
+            + ",\"headers\":[\(request.headers.map { "[\(JSON.string($0.name)),\(JSON.string(echoed($0.name, $0.value)))]" }.joined(separator: ","))]"
             + ",\"body_bytes\":\(bytes.count),\"body\":\(echoedBody)}"
 
         let bodiless = status == .noContent || status == .notModified
-        if !bodiless { headers.add(name: "Content-Length", value: String(json.utf8.count)) }
+        if !bodiless && !chunked { headers.add(name: "Content-Length", value: String(json.utf8.count)) }
         let keepAlive = request.isKeepAlive
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)

@@ -16,6 +16,13 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var context: ChannelHandlerContext?
     private var state = RequestState.idle
     private var clientAddress: String?
+    /// The client half-closed its side: answer what is in flight, then close.
+    private var inputClosed = false
+
+    /// A slow reader may leave at most this many response bytes queued in the gateway
+    /// before its connection is closed and the upstream transfer cancelled. (Pausing the
+    /// upstream transfer instead is the backpressure of the upstream engine issue.)
+    static let maxUnwrittenResponseBytes = 4 << 20
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
@@ -44,8 +51,21 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            inputClosed = true
+            if case .idle = state { context.close(promise: nil) }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let parserError = error as? HTTPParserError, case .idle = state {
+        if let parserError = error as? HTTPParserError, parserError == .invalidEOFState {
+            context.close(promise: nil)   // the client went away mid-request: nobody to answer
+            return
+        }
+        if let parserError = error as? HTTPParserError, Self.canAnswer(state) {
             let tooLarge = parserError == .headerOverflow
             var denial = Denial(status: tooLarge ? 431 : 400,
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
@@ -57,10 +77,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Whether no response has started, so an error can still be answered with a status.
+    private static func canAnswer(_ state: RequestState) -> Bool {
+        switch state {
+        case .idle, .collecting: return true
+        case .discarding, .forwarding, .closing: return false
+        }
+    }
+
     // MARK: Request
 
     private func receiveHead(_ head: HTTPRequestHead) {
+        context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
         let exchange = Exchange(head: head)
+        if inputClosed { exchange.closeAfterResponse = true }
         if let denial = framingDenial(head) {
             deny(denial, exchange: exchange, close: true)
             return
@@ -74,7 +104,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                                     authorization: head.headers["Authorization"])
         switch gateway.policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
-            deny(denial, exchange: exchange, close: exchange.expectsBody || !head.isKeepAlive)
+            deny(denial, exchange: exchange, close: exchange.expectsBody || exchange.closeAfterResponse)
         case .allow(let allowance):
             exchange.allowance = allowance
             if exchange.expectsBody,
@@ -125,6 +155,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func receiveEnd() {
+        context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
         switch state {
         case .collecting(let exchange):
             forward(exchange)
@@ -143,6 +174,11 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let backend = allowance.route.backend
         var headers = HopByHopHeaders.removing(from: exchange.head.headers.map { ($0.name, $0.value) })
         headers.removeAll { Self.notForwarded.contains($0.name.lowercased()) }
+        if allowance.token == nil {
+            // A public method did not check the credentials: never pass unchecked ones on,
+            // or a backend that decodes without verifying would trust a forged token.
+            headers.removeAll { $0.name.lowercased() == "authorization" }
+        }
         let request = UpstreamRequest(
             method: exchange.head.method.rawValue,
             url: allowance.upstreamURL,
@@ -163,25 +199,57 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
+        guard (200...599).contains(head.status) else {
+            // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
+            relayFailure(.reset("backend sent status \(head.status)"), afterHead: false, for: exchange)
+            return
+        }
         exchange.responseStarted = true
         var headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
-        if !exchange.head.isKeepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let responseHead = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
+        // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
+        // body ends when the connection closes.
+        let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
+        if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
+        if exchange.closeAfterResponse {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let responseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
     }
 
     func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        let size = part.readableBytes
+        exchange.unwrittenResponseBytes += size
+        if exchange.unwrittenResponseBytes > Self.maxUnwrittenResponseBytes {
+            gateway.eventLog.write(UpstreamFailureEvent(
+                time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+                path: exchange.allowance?.target.path ?? "", route: exchange.allowance?.route.prefix ?? "",
+                backend: exchange.allowance?.route.backend.name ?? "", status: nil, reason: .clientTooSlow,
+                description: "more than \(Self.maxUnwrittenResponseBytes) response bytes waiting for the client").line)
+            cancelUpstream()
+            context.close(promise: nil)
+            return
+        }
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.assumeIsolated().whenComplete { _ in exchange.unwrittenResponseBytes -= size }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: promise)
     }
 
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         state = .idle
-        let close = !exchange.head.isKeepAlive
+        finishResponse(close: exchange.closeAfterResponse || inputClosed, context: context)
+    }
+
+    /// Writes the end of a response, reports the phase change, and closes if asked.
+    private func finishResponse(close: Bool, context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
             if close { channel.close(promise: nil) }
         }
+        context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
     }
 
     func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
@@ -200,7 +268,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         } else {
             state = .idle
-            write(response, version: exchange.head.version, close: !exchange.head.isKeepAlive)
+            write(response, version: exchange.head.version, close: exchange.closeAfterResponse || inputClosed)
         }
     }
 
@@ -228,7 +296,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard let context else { return }
         let ready = gateway.isReady()
         let body = ready ? #"{"status":"ready"}"# : #"{"status":"not_ready","reason":"keys_unavailable"}"#
-        let close = exchange.expectsBody || !exchange.head.isKeepAlive
+        let close = exchange.expectsBody || exchange.closeAfterResponse || inputClosed
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"),
                                    ("Content-Length", String(body.utf8.count))])
         if close { headers.add(name: "Connection", value: "close") }
@@ -237,9 +305,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if exchange.head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            if close { channel.close(promise: nil) }
-        }
+        finishResponse(close: close, context: context)
     }
 
     // MARK: Denial
@@ -249,6 +315,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, close: Bool) {
+        let close = close || inputClosed
         gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
                                            rawTarget: rawTarget, denial: denial).line)
         state = .discarding(close: close)
@@ -265,8 +332,6 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            if close { channel.close(promise: nil) }
-        }
+        finishResponse(close: close, context: context)
     }
 }

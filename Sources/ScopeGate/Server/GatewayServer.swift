@@ -21,8 +21,13 @@ public final class GatewayServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(
+                        keepAliveTimeout: .milliseconds(Int64(listener.keepAliveTimeoutMilliseconds)),
+                        requestHeadTimeout: .milliseconds(Int64(listener.requestHeadTimeoutMilliseconds)),
+                        bodyIdleTimeout: .milliseconds(Int64(listener.bodyIdleTimeoutMilliseconds))))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(gateway: gateway))

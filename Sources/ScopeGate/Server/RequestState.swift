@@ -26,10 +26,17 @@ final class Exchange {
     var body: ByteBuffer?
     var transfer: UpstreamTransfer?
     var responseStarted = false
+    /// Response bytes handed to the channel and not yet written to the socket.
+    var unwrittenResponseBytes = 0
+    /// Whether the connection closes after this response: the client asked for it, spoke
+    /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
+    /// NIO's decoder stops parsing after them, so the connection cannot carry another request).
+    var closeAfterResponse: Bool
 
     init(head: HTTPRequestHead) {
         self.head = head
         let length = head.headers["Content-Length"].first.flatMap { Int($0) } ?? 0
         self.expectsBody = length > 0 || head.headers.contains(name: "Transfer-Encoding")
+        self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
     }
 }

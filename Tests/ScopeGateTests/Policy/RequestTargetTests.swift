@@ -65,6 +65,7 @@ final class RequestTargetTests: XCTestCase {
             "/q?a\u{7f}",              // DEL in query
             "http://",                 // no authority
             "http:///x",
+            "http://user:secret@host/calendar",   // userinfo
         ]
         for raw in rejected {
             if case .success(let target) = RequestTarget.parse(raw) {

@@ -28,7 +28,7 @@ final class GatewayFixture: @unchecked Sendable {
     /// Routes: `/appointments` (GET read:appointments, POST write:appointments,
     /// DELETE write:appointments + admin:appointments), `/calendar` (GET read:calendar),
     /// `/calendar/holidays` (GET public).
-    static func start(extraBackends: [String: String] = [:], extraRoutes: String = "") async throws -> GatewayFixture {
+    static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "") async throws -> GatewayFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let rsa = try SharedKeys.rsa
@@ -44,7 +44,7 @@ final class GatewayFixture: @unchecked Sendable {
         for (name, url) in extraBackends { backends += ", \"\(name)\": {\"url\": \"\(url)\", \"connect_timeout_ms\": 1000, \"timeout_ms\": 2000}" }
         let json = """
         {
-          "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2},
+          "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2\(listen)},
           "api": {"issuer": "\(issuer)", "audience": "\(audience)", "jwks": {"file": "jwks.json"},
                   "algorithms": ["RS256", "ES256"], "clock_skew_seconds": 60, "realm": "test-api"},
           "backends": {\(backends)},

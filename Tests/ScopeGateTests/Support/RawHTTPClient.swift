@@ -61,6 +61,11 @@ final class RawHTTPClient {
         }
     }
 
+    /// Closes the sending side (a half-close, as `nc -N` does).
+    func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Reads one response. `head` skips the body (a response to HEAD has none).
     func readResponse(head: Bool = false) throws -> RawHTTPResponse {
         let headEnd = try readUntil([13, 10, 13, 10])

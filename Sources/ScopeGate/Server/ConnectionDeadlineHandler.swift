@@ -1,0 +1,109 @@
+import NIOCore
+
+/// Where a connection stands, as far as its client-side deadlines go. The HTTP handler
+/// reports transitions as outbound user events; the ``ConnectionDeadlineHandler`` at the
+/// front of the pipeline, which sees the raw bytes, enforces the deadlines.
+enum ConnectionPhase: Sendable {
+    /// A request head was decoded: from now on only the body idle deadline applies.
+    case requestHeadReceived
+    /// The whole request was read: no client deadline while the gateway works on it.
+    case requestComplete
+    /// The response was written: the connection is idle until the next request's bytes.
+    case responseComplete
+}
+
+/// Closes connections whose client is too slow or idle too long, so that a client cannot
+/// hold a connection (and a file descriptor) without making progress (slowloris).
+///
+/// - Between requests: `keepAliveTimeout` of silence closes the connection.
+/// - From the first byte of a request head: the whole head must arrive within
+///   `requestHeadTimeout` (a fixed deadline; trickling bytes does not extend it).
+/// - While reading a body: `bodyIdleTimeout` of silence between reads closes it.
+/// - While the request is being forwarded, or its response written: no client deadline
+///   (the upstream timeouts apply).
+final class ConnectionDeadlineHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case awaitingRequest
+        case readingHead
+        case readingBody
+        case processing
+    }
+
+    private let keepAliveTimeout: TimeAmount
+    private let requestHeadTimeout: TimeAmount
+    private let bodyIdleTimeout: TimeAmount
+    private var phase = Phase.awaitingRequest
+    private var deadline: Scheduled<Void>?
+
+    init(keepAliveTimeout: TimeAmount, requestHeadTimeout: TimeAmount, bodyIdleTimeout: TimeAmount) {
+        self.keepAliveTimeout = keepAliveTimeout
+        self.requestHeadTimeout = requestHeadTimeout
+        self.bodyIdleTimeout = bodyIdleTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(keepAliveTimeout, context: context)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(keepAliveTimeout, context: context) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch phase {
+        case .awaitingRequest:
+            phase = .readingHead
+            arm(requestHeadTimeout, context: context)
+        case .readingBody:
+            arm(bodyIdleTimeout, context: context)
+        case .readingHead, .processing:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let event = event as? ConnectionPhase else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        switch event {
+        case .requestHeadReceived:
+            phase = .readingBody
+            arm(bodyIdleTimeout, context: context)
+        case .requestComplete:
+            phase = .processing
+            deadline?.cancel()
+            deadline = nil
+        case .responseComplete:
+            phase = .awaitingRequest
+            arm(keepAliveTimeout, context: context)
+        }
+        promise?.succeed(())
+    }
+
+    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) {
+            channel.close(promise: nil)
+        }
+    }
+}

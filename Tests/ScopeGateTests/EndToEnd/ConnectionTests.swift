@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// Connection handling: client deadlines (slowloris), half-close, HTTP/1.0 framing,
+/// `Upgrade`, and what a public route passes on.
+final class ConnectionTests: XCTestCase {
+    private var fixture: GatewayFixture!
+
+    override func tearDown() async throws { try await fixture?.shutdown() }
+
+    func testIdleConnectionIsClosedAfterTheKeepAliveTimeout() async throws {
+        fixture = try await GatewayFixture.start(listen: #", "keep_alive_timeout_ms": 300"#)
+        let client = try RawHTTPClient(port: fixture.port)
+        XCTAssertTrue(client.isClosedByServer(), "closed by the gateway before the client's 10 s read timeout")
+    }
+
+    func testTricklingRequestHeadIsCutAtTheHeadDeadline() async throws {
+        fixture = try await GatewayFixture.start(listen: #", "request_head_timeout_ms": 300"#)
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /calendar/holidays HTTP/1.1\r\nHost: t\r\n")   // never finished
+        XCTAssertTrue(client.isClosedByServer())
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    func testStalledRequestBodyIsCutAtTheBodyIdleDeadline() async throws {
+        fixture = try await GatewayFixture.start(listen: #", "body_idle_timeout_ms": 300"#)
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nContent-Length: 10\r\n\r\nhello")
+        XCTAssertTrue(client.isClosedByServer())
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    func testHalfClosedClientStillGetsItsResponse() async throws {
+        fixture = try await GatewayFixture.start()
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nContent-Length: 2\r\n\r\nhi")
+        client.shutdownWrite()
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["body"] as? String, "hi")
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
+    func testHTTP10ClientNeverGetsChunkedFraming() async throws {
+        fixture = try await GatewayFixture.start()
+        let token = try await fixture.token()
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /appointments/1?chunked=1 HTTP/1.0\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        let response = try client.readResponse()   // no length: the body runs to the close
+        XCTAssertEqual(response.status, 200)
+        XCTAssertNil(response.header("Transfer-Encoding"))
+        XCTAssertEqual(try response.json()["path"] as? String, "/appointments/1")
+    }
+
+    func testUpgradeRequestIsAnsweredThenTheConnectionCloses() async throws {
+        fixture = try await GatewayFixture.start()
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /calendar/holidays HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                        + "GET /calendar/holidays HTTP/1.1\r\nHost: t\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
+    func testPublicRouteDoesNotPassUncheckedCredentialsOn() async throws {
+        fixture = try await GatewayFixture.start()
+        let response = try fixture.request("GET", "/calendar/holidays", token: "forged.token.value")
+        XCTAssertEqual(response.status, 200)
+        let names = (try response.json()["headers"] as? [[String]] ?? []).map { $0[0].lowercased() }
+        XCTAssertFalse(names.contains("authorization"))
+    }
+
+    func testInvalidBackendStatusIs502() async throws {
+        fixture = try await GatewayFixture.start()
+        let response = try fixture.request("GET", "/calendar/holidays?status=600")
+        XCTAssertEqual(response.status, 502)
+        XCTAssertEqual(try response.json()["reason"] as? String, "upstream_reset")
+    }
+
+    func testCredentialsInAnAbsoluteFormTargetAreRefusedAndNotLogged() async throws {
+        fixture = try await GatewayFixture.start()
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET http://user:SECRETTOKEN123@host/calendar/x HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 400)
+        let log = try fixture.logLines().joined()
+        XCTAssertFalse(log.contains("SECRETTOKEN123"))
+    }
+}
