@@ -4,7 +4,7 @@
 # (127.0.0.1:8080), then shows an allowed call, a 401 and a 403.
 #
 #   scripts/demo.sh            # run the demo and keep it running until Ctrl-C
-#   scripts/demo.sh --once     # show the calls, then stop everything (used by the tests)
+#   scripts/demo.sh --once     # show the calls, then stop everything
 #
 # Installs the libcurl and OpenSSL dev packages first if they are missing.
 set -euo pipefail

@@ -12,11 +12,11 @@ struct MintToken: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "PEM private key: RSA for RS256, EC P-256 for ES256.")
-    var key: String = "demo/keys/rs256-private.pem"
+    @Option(help: "PEM private key: RSA for RS256, EC P-256 for ES256 (default: the demo key for --alg, next to --config).")
+    var key: String?
 
-    @Option(help: "Key ID (kid) to put in the header.")
-    var kid: String = "demo-rs256"
+    @Option(help: "Key ID (kid) to put in the header (default: demo-rs256 or demo-es256, after --alg).")
+    var kid: String?
 
     @Option(help: "Algorithm: RS256 or ES256.")
     var alg: String = "RS256"
@@ -41,8 +41,11 @@ struct MintToken: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigLoader.load(fileAt: options.config)
-        guard let pem = FileManager.default.contents(atPath: key).map({ String(decoding: $0, as: UTF8.self) }) else {
-            printError("cannot read key file \(key)")
+        let demoKey = alg == "ES256" ? "demo/keys/es256-private.pem" : "demo/keys/rs256-private.pem"
+        let keyPath = key ?? URL(fileURLWithPath: options.config).deletingLastPathComponent().appendingPathComponent(demoKey).path
+        let kid = kid ?? (alg == "ES256" ? "demo-es256" : "demo-rs256")
+        guard let pem = FileManager.default.contents(atPath: keyPath).map({ String(decoding: $0, as: UTF8.self) }) else {
+            printError("cannot read key file \(keyPath)")
             throw ExitCode(2)
         }
         let signingKey: TokenMinter.SigningKey

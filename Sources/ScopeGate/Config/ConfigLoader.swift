@@ -65,6 +65,9 @@ public enum ConfigLoader {
         let log = LogConfig.decode(root["log"], reader: &reader, baseDirectory: baseDirectory)
         let upstream = UpstreamEngineConfig.decode(root["upstream"], reader: &reader)
 
+        if let healthPath = listener.healthPath, let routes, routes.contains(where: { $0.prefix == healthPath }) {
+            reader.fail("listen.health_path", "\"\(healthPath)\" is also a route prefix; the health answer would hide the route (pick another path, or null)")
+        }
         guard let api, let backends, let routes else { return nil }
         return GatewayConfig(
             listener: listener, api: api, backends: backends, routes: routes,

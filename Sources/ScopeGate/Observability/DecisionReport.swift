@@ -55,7 +55,7 @@ public struct DecisionReport: Sendable {
         var lines: [String] = []
         func row(_ name: String, _ value: String?) {
             guard let value, !value.isEmpty else { return }
-            lines.append("  " + (name + ":").padding(toLength: 16, withPad: " ", startingAt: 0) + value)
+            lines.append("  " + (name + ":").padding(toLength: 18, withPad: " ", startingAt: 0) + value)
         }
         switch decision {
         case .allow(let allowance):

@@ -66,6 +66,7 @@ final class ConfigLoaderTests: XCTestCase {
             ("mixed scopes and alternatives", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"a\", [\"b\"]]}}]}", "routes[0].methods.GET[0]: mixes scopes and alternatives"),
             ("empty alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a\"], []]}}]}", "routes[0].methods.GET[1]: an empty alternative"),
             ("bad scope in alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a b\"]]}}]}", "routes[0].methods.GET[0][0]: \"a b\" is not a scope token"),
+            ("health path hides a route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/a\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/a\" is also a route prefix"),
             ("empty routes", "{\(validAPI), \(validBackends), \"routes\": []}", "routes: must define at least one route"),
             ("port out of range", "{\"listen\": {\"port\": 70000}}", "listen.port: must be a whole number from 0 to 65535"),
             ("bad log destination", "{\"log\": {\"denials\": 3}}", "log.denials: must be \"stderr\" or {\"file\": \"path\"}"),
