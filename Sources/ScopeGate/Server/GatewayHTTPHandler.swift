@@ -18,6 +18,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var clientAddress: String?
     /// The client half-closed its side: answer what is in flight, then close.
     private var inputClosed = false
+    /// Whether the current request's end was read (false from its head to its end).
+    private var requestComplete = true
 
     /// A slow reader may leave at most this many response bytes queued in the gateway
     /// before its connection is closed and the upstream transfer cancelled. (Pausing the
@@ -54,7 +56,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
-            if case .idle = state { context.close(promise: nil) }
+            switch state {
+            case .idle, .discarding: context.close(promise: nil)
+            case .collecting, .forwarding, .closing: break
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -88,6 +93,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Request
 
     private func receiveHead(_ head: HTTPRequestHead) {
+        requestComplete = false
         context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
         let exchange = Exchange(head: head)
         if inputClosed { exchange.closeAfterResponse = true }
@@ -155,6 +161,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func receiveEnd() {
+        requestComplete = true
         context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
         switch state {
         case .collecting(let exchange):
@@ -245,12 +252,29 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// Writes the end of a response, reports the phase change, and closes if asked.
+    ///
+    /// While the client may still be sending a request body the gateway will not read, a
+    /// plain close would make the kernel answer the unread bytes with a reset that can
+    /// destroy the response in flight. So the close is lingering: the write side is shut
+    /// first (the client sees the response and end of stream), the rest of the body is read
+    /// and dropped, and the connection is closed when the client closes or after
+    /// ``lingerTime``.
     private func finishResponse(close: Bool, context: ChannelHandlerContext) {
+        let lingering = close && !requestComplete
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            if close { channel.close(promise: nil) }
+            guard close else { return }
+            if lingering {
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
         }
         context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
     }
+
+    /// How long a lingering close keeps reading a request body nobody will use.
+    static let lingerTime = TimeAmount.seconds(2)
 
     func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
         guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }

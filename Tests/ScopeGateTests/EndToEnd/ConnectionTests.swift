@@ -66,6 +66,17 @@ final class ConnectionTests: XCTestCase {
         XCTAssertTrue(client.isClosedByServer())
     }
 
+    func testOversizedChunkedBodyGets413BeforeTheConnectionCloses() async throws {
+        fixture = try await GatewayFixture.start()   // limits.max_body_bytes is 65536
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nTransfer-Encoding: chunked\r\n\r\n")
+        let chunk = Array("10000\r\n".utf8) + [UInt8](repeating: 0x61, count: 0x10000) + Array("\r\n".utf8)
+        for _ in 0..<4 { try? client.send(chunk) }   // 256 KiB; the gateway stops wanting it after 64 KiB
+        XCTAssertEqual(try client.readResponse().status, 413)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
     func testPublicRouteDoesNotPassUncheckedCredentialsOn() async throws {
         fixture = try await GatewayFixture.start()
         let response = try fixture.request("GET", "/calendar/holidays", token: "forged.token.value")
