@@ -21,6 +21,8 @@ final class JWKSTestServer: Sendable {
         var documents: [String: Document] = [:]
         var failAll: Int?
         var counts: [String: Int] = [:]
+        /// Accepted connections, closed by ``stop()`` so keep-alive cannot outlive the server.
+        var connections: [any Channel] = []
     }
 
     private let channel: any Channel
@@ -33,7 +35,8 @@ final class JWKSTestServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                state.withLockedValue { $0.connections.append(channel) }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(state: state))
                 }
@@ -69,8 +72,12 @@ final class JWKSTestServer: Sendable {
         }
     }
 
+    /// Stops listening and closes every accepted connection.
     func stop() async throws {
         try await channel.close()
+        for connection in state.withLockedValue({ $0.connections }) {
+            try? await connection.close()
+        }
     }
 
     private final class Handler: ChannelInboundHandler {

@@ -55,7 +55,8 @@ struct KeySourcePolicyTests {
         let zero = JWKSRefreshPolicy(minimumSeconds: 0, maximumSeconds: 0, defaultSeconds: 0, retrySeconds: 0)
         #expect(zero.refreshInterval(cacheControl: "max-age=0") == 1)
         #expect(zero.retryInterval == 1)
-        #expect(JWKSRefreshPolicy(maximumSeconds: 5, retrySeconds: 60).retryInterval == 5)
+        #expect(JWKSRefreshPolicy(minimumSeconds: 1, maximumSeconds: 5, retrySeconds: 60).retryInterval == 5)
+        #expect(JWKSRefreshPolicy(maximumSeconds: 5, retrySeconds: 600).retryInterval == 60)
         #expect(JWKSRefreshPolicy(refetchCooldownSeconds: -3).refetchCooldown == 0)
     }
 
