@@ -217,7 +217,8 @@ public final class RemoteJWKSSource: KeySource {
                 state.keySet = loaded.keySet
                 state.statistics.lastSuccess = now
                 state.nextRefresh = now.addingTimeInterval(Double(loaded.refreshSeconds))
-                line = Self.changed(from: previous, to: loaded.keySet) ? Self.loadedLine(loaded) : nil
+                line = Self.changed(from: previous, to: loaded.keySet)
+                    ? Self.loadedLine(loaded.keySet, url: loaded.url, refreshSeconds: loaded.refreshSeconds) : nil
             case .failure(let error):
                 state.statistics.failures += 1
                 state.statistics.lastFailure = now
@@ -278,27 +279,5 @@ public final class RemoteJWKSSource: KeySource {
             throw .bodyTooLarge(url: url, limit: Self.maximumDocumentBytes)
         }
         return result
-    }
-
-    // MARK: - Log lines
-
-    private static func changed(from old: VerificationKeySet?, to new: VerificationKeySet) -> Bool {
-        guard let old else { return true }
-        return old.keys.map(\.keyID) != new.keys.map(\.keyID) || old.skipped != new.skipped
-    }
-
-    private static func loadedLine(_ loaded: Loaded) -> String {
-        let kids = loaded.keySet.keys.map { $0.keyID.map(TokenRejection.quoted) ?? "(no kid)" }.joined(separator: ", ")
-        var line = "JWKS loaded from \(loaded.url): \(loaded.keySet.keys.count) key(s) [\(kids)]"
-        if !loaded.keySet.skipped.isEmpty {
-            line += "; skipped " + loaded.keySet.skipped.map(\.description).joined(separator: "; ")
-        }
-        return line + "; next refresh in \(loaded.refreshSeconds) s"
-    }
-
-    private static func failureLine(_ error: RemoteJWKSError, kept: VerificationKeySet?, retrySeconds: Int) -> String {
-        let keeping = kept.map { "keeping the \($0.keys.count) key(s) loaded before" }
-            ?? "no keys loaded yet, tokens are rejected"
-        return "JWKS refresh failed [\(error.code)]: \(error); \(keeping); retry in \(retrySeconds) s"
     }
 }
