@@ -71,7 +71,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let request = AccessRequest(method: head.method.rawValue, target: head.uri,
-                                    authorization: head.headers["Authorization"])
+                                    tokenHeaderValues: head.headers[gateway.policy.extractor.location.header])
         switch gateway.policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
             deny(denial, exchange: exchange, close: exchange.expectsBody || !head.isKeepAlive)
