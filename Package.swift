@@ -6,12 +6,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scopegate", targets: ["ScopeGateCLI"]),
+        .executable(name: "scopegate-bench", targets: ["ScopeGateBench"]),
         .library(name: "ScopeGate", targets: ["ScopeGate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // Already built for jwt-kit; declared for SHA-256 (the verification cache) and HMAC.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
     ],
     targets: [
         // libcurl through pkg-config; typed wrappers for its variadic C API live in shim.h.
@@ -31,7 +34,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // `scopegate-bench`: token verifications per second on one thread (run with -c release).
+        .executableTarget(
+            name: "ScopeGateBench",
+            dependencies: ["ScopeGate"]
         ),
         // The `scopegate` executable: argument parsing and wiring only.
         .executableTarget(
@@ -49,6 +58,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

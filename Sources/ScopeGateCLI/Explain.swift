@@ -27,18 +27,17 @@ struct Explain: AsyncParsableCommand {
 
     func run() async throws {
         let config: GatewayConfig
-        let keys: StaticKeySource
+        let verifier: TokenVerifier
         do {
             config = try ConfigLoader.load(fileAt: options.config)
-            keys = try await StaticKeySource.load(config.api)
+            verifier = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)
         } catch {
             printError("\(error)")
             throw ExitCode(2)
         }
-        let policy = AccessPolicy(
-            routes: RouteTable(config: config),
-            verifier: TokenVerifier(api: config.api, keySource: keys, maxTokenBytes: config.limits.maxTokenBytes))
-        let request = AccessRequest(method: method, target: path, authorization: token.map { ["Bearer \($0)"] } ?? [])
+        let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        let headerValue = config.api.token.usesBearerScheme ? token.map { "Bearer \($0)" } : token
+        let request = AccessRequest(method: method, target: path, tokenHeaderValues: headerValue.map { [$0] } ?? [])
         let instant = now.map { Date(timeIntervalSince1970: $0) } ?? Date()
         let decision = policy.decide(request, now: instant)
         let report = DecisionReport(method: method, target: path, decision: decision)

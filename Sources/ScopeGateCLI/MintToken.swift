@@ -8,17 +8,17 @@ struct MintToken: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mint-token",
         abstract: "Sign a demo access token (demo and local testing only).",
-        discussion: "Issuer and audience default to those in --config.")
+        discussion: "Issuer and audience default to the first issuer and the audience in --config.")
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "PEM private key: RSA for RS256, EC P-256 for ES256 (default: the demo key for --alg, next to --config).")
+    @Option(help: "PEM private key: RSA for RS256/384/512 and PS256/384/512, EC for ES256/384/512 (default: the demo RSA or P-256 key, next to --config).")
     var key: String?
 
     @Option(help: "Key ID (kid) to put in the header (default: demo-rs256 or demo-es256, after --alg).")
     var kid: String?
 
-    @Option(help: "Algorithm: RS256 or ES256.")
+    @Option(help: "Algorithm: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384 or ES512.")
     var alg: String = "RS256"
 
     @Option(help: "Subject (sub).")
@@ -41,22 +41,22 @@ struct MintToken: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigLoader.load(fileAt: options.config)
-        let demoKey = alg == "ES256" ? "demo/keys/es256-private.pem" : "demo/keys/rs256-private.pem"
+        let demoKey = alg.hasPrefix("ES") ? "demo/keys/es256-private.pem" : "demo/keys/rs256-private.pem"
         let keyPath = key ?? URL(fileURLWithPath: options.config).deletingLastPathComponent().appendingPathComponent(demoKey).path
-        let kid = kid ?? (alg == "ES256" ? "demo-es256" : "demo-rs256")
+        let kid = kid ?? (alg.hasPrefix("ES") ? "demo-es256" : "demo-rs256")
         guard let pem = FileManager.default.contents(atPath: keyPath).map({ String(decoding: $0, as: UTF8.self) }) else {
             printError("cannot read key file \(keyPath)")
             throw ExitCode(2)
         }
         let signingKey: TokenMinter.SigningKey
-        switch alg {
-        case "RS256": signingKey = .rsaPrivateKeyPEM(pem)
-        case "ES256": signingKey = .p256PrivateKeyPEM(pem)
-        default: throw ValidationError("--alg must be RS256 or ES256")
+        switch JWSAlgorithm(rawValue: alg) {
+        case let algorithm? where algorithm.keyType == "RSA": signingKey = .rsa(pem: pem, algorithm: algorithm)
+        case let algorithm? where algorithm.keyType == "EC": signingKey = .ecdsa(pem: pem, algorithm: algorithm)
+        default: throw ValidationError("--alg must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512")
         }
         let now = Int(Date().timeIntervalSince1970)
         var claims: [String: Any] = [
-            "iss": issuer ?? config.api.issuer,
+            "iss": issuer ?? config.api.issuers[0].issuer,
             "aud": audience ?? config.api.audience,
             "sub": sub,
             "client_id": "demo-client",

@@ -80,7 +80,7 @@ public enum BearerCredentials: Sendable, Equatable {
     }
 
     /// RFC 9110 §11.2 `token68`.
-    private static func isToken68(_ bytes: ArraySlice<UInt8>) -> Bool {
+    static func isToken68(_ bytes: ArraySlice<UInt8>) -> Bool {
         let body = bytes.prefix { $0 != UInt8(ascii: "=") }
         guard !body.isEmpty else { return false }
         let padding = bytes[body.endIndex...]

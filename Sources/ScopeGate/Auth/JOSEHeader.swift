@@ -2,8 +2,8 @@
 ///
 /// - `alg` (§4.1.1): required string.
 /// - `kid` (§4.1.4): optional string.
-/// - `typ` (§4.1.9): optional string, recorded but not enforced (RFC 9068 §4 asks
-///   for `at+jwt`, but many issuers send `JWT` or nothing).
+/// - `typ` (§4.1.9): optional string; enforced only for issuers with `require_typ`
+///   (RFC 9068 §4 asks for `at+jwt`, but many issuers send `JWT` or nothing).
 /// - `crit` (§4.1.11): the gateway understands no extension, so any `crit` makes the
 ///   token invalid.
 /// Other members are ignored.
@@ -28,10 +28,10 @@ struct JOSEHeader: Sendable, Equatable {
         self.type = try Self.optionalString("typ", in: members)
     }
 
-    /// `alg` as one of `allowed` (`api.algorithms`, RFC 8725 §3.1).
+    /// `alg` as one of `allowed` (the issuer's `algorithms`, RFC 8725 §3.1).
     ///
     /// - Throws: ``TokenRejection`` `algorithm_not_allowed` for anything else,
-    ///   including `none` and the HMAC family.
+    ///   including `none`, and HMAC unless the issuer allows it.
     func allowedAlgorithm(in allowed: [JWSAlgorithm]) throws(TokenRejection) -> JWSAlgorithm {
         guard let alg = JWSAlgorithm(rawValue: algorithm), allowed.contains(alg) else {
             throw TokenRejection(.algorithmNotAllowed, "alg \(TokenRejection.quoted(algorithm)) is not allowed")

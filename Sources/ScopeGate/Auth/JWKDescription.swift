@@ -2,14 +2,18 @@
 /// cryptographic object is built.
 ///
 /// Only signature-verification keys survive: `kty` `RSA` (RFC 7518 §6.3.1: `n`, `e`),
-/// `EC` (§6.2.1: `crv`, `x`, `y`) or `OKP` (RFC 8037 §2: `crv`, `x`). Private members
-/// (`d`, `p`, `q`, ...) are ignored: only the public key is ever built.
+/// `EC` (§6.2.1: `crv`, `x`, `y`), `OKP` (RFC 8037 §2: `crv`, `x`) and, from a local
+/// JWKS file only (``SymmetricKeyPolicy/accept``), `oct` (§6.4.1: `k`) for HMAC. Private
+/// members (`d`, `p`, `q`, ...) are ignored: only the public key is ever built.
 struct JWKDescription: Sendable, Equatable {
     enum Material: Sendable, Equatable {
         case rsa(modulus: String, exponent: String)
         case ec(curve: String, x: String, y: String)
         case okp(curve: String, x: String)
+        /// An HMAC secret (the decoded `k`).
+        case oct(secret: [UInt8])
     }
+
 
     /// `kid`, if present.
     var keyID: String?
@@ -25,7 +29,9 @@ struct JWKDescription: Sendable, Equatable {
     ///   is unusable: not an object, `use` not `sig` (RFC 7517 §4.2), `key_ops` without
     ///   `verify` (§4.3), unknown or symmetric `kty` (`oct`), unknown `crv`, missing
     ///   members, an `alg` that is unknown, not allowed or does not fit the key type.
-    static func read(_ value: JSONValue, allowed: [JWSAlgorithm]) -> Result<JWKDescription, SkipReason> {
+    static func read(
+        _ value: JSONValue, allowed: [JWSAlgorithm], symmetricKeys: SymmetricKeyPolicy = .reject
+    ) -> Result<JWKDescription, SkipReason> {
         guard case .object(let members) = value else { return .failure("not a JSON object") }
         func string(_ name: String) -> String?? {
             switch members[name] {
@@ -62,12 +68,22 @@ struct JWKDescription: Sendable, Equatable {
                 return .failure("OKP key without string \"crv\" and \"x\"")
             }
             material = .okp(curve: crv, x: x)
+        case "oct" where symmetricKeys == .accept:
+            guard case .string(let k)? = members["k"], let secret = Base64URL.decode(Array(k.utf8)), !secret.isEmpty else {
+                return .failure("oct key without a base64url \"k\"")
+            }
+            material = .oct(secret: secret)
         default:
             return .failure("kty \(TokenRejection.quoted(kty)) is not a signature key type the gateway supports")
         }
 
-        let fitting = JWSAlgorithm.allCases.filter { $0.keyType == kty && $0.curve == material.curve }
+        let fitting = JWSAlgorithm.allCases.filter {
+            $0.keyType == kty && $0.curve == material.curve && material.secretLength >= $0.minimumSecretBytes
+        }
         guard !fitting.isEmpty else {
+            if case .oct(let secret) = material {
+                return .failure("oct key of \(secret.count) bytes is shorter than HS256's 32 (RFC 7518 §3.2)")
+            }
             return .failure("crv \(TokenRejection.quoted(material.curve ?? "")) is not supported")
         }
         let algorithms: [JWSAlgorithm]
@@ -76,11 +92,11 @@ struct JWKDescription: Sendable, Equatable {
                 return .failure("alg \(TokenRejection.quoted(algName)) is not supported")
             }
             guard fitting.contains(alg) else { return .failure("alg \(alg.rawValue) does not fit the key") }
-            guard allowed.contains(alg) else { return .failure("alg \(alg.rawValue) is not in api.algorithms") }
+            guard allowed.contains(alg) else { return .failure("alg \(alg.rawValue) is not in the issuer's algorithms") }
             algorithms = [alg]
         } else {
             algorithms = fitting.filter { allowed.contains($0) }
-            guard !algorithms.isEmpty else { return .failure("no algorithm of api.algorithms fits the key") }
+            guard !algorithms.isEmpty else { return .failure("no algorithm of the issuer's algorithms fits the key") }
         }
         return .success(JWKDescription(keyID: keyID, material: material, algorithms: algorithms))
     }
@@ -97,8 +113,14 @@ extension JWKDescription.Material {
     /// `crv` for EC and OKP keys, `nil` for RSA.
     var curve: String? {
         switch self {
-        case .rsa: return nil
+        case .rsa, .oct: return nil
         case .ec(let curve, _, _), .okp(let curve, _): return curve
         }
+    }
+
+    /// The secret's length in bytes for `oct`, else `Int.max` (no HMAC size rule applies).
+    var secretLength: Int {
+        if case .oct(let secret) = self { return secret.count }
+        return .max
     }
 }

@@ -25,7 +25,7 @@ extension KeySource {
     }
 }
 
-/// A key set loaded once (from `api.jwks.file` at start-up) and never changed.
+/// A key set loaded once (from an issuer's `jwks.file` at start-up) and never changed.
 public struct StaticKeySource: KeySource {
     public let keySet: VerificationKeySet?
 

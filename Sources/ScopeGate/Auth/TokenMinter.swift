@@ -17,6 +17,14 @@ public enum TokenMinter {
         case rsaPrivateKeyPEM(String)
         /// ES256 (ECDSA P-256 with SHA-256, RFC 7518 §3.4) with a P-256 private key PEM.
         case p256PrivateKeyPEM(String)
+        /// RS256/384/512 or PS256/384/512 (RFC 7518 §3.3, §3.5) with an RSA private key PEM.
+        case rsa(pem: String, algorithm: JWSAlgorithm)
+        /// ES256/384/512 (RFC 7518 §3.4) with a P-256/P-384/P-521 private key PEM.
+        case ecdsa(pem: String, algorithm: JWSAlgorithm)
+        /// EdDSA with Ed25519 (RFC 8037 §3.1): the 32-byte private seed.
+        case ed25519(seed: [UInt8])
+        /// HS256/384/512 (RFC 7518 §3.2) with a shared secret.
+        case hmac(secret: [UInt8], algorithm: JWSAlgorithm)
     }
 
     /// Signs `headerJSON` and `payloadJSON` (taken byte for byte) with `key`.
@@ -32,6 +40,27 @@ public enum TokenMinter {
         case .p256PrivateKeyPEM(let pem):
             let privateKey = try ES256PrivateKey(pem: pem)
             await collection.add(ecdsa: privateKey, kid: kid)
+        case .rsa(let pem, let algorithm):
+            let privateKey = try Insecure.RSA.PrivateKey(pem: pem)
+            switch algorithm {
+            case .ps256: await collection.add(pss: privateKey, digestAlgorithm: .sha256, kid: kid)
+            case .ps384: await collection.add(pss: privateKey, digestAlgorithm: .sha384, kid: kid)
+            case .ps512: await collection.add(pss: privateKey, digestAlgorithm: .sha512, kid: kid)
+            case .rs384: await collection.add(rsa: privateKey, digestAlgorithm: .sha384, kid: kid)
+            case .rs512: await collection.add(rsa: privateKey, digestAlgorithm: .sha512, kid: kid)
+            default: await collection.add(rsa: privateKey, digestAlgorithm: .sha256, kid: kid)
+            }
+        case .ecdsa(let pem, let algorithm):
+            switch algorithm {
+            case .es384: await collection.add(ecdsa: try ES384PrivateKey(pem: pem), kid: kid)
+            case .es512: await collection.add(ecdsa: try ES512PrivateKey(pem: pem), kid: kid)
+            default: await collection.add(ecdsa: try ES256PrivateKey(pem: pem), kid: kid)
+            }
+        case .ed25519(let seed):
+            await collection.add(eddsa: try EdDSA.PrivateKey(d: Base64URL.encode(seed), curve: .ed25519), kid: kid)
+        case .hmac(let secret, let algorithm):
+            let digest: DigestAlgorithm = algorithm == .hs384 ? .sha384 : algorithm == .hs512 ? .sha512 : .sha256
+            await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: digest, kid: kid)
         }
         let signer = try await collection.getKey(for: kid)
         let signingInput = signingInput(headerJSON: headerJSON, payloadJSON: payloadJSON)

@@ -1,43 +1,70 @@
 import Foundation
 
-/// Verifies JWT access tokens (RFC 9068) for the one configured API.
+/// Verifies JWT access tokens (RFC 9068) from any of the configured issuers.
 ///
-/// Plain value, built once from configuration; ``verify(_:now:)`` is synchronous,
-/// allocation-light and safe to call concurrently from any thread.
+/// Plain value, built once from configuration; ``verify(_:now:)`` is synchronous and safe
+/// to call concurrently from any thread (the cache locks per stripe).
 public struct TokenVerifier: Sendable {
-    private let api: APIConfig
-    private let keySource: any KeySource
+    /// The API settings the verifier was built from.
+    public let api: APIConfig
+    /// The verified-token cache, `nil` when `api.verification_cache.max_entries` is 0.
+    public let cache: VerificationCache?
+    private let issuers: [String: IssuerConfig]
+    private let keys: [String: IssuerKeys]
     private let maxTokenBytes: Int
 
     /// - Parameters:
-    ///   - api: issuer, audience, allowed algorithms, scope claims and clock skew.
-    ///   - keySource: where the current ``VerificationKeySet`` comes from; read once per token.
+    ///   - api: audience, issuers, clock skew and cache settings.
+    ///   - keys: issuer (its `issuer` string) to its keys; an issuer without an entry has no
+    ///     keys (`keys_unavailable`).
     ///   - maxTokenBytes: `limits.max_token_bytes`; a longer token is `malformed_token`.
-    public init(api: APIConfig, keySource: any KeySource, maxTokenBytes: Int) {
+    public init(api: APIConfig, keys: [String: IssuerKeys], maxTokenBytes: Int) {
         self.api = api
-        self.keySource = keySource
+        self.keys = keys
         self.maxTokenBytes = maxTokenBytes
+        self.cache = VerificationCache(api.verificationCache)
+        self.issuers = Dictionary(api.issuers.map { ($0.issuer, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A verifier with every issuer's keys loaded as ``IssuerKeys/load(_:keySources:environment:)`` does.
+    /// - Throws: ``KeyLoadError``.
+    public static func load(
+        api: APIConfig, keySources: [String: any KeySource]? = nil, maxTokenBytes: Int,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(KeyLoadError) -> TokenVerifier {
+        let keys = try await IssuerKeys.load(api, keySources: keySources, environment: environment)
+        return TokenVerifier(api: api, keys: keys, maxTokenBytes: maxTokenBytes)
+    }
+
+    /// Whether every issuer has keys loaded (readiness for `listen.health_path`).
+    public var isReady: Bool {
+        api.issuers.allSatisfy { keys[$0.issuer]?.isReady ?? false }
     }
 
     /// Checks one bearer token at the instant `now`.
     ///
     /// Steps, in order; the first failure is returned:
-    /// 1. length and compact-JWS shape (RFC 7515 §7.1) → `malformed_token`;
-    /// 2. JOSE header: string `alg`, string `kid`/`typ`, no `crit` (RFC 7515 §4.1) → `malformed_token`;
-    /// 3. `alg` in `api.algorithms` (RFC 8725 §3.1) → `algorithm_not_allowed`;
-    /// 4. no key set loaded → `keys_unavailable` (fail closed; a malformed token is
-    ///    still reported as such, it could never have verified);
-    /// 5. key selection: with a `kid`, only the JWKS keys with exactly that `kid`
-    ///    (none → `unknown_kid`; none of them for this `alg` → `algorithm_not_allowed`),
-    ///    never a default key; without a `kid`, every key that supports `alg` (none →
-    ///    `unknown_kid`);
-    /// 6. signature over the signing input with the selected key(s), using `alg`
-    ///    (RFC 7515 §5.2) → `invalid_signature` unless one verifies;
-    /// 7. claims, see ``Claims`` → `invalid_issuer`, `invalid_audience`, `missing_claim`,
-    ///    `invalid_claim`, `token_expired`, `token_not_yet_valid`.
+    /// 1. length (`limits.max_token_bytes`) → `malformed_token`;
+    /// 2. cache hit (SHA-256 of the token): only the time claims are judged again at `now`
+    ///    (``TimeClaims``), everything else was checked when the entry was stored;
+    /// 3. compact-JWS shape (RFC 7515 §7.1) and JOSE header: string `alg`, string
+    ///    `kid`/`typ`, no `crit` (RFC 7515 §4.1.11) → `malformed_token`;
+    /// 4. the payload's `iss` picks the issuer → `invalid_issuer` when no issuer has it.
+    ///    It is read before the signature is checked, only to choose whose keys and rules
+    ///    apply; nothing else in the payload is trusted until that issuer's key verifies it;
+    /// 5. `alg` in the issuer's `algorithms` (RFC 8725 §3.1) → `algorithm_not_allowed`;
+    /// 6. no key loaded for that kind of key → `keys_unavailable` (fail closed);
+    /// 7. key selection among the issuer's keys only: with a `kid`, the keys with exactly
+    ///    that `kid` (none → `unknown_kid`; none of them for this `alg`, e.g. a JWK whose
+    ///    `alg` differs → `algorithm_not_allowed`), never a default key; without a `kid`,
+    ///    every key whose type and `alg` fit (none → `unknown_kid`);
+    /// 8. signature (RFC 7515 §5.2) → `invalid_signature` unless one key verifies it;
+    /// 9. with `require_typ`, header `typ` is `at+jwt` or `application/at+jwt`
+    ///    (RFC 9068 §2.1, case-insensitive) → `invalid_token_type`;
+    /// 10. claims, see ``Claims`` and ``TimeClaims``.
     ///
     /// - Parameters:
-    ///   - token: the bearer token text, as extracted by ``BearerCredentials``.
+    ///   - token: the bearer token text, as found by ``TokenExtractor``.
     ///   - now: the current time; never read from a clock here.
     /// - Returns: the ``VerifiedToken``, or a ``TokenRejection`` whose description never
     ///   contains the token.
@@ -46,34 +73,62 @@ public struct TokenVerifier: Sendable {
     }
 
     private func check(_ token: String, now: Date) throws(TokenRejection) -> VerifiedToken {
+        guard token.utf8.count <= maxTokenBytes else {
+            throw TokenRejection(.malformedToken, "token is longer than \(maxTokenBytes) bytes")
+        }
+        let cacheKey = cache.map { _ in VerificationCache.Key(token: token) }
+        if let cache, let cacheKey, let entry = cache.lookup(cacheKey, now: now), let issuer = issuers[entry.issuer] {
+            try entry.times.check(now: now, skewSeconds: api.clockSkewSeconds, maxLifetimeSeconds: issuer.maxLifetimeSeconds)
+            return entry.token
+        }
+
         let jws = try CompactJWS.parse(token, maxBytes: maxTokenBytes)
         let header = try JOSEHeader(jws.header)
-        let algorithm = try header.allowedAlgorithm(in: api.algorithms)
-        guard let keySet = keySource.keySet else {
-            throw TokenRejection(.keysUnavailable, "no verification keys are loaded")
+        guard case .string(let iss)? = jws.payload["iss"], let issuer = issuers[iss] else {
+            throw TokenRejection(.invalidIssuer, jws.payload["iss"] == nil ? "iss is missing" : "iss is not a configured issuer")
         }
-        let candidates = try Self.candidateKeys(in: keySet, keyID: header.keyID, algorithm: algorithm)
+        let algorithm = try header.allowedAlgorithm(in: issuer.algorithms)
+        let issuerKeys = keys[iss]
+        let jwks = issuerKeys?.source.keySet
+        let hmacKeys = algorithm.isHMAC ? issuerKeys?.hmacKeys ?? [] : []
+        guard jwks != nil || !hmacKeys.isEmpty else {
+            throw TokenRejection(.keysUnavailable, "no verification keys are loaded for this issuer")
+        }
+        let available = hmacKeys.isEmpty ? jwks?.keys ?? [] : (jwks?.keys ?? []) + hmacKeys
+        let candidates = try Self.candidateKeys(in: available, keyID: header.keyID, algorithm: algorithm)
         guard candidates.contains(where: { $0.verify(jws.signature, signs: jws.signingInput, with: algorithm) }) else {
             throw TokenRejection(.invalidSignature, "signature does not verify")
         }
-        let claims = try Claims(jws.payload, api: api, now: now)
-        return VerifiedToken(
+        if issuer.requireTyp {
+            guard let typ = header.type, ["at+jwt", "application/at+jwt"].contains(typ.lowercased()) else {
+                throw TokenRejection(
+                    .invalidTokenType,
+                    "typ \(header.type.map(TokenRejection.quoted) ?? "(none)") is not \"at+jwt\" (RFC 9068)")
+            }
+        }
+        let claims = try Claims(jws.payload, issuer: issuer, skewSeconds: api.clockSkewSeconds, now: now)
+        let verified = VerifiedToken(
             subject: claims.subject, clientID: claims.clientID, issuer: claims.issuer,
-            grantedScopes: claims.scopes, expiresAt: claims.expiresAt, keyID: header.keyID)
+            grantedScopes: claims.scopes, expiresAt: claims.times.expiresAt.map { Date(timeIntervalSince1970: $0) },
+            keyID: header.keyID)
+        if let cache, let cacheKey {
+            cache.insert(cacheKey, .init(token: verified, times: claims.times, issuer: issuer.issuer), now: now)
+        }
+        return verified
     }
 
     /// The keys allowed to verify a token with this `kid` (or none) and `alg`.
-    private static func candidateKeys(in keySet: VerificationKeySet, keyID: String?, algorithm: JWSAlgorithm)
+    private static func candidateKeys(in keys: [VerificationKey], keyID: String?, algorithm: JWSAlgorithm)
         throws(TokenRejection) -> [VerificationKey]
     {
         guard let keyID else {
-            let fitting = keySet.keys.filter { $0.supports(algorithm) }
+            let fitting = keys.filter { $0.supports(algorithm) }
             guard !fitting.isEmpty else {
                 throw TokenRejection(.unknownKeyID, "token has no kid and no \(algorithm.rawValue) key is in the JWKS")
             }
             return fitting
         }
-        let named = keySet.keys(withID: keyID)
+        let named = keys.filter { $0.keyID == keyID }
         guard !named.isEmpty else {
             throw TokenRejection(.unknownKeyID, "kid \(TokenRejection.quoted(keyID)) is not in the JWKS")
         }

@@ -3,8 +3,8 @@ import JWTKit
 
 /// The issuer's usable verification keys, built from a JWK Set (RFC 7517 §5).
 ///
-/// Each member of `keys` is read on its own: an unusable one (symmetric `oct`, an
-/// encryption key, an unknown `kty`/`crv`/`alg`, bad key material, an RSA modulus
+/// Each member of `keys` is read on its own: an unusable one (symmetric `oct` unless the
+/// JWKS is a local file, an encryption key, an unknown `kty`/`crv`/`alg`, bad key material, an RSA modulus
 /// under 2048 bits) is left out and listed in ``skipped``, it does not fail the set.
 /// jwt-kit's `add(jwksJSON:)` would throw for the whole set instead, and would let a
 /// token's header pick and cache the algorithm of a JWK without `alg`; here every
@@ -20,18 +20,20 @@ public struct VerificationKeySet: Sendable {
     ///
     /// - Parameters:
     ///   - jwks: the JWKS document, `{"keys": [JWK, ...]}`.
-    ///   - allowed: `api.algorithms`; a key gets a verifier for each of these that fits it.
+    ///   - allowed: the issuer's `algorithms`; a key gets a verifier for each of these that fits it.
+    ///   - symmetricKeys: whether `oct` members become HMAC keys; `.reject` (the default)
+    ///     for anything fetched from the network.
     /// - Throws: ``KeySetLoadError`` `notJSON`, `noKeysArray`, or `noUsableKeys` when
     ///   every member was skipped (also for an empty `keys`).
-    public static func load(jwks: some Collection<UInt8>, allowed: [JWSAlgorithm]) async throws(KeySetLoadError)
-        -> VerificationKeySet
-    {
+    public static func load(
+        jwks: some Collection<UInt8>, allowed: [JWSAlgorithm], symmetricKeys: SymmetricKeyPolicy = .reject
+    ) async throws(KeySetLoadError) -> VerificationKeySet {
         guard let document = JSONValue.decodeObject(Array(jwks)) else { throw .notJSON }
         guard case .array(let members)? = document["keys"] else { throw .noKeysArray }
         var keys: [VerificationKey] = []
         var skipped: [SkippedKey] = []
         for (index, member) in members.enumerated() {
-            switch JWKDescription.read(member, allowed: allowed) {
+            switch JWKDescription.read(member, allowed: allowed, symmetricKeys: symmetricKeys) {
             case .failure(let reason):
                 skipped.append(SkippedKey(index: index, keyID: member.keyID, reason: reason.text))
             case .success(let description):
@@ -46,10 +48,11 @@ public struct VerificationKeySet: Sendable {
         return VerificationKeySet(keys: keys, skipped: skipped)
     }
 
-    /// Reads a local JWKS file and builds the set from it.
+    /// Reads a local JWKS file and builds the set from it; its `oct` keys are accepted
+    /// (the operator wrote the file).
     ///
     /// - Throws: ``KeySetLoadError`` `fileUnreadable` when the file cannot be read, then
-    ///   as ``load(jwks:allowed:)``.
+    ///   as ``load(jwks:allowed:symmetricKeys:)``.
     public static func load(fileAt path: String, allowed: [JWSAlgorithm]) async throws(KeySetLoadError)
         -> VerificationKeySet
     {
@@ -59,7 +62,18 @@ public struct VerificationKeySet: Sendable {
         } catch {
             throw .fileUnreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        return try await load(jwks: data, allowed: allowed)
+        return try await load(jwks: data, allowed: allowed, symmetricKeys: .accept)
+    }
+
+    /// A set of `keys` built elsewhere (local HMAC secrets), nothing skipped.
+    public init(keys: [VerificationKey], skipped: [SkippedKey] = []) {
+        self.keys = keys
+        self.skipped = skipped
+    }
+
+    /// Whether the set holds a key with `kid` exactly `keyID`.
+    public func contains(keyID: String) -> Bool {
+        keys.contains { $0.keyID == keyID }
     }
 
     /// The keys whose `kid` is exactly `keyID`.
@@ -70,6 +84,9 @@ public struct VerificationKeySet: Sendable {
     private static func makeKey(_ description: JWKDescription, index: Int) async throws(JWKDescription.SkipReason)
         -> VerificationKey
     {
+        if case .oct(let secret) = description.material {
+            return VerificationKey.hmac(secret: secret, keyID: description.keyID, algorithms: description.algorithms, index: index)
+        }
         // A synthetic kid: the JWK may have none, and two JWKs may share one.
         let internalID = JWKIdentifier(string: "scopegate-key-\(index)")
         var verifiers: [JWSAlgorithm: any JWTAlgorithm] = [:]
@@ -87,6 +104,8 @@ public struct VerificationKeySet: Sendable {
             case .okp(let curve, let x):
                 guard let okpCurve = EdDSACurve(rawValue: curve) else { throw "crv \(curve) is not supported" }
                 jwk = .octetKeyPair(jwkAlgorithm, identifier: internalID, x: x, y: nil, curve: okpCurve)
+            case .oct:
+                throw "oct keys are built without jwt-kit"
             }
             do {
                 let collection = JWTKeyCollection()
@@ -108,6 +127,7 @@ extension JWKDescription.Material {
         case .rsa: return "RSA"
         case .ec: return "EC"
         case .okp: return "OKP"
+        case .oct: return "oct"
         }
     }
 }

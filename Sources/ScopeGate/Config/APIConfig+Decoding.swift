@@ -1,77 +1,118 @@
 extension APIConfig {
-    private static let keys: Set<String> = [
-        "issuer", "audience", "jwks", "algorithms", "scope_claims", "clock_skew_seconds", "realm",
+    private static let ownKeys: Set<String> = [
+        "audience", "issuers", "clock_skew_seconds", "realm", "token", "verification_cache",
     ]
 
     static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> APIConfig? {
         guard let value else {
-            reader.fail("api", "is required (issuer, audience, jwks)")
+            reader.fail("api", "is required (audience, and issuers or the shorthand issuer + jwks)")
             return nil
         }
         guard let members = reader.object(value, at: "api") else { return nil }
-        reader.rejectUnknownKeys(members, known: keys, at: "api")
+        reader.rejectUnknownKeys(members, known: ownKeys.union(IssuerConfig.shorthandKeys), at: "api")
 
-        let issuer = reader.string(members, "issuer", at: "api", required: true)
         let audience = reader.string(members, "audience", at: "api", required: true)
-        let jwks = decodeJWKS(members["jwks"], reader: &reader, baseDirectory: baseDirectory)
-        let algorithms = decodeAlgorithms(members["algorithms"], reader: &reader)
-        var scopeClaims = ["scope", "permissions"]
-        if let claims = members["scope_claims"] {
-            if let list = reader.stringArray(claims, at: "api.scope_claims") {
-                if list.isEmpty { reader.fail("api.scope_claims", "must name at least one claim") }
-                scopeClaims = list
-            }
-        }
+        let issuers = decodeIssuers(members, audience: audience, reader: &reader, baseDirectory: baseDirectory)
         let skew = reader.integer(members, "clock_skew_seconds", at: "api", in: 0...600, default: 60)
         let realm = reader.string(members, "realm", at: "api", required: false) ?? "scopegate"
         if realm.contains(where: { $0 == "\"" || $0 == "\\" || !$0.isASCII || $0.asciiValue! < 0x20 }) {
             reader.fail("api.realm", "must be printable ASCII without quotes or backslashes (it goes into WWW-Authenticate)")
         }
+        let token = TokenLocationConfig.decode(members["token"], reader: &reader)
+        let cache = VerificationCacheConfig.decode(members["verification_cache"], reader: &reader)
 
-        guard let issuer, let audience, let jwks, let algorithms else { return nil }
+        guard let audience, let issuers else { return nil }
         return APIConfig(
-            issuer: issuer, audience: audience, jwks: jwks, algorithms: algorithms,
-            scopeClaims: scopeClaims, clockSkewSeconds: skew, realm: realm
-        )
+            audience: audience, issuers: issuers, clockSkewSeconds: skew, realm: realm,
+            token: token, verificationCache: cache)
     }
 
-    private static func decodeJWKS(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> JWKSSource? {
-        guard let value else {
-            reader.fail("api.jwks", "is required, e.g. {\"file\": \"keys/jwks.json\"}")
+    /// `api.issuers`, or the one issuer of the shorthand form; never both.
+    private static func decodeIssuers(
+        _ members: [String: JSONValue], audience: String?, reader: inout ConfigReader, baseDirectory: String?
+    ) -> [IssuerConfig]? {
+        let shorthand = IssuerConfig.shorthandKeys.filter { members[$0] != nil }.sorted()
+        guard let list = members["issuers"] else {
+            guard !shorthand.isEmpty else {
+                reader.fail("api.issuers", "is required: a list of {\"issuer\", \"jwks\", ...} (or, for one issuer, api.issuer and api.jwks)")
+                return nil
+            }
+            let issuer = IssuerConfig.decode(
+                members, at: "api", defaultAudience: audience, reader: &reader, baseDirectory: baseDirectory)
+            return issuer.map { [$0] }
+        }
+        for key in shorthand {
+            reader.fail("api.\(key)", "belongs inside each api.issuers[i]: the single-issuer shorthand cannot be mixed with api.issuers")
+        }
+        guard case .array(let elements) = list else {
+            reader.fail("api.issuers", "must be an array of issuer objects, found \(list.typeDescription)")
             return nil
         }
-        guard let members = reader.object(value, at: "api.jwks") else { return nil }
-        reader.rejectUnknownKeys(members, known: ["file"], at: "api.jwks")
-        guard let path = reader.string(members, "file", at: "api.jwks", required: true) else { return nil }
-        return .file(path: ConfigLoader.resolve(path, against: baseDirectory))
-    }
-
-    private static func decodeAlgorithms(_ value: JSONValue?, reader: inout ConfigReader) -> [JWSAlgorithm]? {
-        guard let value else { return [.rs256] }
-        guard let names = reader.stringArray(value, at: "api.algorithms") else { return nil }
-        if names.isEmpty {
-            reader.fail("api.algorithms", "must list at least one algorithm, e.g. [\"RS256\"]")
-            return nil
-        }
-        var result: [JWSAlgorithm] = []
-        var ok = true
-        for (index, name) in names.enumerated() {
-            let path = "api.algorithms[\(index)]"
-            if let algorithm = JWSAlgorithm(rawValue: name) {
-                if result.contains(algorithm) {
-                    reader.fail(path, "\"\(name)\" is listed twice")
-                } else {
-                    result.append(algorithm)
-                }
-            } else if name.lowercased() == "none" || name.uppercased().hasPrefix("HS") {
-                reader.fail(path, "\"\(name)\" is not allowed: unsigned and HMAC tokens cannot be verified with an issuer's public keys (RFC 8725 §3.1)")
+        if elements.isEmpty { reader.fail("api.issuers", "must list at least one issuer") }
+        var result: [IssuerConfig] = []
+        var firstIndex: [String: Int] = [:]
+        var ok = !elements.isEmpty && shorthand.isEmpty
+        for (index, element) in elements.enumerated() {
+            let path = "api.issuers[\(index)]"
+            guard let object = reader.object(element, at: path) else { ok = false; continue }
+            reader.rejectUnknownKeys(object, known: IssuerConfig.keys, at: path)
+            guard let issuer = IssuerConfig.decode(
+                object, at: path, defaultAudience: audience, reader: &reader, baseDirectory: baseDirectory)
+            else { ok = false; continue }
+            if let first = firstIndex[issuer.issuer] {
+                reader.fail("\(path).issuer", "\"\(issuer.issuer)\" is already the issuer of api.issuers[\(first)]")
                 ok = false
             } else {
-                let known = JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")
-                reader.fail(path, "unknown algorithm \"\(name)\"; supported: \(known)")
-                ok = false
+                firstIndex[issuer.issuer] = index
             }
+            result.append(issuer)
         }
         return ok ? result : nil
+    }
+}
+
+extension TokenLocationConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> TokenLocationConfig {
+        var config = TokenLocationConfig()
+        guard let value, let members = reader.object(value, at: "api.token") else { return config }
+        reader.rejectUnknownKeys(members, known: ["header", "query_parameter"], at: "api.token")
+        if let header = reader.string(members, "header", at: "api.token", required: false) {
+            if header.utf8.allSatisfy(Self.isTokenChar) {
+                config.header = header
+            } else {
+                reader.fail("api.token.header", "\"\(header)\" is not a header field name (RFC 9110 §5.1)")
+            }
+        }
+        if members["query_parameter"] != .null,
+           let name = reader.string(members, "query_parameter", at: "api.token", required: false) {
+            if name.utf8.allSatisfy({ Self.isTokenChar($0) && $0 != UInt8(ascii: "&") && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "+") }) {
+                config.queryParameter = name
+            } else {
+                reader.fail("api.token.query_parameter", "\"\(name)\" must be a plain parameter name (letters, digits, - . _ ~)")
+            }
+        }
+        return config
+    }
+
+    /// RFC 9110 §5.6.2 `tchar`.
+    private static func isTokenChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+}
+
+extension VerificationCacheConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> VerificationCacheConfig {
+        var config = VerificationCacheConfig()
+        let path = "api.verification_cache"
+        guard let value, let members = reader.object(value, at: path) else { return config }
+        reader.rejectUnknownKeys(members, known: ["max_entries", "ttl_seconds"], at: path)
+        config.maxEntries = reader.integer(members, "max_entries", at: path, in: 0...10_000_000, default: config.maxEntries)
+        config.ttlSeconds = reader.integer(members, "ttl_seconds", at: path, in: 1...86_400, default: config.ttlSeconds)
+        return config
     }
 }

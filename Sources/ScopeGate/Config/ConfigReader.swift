@@ -57,6 +57,16 @@ struct ConfigReader {
         return Int(number)
     }
 
+    /// A boolean member, or `defaultValue` when absent.
+    mutating func bool(_ members: [String: JSONValue], _ key: String, at path: String, default defaultValue: Bool) -> Bool {
+        guard let value = members[key] else { return defaultValue }
+        guard case .bool(let flag) = value else {
+            fail(Self.join(path, key), "must be true or false, found \(Self.render(value))")
+            return defaultValue
+        }
+        return flag
+    }
+
     /// An array of non-empty strings, or `nil` (with a problem) when malformed.
     mutating func stringArray(_ value: JSONValue, at path: String) -> [String]? {
         guard case .array(let elements) = value else {

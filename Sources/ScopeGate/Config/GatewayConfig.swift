@@ -6,7 +6,7 @@
 public struct GatewayConfig: Sendable, Equatable {
     /// Where the gateway accepts HTTP/1.1 connections (`listen`).
     public var listener: ListenerConfig
-    /// The one logical API the gateway protects (`api`).
+    /// The one logical API the gateway protects and the issuers it trusts (`api`).
     public var api: APIConfig
     /// Named backends (`backends`), keyed by name.
     public var backends: [String: BackendConfig]
@@ -67,82 +67,6 @@ public struct ListenerConfig: Sendable, Equatable {
         self.keepAliveTimeoutMilliseconds = keepAliveTimeoutMilliseconds
         self.requestHeadTimeoutMilliseconds = requestHeadTimeoutMilliseconds
         self.bodyIdleTimeoutMilliseconds = bodyIdleTimeoutMilliseconds
-    }
-}
-
-/// `api`: the OAuth2 resource server settings for the one logical API.
-public struct APIConfig: Sendable, Equatable {
-    /// `api.issuer`: the exact `iss` value tokens must carry (RFC 9068 §4). Required.
-    public var issuer: String
-    /// `api.audience`: the value `aud` must equal or contain (RFC 9068 §4). Required.
-    public var audience: String
-    /// `api.jwks`: where the issuer's verification keys come from. Required.
-    public var jwks: JWKSSource
-    /// `api.algorithms`: JWS `alg` values accepted (RFC 8725 §3.1). Default `["RS256"]`.
-    public var algorithms: [JWSAlgorithm]
-    /// `api.scope_claims`: claims whose values are unioned into the granted scopes.
-    /// A string value is split on spaces (RFC 8693 §4.2 `scope`); an array contributes its strings.
-    /// Default `["scope", "permissions"]`.
-    public var scopeClaims: [String]
-    /// `api.clock_skew_seconds`: leeway applied to `exp` and `nbf`, in seconds, 0...600. Default 60.
-    public var clockSkewSeconds: Int
-    /// `api.realm`: the `realm` in `WWW-Authenticate: Bearer` challenges (RFC 6750 §3). Default `"scopegate"`.
-    public var realm: String
-
-    public init(
-        issuer: String,
-        audience: String,
-        jwks: JWKSSource,
-        algorithms: [JWSAlgorithm] = [.rs256],
-        scopeClaims: [String] = ["scope", "permissions"],
-        clockSkewSeconds: Int = 60,
-        realm: String = "scopegate"
-    ) {
-        self.issuer = issuer
-        self.audience = audience
-        self.jwks = jwks
-        self.algorithms = algorithms
-        self.scopeClaims = scopeClaims
-        self.clockSkewSeconds = clockSkewSeconds
-        self.realm = realm
-    }
-}
-
-/// `api.jwks`: a source of verification keys (a JWK Set, RFC 7517 §5).
-public enum JWKSSource: Sendable, Equatable {
-    /// `{"file": "path"}`: a local JWKS file, read once at start-up. A relative path is
-    /// resolved against the directory of `gateway.json`.
-    case file(path: String)
-}
-
-/// A JWS algorithm the gateway can verify (RFC 7518 §3.1, RFC 8037 §3.1).
-///
-/// `none` and the HMAC family are deliberately absent: an asymmetric issuer's public
-/// key must never become an HMAC secret (RFC 8725 §2.1, §3.1).
-public enum JWSAlgorithm: String, Sendable, CaseIterable, Codable {
-    case rs256 = "RS256", rs384 = "RS384", rs512 = "RS512"
-    case ps256 = "PS256", ps384 = "PS384", ps512 = "PS512"
-    case es256 = "ES256", es384 = "ES384", es512 = "ES512"
-    case eddsa = "EdDSA"
-
-    /// The JWK `kty` a key must have to be used with this algorithm (RFC 7518 §6.1, RFC 8037 §2).
-    public var keyType: String {
-        switch self {
-        case .rs256, .rs384, .rs512, .ps256, .ps384, .ps512: return "RSA"
-        case .es256, .es384, .es512: return "EC"
-        case .eddsa: return "OKP"
-        }
-    }
-
-    /// For EC and OKP keys, the JWK `crv` the key must have; `nil` for RSA.
-    public var curve: String? {
-        switch self {
-        case .es256: return "P-256"
-        case .es384: return "P-384"
-        case .es512: return "P-521"
-        case .eddsa: return "Ed25519"
-        default: return nil
-        }
     }
 }
 

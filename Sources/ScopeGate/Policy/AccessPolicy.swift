@@ -8,17 +8,21 @@ import Foundation
 /// 1. request target valid and normalised (else 400 `invalid_request_target`);
 /// 2. a route matches (else 404), and it configures the method (else 405 with `Allow`);
 /// 3. on a `public` method: allowed, without looking at credentials;
-/// 4. exactly one well-formed bearer credential (none: 401 without `error`; malformed or
-///    duplicated: 400 `invalid_request`, RFC 6750 §3.1);
+/// 4. exactly one well-formed bearer token where `api.token` allows it, see
+///    ``TokenExtractor`` (none: 401 without `error`; malformed, duplicated or in two
+///    places: 400 `invalid_request`, RFC 6750 §3.1); a token taken from the query is
+///    removed from the target that is forwarded;
 /// 5. the token verifies (else 401 `invalid_token`, or 503 when no keys are loaded);
 /// 6. it grants every required scope (else 403 `insufficient_scope`).
 public struct AccessPolicy: Sendable {
     public let routes: RouteTable
     public let verifier: TokenVerifier
+    public let extractor: TokenExtractor
 
     public init(routes: RouteTable, verifier: TokenVerifier) {
         self.routes = routes
         self.verifier = verifier
+        self.extractor = TokenExtractor(verifier.api.token)
     }
 
     /// Decides `request` at instant `now` (injected; tokens' time claims are evaluated against it).
@@ -42,14 +46,20 @@ public struct AccessPolicy: Sendable {
             return .deny(denial)
         }
         guard case .scopes(let requirement) = rule else {
-            return .allow(Allowance(route: route, target: target, token: nil, requirement: nil))
+            // Credentials on a public method are not checked, so none are passed on either.
+            var publicTarget = target
+            if let name = extractor.location.queryParameter, let query = target.query {
+                publicTarget.query = TokenExtractor.removingParameter(name, fromQuery: query)
+            }
+            return .allow(Allowance(route: route, target: publicTarget, token: nil, requirement: nil))
         }
         denial.requiredScopes = requirement.alternatives[0]
         denial.requirement = requirement
         denial.challenges = true
 
         let token: String
-        switch BearerCredentials(authorizationHeaderValues: request.authorization) {
+        var forwardedTarget = target
+        switch extractor.extract(headerValues: request.tokenHeaderValues, rawQuery: target.query) {
         case .none:
             denial.status = 401
             denial.reason = .missingToken
@@ -58,11 +68,17 @@ public struct AccessPolicy: Sendable {
         case .invalid:
             denial.status = 400
             denial.reason = .invalidAuthorizationHeader
-            denial.description = "expected exactly one Authorization header of the form \"Bearer <token>\""
+            denial.description = extractor.location.queryParameter == nil
+                ? Self.headerExpectation(extractor.location)
+                : Self.headerExpectation(extractor.location) + ", or one \"\(extractor.location.queryParameter!)\" query parameter, not both"
             denial.bearerError = "invalid_request"
             return .deny(denial)
-        case .token(let value):
+        case .token(let value, let fromQuery):
             token = value
+            if fromQuery, let name = extractor.location.queryParameter, let query = target.query {
+                // Never forward a token taken from the query (RFC 6750 §5.3).
+                forwardedTarget.query = TokenExtractor.removingParameter(name, fromQuery: query)
+            }
         }
 
         let verified: VerifiedToken
@@ -96,7 +112,14 @@ public struct AccessPolicy: Sendable {
             denial.bearerError = "insufficient_scope"
             return .deny(denial)
         }
-        return .allow(Allowance(route: route, target: target, token: verified, requirement: requirement))
+        return .allow(Allowance(route: route, target: forwardedTarget, token: verified, requirement: requirement))
+    }
+
+    /// What a well-formed token header looks like, for the 400 description.
+    static func headerExpectation(_ location: TokenLocationConfig) -> String {
+        location.usesBearerScheme
+            ? "expected exactly one Authorization header of the form \"Bearer <token>\""
+            : "expected exactly one \(location.header) header carrying the token"
     }
 
     /// A method name as safe, short text for messages.

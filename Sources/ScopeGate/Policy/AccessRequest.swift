@@ -4,12 +4,13 @@ public struct AccessRequest: Sendable {
     public var method: String
     /// The raw request target from the request line.
     public var target: String
-    /// Every `Authorization` header value, in order received.
-    public var authorization: [String]
+    /// Every value of the token header (`api.token.header`, by default `Authorization`),
+    /// in order received.
+    public var tokenHeaderValues: [String]
 
-    public init(method: String, target: String, authorization: [String]) {
+    public init(method: String, target: String, tokenHeaderValues: [String]) {
         self.method = method
         self.target = target
-        self.authorization = authorization
+        self.tokenHeaderValues = tokenHeaderValues
     }
 }

@@ -20,15 +20,16 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case headersTooLarge = "headers_too_large"
 
     // MARK: Bearer token (401 / 400), RFC 6750 §3.1
-    /// No `Authorization: Bearer` credentials on a protected route.
+    /// No bearer token (in the configured header, or query parameter) on a protected route.
     case missingToken = "missing_token"
-    /// More than one `Authorization` header, or credentials that are not a single bearer token.
+    /// More than one token header, a malformed one, a token both in the header and in the query,
+    /// or the token query parameter twice (RFC 6750 §3.1 `invalid_request`).
     case invalidAuthorizationHeader = "invalid_authorization_header"
     /// Not a compact JWS: not three base64url parts, bad base64url, header or payload not a JSON object.
     case malformedToken = "malformed_token"
-    /// The token's `alg` is not in `api.algorithms`, is `none`, or does not fit the key's type.
+    /// The token's `alg` is not in its issuer's `algorithms`, is `none`, or does not fit the key's type or `alg`.
     case algorithmNotAllowed = "algorithm_not_allowed"
-    /// The header names a `kid` that the JWKS does not hold, or no key fits the token.
+    /// The header names a `kid` that the issuer's keys do not hold, or no key fits the token.
     case unknownKeyID = "unknown_kid"
     /// The signature does not verify against the selected key (RFC 7515 §5.2).
     case invalidSignature = "invalid_signature"
@@ -36,15 +37,24 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case tokenExpired = "token_expired"
     /// `nbf` is after now plus the clock skew (RFC 7519 §4.1.5).
     case tokenNotYetValid = "token_not_yet_valid"
-    /// `iss` is missing or differs from `api.issuer` (RFC 7519 §4.1.1, RFC 9068 §4).
+    /// `iat` is after now plus the clock skew: the token claims to be issued in the future
+    /// (RFC 7519 §4.1.6); a sign of a wrong clock at the issuer or a forged token.
+    case tokenIssuedInFuture = "token_issued_in_future"
+    /// `exp - iat` (or `exp - now` without `iat`) exceeds the issuer's `max_lifetime_seconds`:
+    /// long-lived tokens are refused even when validly signed.
+    case tokenLifetimeTooLong = "token_lifetime_too_long"
+    /// The issuer sets `require_typ` and the JWS header `typ` is not `at+jwt` or
+    /// `application/at+jwt` (RFC 9068 §2.1, §4): keeps ID tokens and other JWTs out.
+    case invalidTokenType = "invalid_token_type"
+    /// `iss` is missing or is not the `issuer` of any configured issuer (RFC 7519 §4.1.1, RFC 9068 §4).
     case invalidIssuer = "invalid_issuer"
-    /// `aud` is missing or does not contain `api.audience` (RFC 7519 §4.1.3, RFC 9068 §4).
+    /// `aud` is missing or contains none of the issuer's `audiences` (RFC 7519 §4.1.3, RFC 9068 §4).
     case invalidAudience = "invalid_audience"
     /// A required claim is missing (`exp`).
     case missingClaim = "missing_claim"
     /// A claim has the wrong JSON type (a string `exp`, a numeric `scope`, ...).
     case invalidClaim = "invalid_claim"
-    /// No verification keys are loaded, so no token can be checked (fail closed: 503).
+    /// No verification keys are loaded for the token's issuer, so it cannot be checked (fail closed: 503).
     case keysUnavailable = "keys_unavailable"
 
     // MARK: Policy (403)

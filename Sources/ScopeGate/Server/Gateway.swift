@@ -24,30 +24,26 @@ public final class Gateway: Sendable {
     /// Loads the keys, opens the log, starts the upstream engine and binds the listener.
     /// - Parameters:
     ///   - config: a validated configuration.
-    ///   - keySource: where verification keys come from; by default the config's JWKS file.
+    ///   - keySources: issuer (`issuer` string) to key source, replacing the default for
+    ///     that issuer: a ``StaticKeySource`` of the JWKS file, or, for a JWKS URL or
+    ///     discovery, an ``UnavailableKeySource`` (fail closed) until the remote source is
+    ///     passed here. HMAC secrets are always read from the config.
     ///   - clock: the time source for token checks (tests inject a fixed instant).
-    /// - Throws: key loading, log opening, engine start or bind errors.
+    /// - Throws: ``KeyLoadError``, log opening, engine start or bind errors.
     public static func start(
         config: GatewayConfig,
-        keySource: (any KeySource)? = nil,
+        keySources: [String: any KeySource]? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Gateway {
-        let keys: any KeySource
-        if let keySource {
-            keys = keySource
-        } else {
-            keys = try await StaticKeySource.load(config.api)
-        }
+        let verifier = try await TokenVerifier.load(
+            api: config.api, keySources: keySources, maxTokenBytes: config.limits.maxTokenBytes)
         let eventLog = try EventLog(destination: config.log.denials)
         let engine = try CurlEngine(configuration: config.upstream)
-        let policy = AccessPolicy(
-            routes: RouteTable(config: config),
-            verifier: TokenVerifier(api: config.api, keySource: keys, maxTokenBytes: config.limits.maxTokenBytes)
-        )
+        let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
         let context = GatewayContext(policy: policy, engine: engine, eventLog: eventLog,
                                      limits: config.limits, realm: config.api.realm,
                                      healthPath: config.listener.healthPath,
-                                     isReady: { keys.keySet != nil }, clock: clock)
+                                     isReady: { verifier.isReady }, clock: clock)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)

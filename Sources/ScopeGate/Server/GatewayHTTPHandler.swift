@@ -107,7 +107,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let request = AccessRequest(method: head.method.rawValue, target: head.uri,
-                                    authorization: head.headers["Authorization"])
+                                    tokenHeaderValues: head.headers[gateway.policy.extractor.location.header])
         switch gateway.policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
             deny(denial, exchange: exchange, close: exchange.expectsBody || exchange.closeAfterResponse)
@@ -184,7 +184,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if allowance.token == nil {
             // A public method did not check the credentials: never pass unchecked ones on,
             // or a backend that decodes without verifying would trust a forged token.
-            headers.removeAll { $0.name.lowercased() == "authorization" }
+            let tokenHeader = gateway.policy.extractor.location.header.lowercased()
+            headers.removeAll { $0.name.lowercased() == tokenHeader }
         }
         let request = UpstreamRequest(
             method: exchange.head.method.rawValue,

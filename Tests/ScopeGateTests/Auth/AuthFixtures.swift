@@ -35,18 +35,38 @@ enum AuthFixtures {
         DemoKeyPair.jwksJSON([rsaB.publicJWK(alg: .rs256), rsaA.publicJWK(alg: .rs256), ecA.publicJWK(), rsaNoAlgJWK])
     }
 
-    static func api(algorithms: [JWSAlgorithm] = [.rs256, .es256], skew: Int = 60) -> APIConfig {
-        APIConfig(
-            issuer: issuer, audience: audience, jwks: .file(path: "unused.json"), algorithms: algorithms,
-            scopeClaims: ["scope", "permissions"], clockSkewSeconds: skew)
+    /// The test issuer: ``issuer``, audience ``audience``, `algorithms`, default claim rules.
+    static func issuerConfig(
+        _ name: String = issuer, algorithms: [JWSAlgorithm] = [.rs256, .es256],
+        configure: (inout IssuerConfig) -> Void = { _ in }
+    ) -> IssuerConfig {
+        var config = IssuerConfig(
+            issuer: name, audiences: [audience], jwks: .file(path: "unused.json"), algorithms: algorithms)
+        configure(&config)
+        return config
     }
 
+    /// An API with `issuers` (default: the one test issuer) and the cache off unless given.
+    static func api(
+        algorithms: [JWSAlgorithm] = [.rs256, .es256], skew: Int = 60, issuers: [IssuerConfig]? = nil,
+        cache: VerificationCacheConfig = .init(maxEntries: 0)
+    ) -> APIConfig {
+        APIConfig(
+            audience: audience, issuers: issuers ?? [issuerConfig(algorithms: algorithms)], clockSkewSeconds: skew,
+            verificationCache: cache)
+    }
+
+    /// A verifier for the one test issuer over ``jwks`` (plus `hmacKeys`).
     static func verifier(
-        algorithms: [JWSAlgorithm] = [.rs256, .es256], maxTokenBytes: Int = 8192
+        algorithms: [JWSAlgorithm] = [.rs256, .es256], maxTokenBytes: Int = 8192,
+        configure: (inout IssuerConfig) -> Void = { _ in }, jwks: [UInt8] = jwks, hmacKeys: [VerificationKey] = [],
+        cache: VerificationCacheConfig = .init(maxEntries: 0)
     ) async throws -> TokenVerifier {
-        let keySet = try await VerificationKeySet.load(jwks: jwks, allowed: algorithms)
+        let keySet = try await VerificationKeySet.load(jwks: jwks, allowed: algorithms, symmetricKeys: .accept)
+        let api = api(issuers: [issuerConfig(algorithms: algorithms, configure: configure)], cache: cache)
         return TokenVerifier(
-            api: api(algorithms: algorithms), keySource: StaticKeySource(keySet), maxTokenBytes: maxTokenBytes)
+            api: api, keys: [issuer: IssuerKeys(source: StaticKeySource(keySet), hmacKeys: hmacKeys)],
+            maxTokenBytes: maxTokenBytes)
     }
 
     /// A valid payload: `{"iss", "aud", "sub": "user-1", "client_id": "app-1",

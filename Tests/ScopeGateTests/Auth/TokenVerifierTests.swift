@@ -202,7 +202,7 @@ struct AuthTokenVerifierTests {
 
     @Test("no key set loaded: keys_unavailable")
     func keysUnavailable() async throws {
-        let verifier = TokenVerifier(api: F.api(), keySource: StaticKeySource(nil), maxTokenBytes: 8192)
+        let verifier = TokenVerifier(api: F.api(), keys: [F.issuer: IssuerKeys(source: StaticKeySource(nil))], maxTokenBytes: 8192)
         let token = try await F.token(signedBy: F.rsaA)
         #expect(verifier.verify(token, now: F.now).reason == .keysUnavailable)
     }

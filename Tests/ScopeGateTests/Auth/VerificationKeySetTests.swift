@@ -104,7 +104,7 @@ struct AuthVerificationKeySetTests {
         let jwks = DemoKeyPair.jwksJSON([F.ecA.publicJWK(includeKeyID: false)])
         let set = try await VerificationKeySet.load(jwks: jwks, allowed: [.es256])
         #expect(set.keys.first?.keyID == nil)
-        let verifier = TokenVerifier(api: F.api(), keySource: StaticKeySource(set), maxTokenBytes: 8192)
+        let verifier = TokenVerifier(api: F.api(), keys: [F.issuer: IssuerKeys(source: StaticKeySource(set))], maxTokenBytes: 8192)
         let token = try await F.token(signedBy: F.ecA, kid: .some(nil))
         #expect(verifier.verify(token, now: F.now).reason == nil)
         let withKid = try await F.token(signedBy: F.ecA)

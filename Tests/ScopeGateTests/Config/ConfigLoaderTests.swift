@@ -21,8 +21,9 @@ final class ConfigLoaderTests: XCTestCase {
         let json = "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/calendar\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read:calendar\"], \"HEAD\": \"public\"}}]}"
         let config = try ConfigLoader.decode(Data(json.utf8))
         XCTAssertEqual(config.listener, ListenerConfig(host: "127.0.0.1", port: 8080))
-        XCTAssertEqual(config.api.algorithms, [.rs256])
-        XCTAssertEqual(config.api.scopeClaims, ["scope", "permissions"])
+        XCTAssertEqual(config.api.issuers, [IssuerConfig(issuer: "https://issuer/", audiences: ["https://api"], jwks: .file(path: "/k.json"))])
+        XCTAssertEqual(config.api.token, TokenLocationConfig(header: "Authorization", queryParameter: nil))
+        XCTAssertEqual(config.api.verificationCache, VerificationCacheConfig(maxEntries: 10000, ttlSeconds: 300))
         XCTAssertEqual(config.api.clockSkewSeconds, 60)
         XCTAssertEqual(config.backends["calendar"]?.url, "http://127.0.0.1:9102")
         XCTAssertEqual(config.routes[0].methods, ["GET": .scopes(ScopeRequirement(allOf: ["read:calendar"])), "HEAD": .public])
@@ -32,7 +33,7 @@ final class ConfigLoaderTests: XCTestCase {
 
     func testThreeDistinctMistakesAreAllReportedWithTheirPaths() {
         let json = """
-        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "/k.json"}, "algorithms": ["RS256", "HS256"]},
+        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"url": "https://issuer/jwks"}, "algorithms": ["RS256", "HS256"]},
          "backends": {"calendar": {"url": "ftp://example"}},
          "routes": [{"prefix": "/a", "backend": "calendar", "methods": {"GET": []}},
                     {"prefix": "/b", "backend": "billing", "methods": {"GET": []}}]}
@@ -89,7 +90,7 @@ final class ConfigLoaderTests: XCTestCase {
     func testRelativePathsResolveAgainstTheConfigDirectory() throws {
         let json = "{\(validBackends), \"api\": {\"issuer\": \"i\", \"audience\": \"a\", \"jwks\": {\"file\": \"keys/jwks.json\"}}, \"log\": {\"denials\": {\"file\": \"denials.log\"}}, \"routes\": [{\"prefix\": \"/\", \"backend\": \"calendar\", \"methods\": {\"GET\": \"public\"}}]}"
         let config = try ConfigLoader.decode(Data(json.utf8), baseDirectory: "/etc/scopegate")
-        XCTAssertEqual(config.api.jwks, .file(path: "/etc/scopegate/keys/jwks.json"))
+        XCTAssertEqual(config.api.issuers[0].jwks, .file(path: "/etc/scopegate/keys/jwks.json"))
         XCTAssertEqual(config.log.denials, .file(path: "/etc/scopegate/denials.log"))
     }
 

@@ -6,7 +6,7 @@ final class RouteTableTests: XCTestCase {
         let backend = BackendConfig(name: "b", url: "http://127.0.0.1:1")
         let routes = prefixes.map { RouteConfig(prefix: $0, backend: "b", methods: ["GET": .public]) }
         let config = GatewayConfig(
-            api: APIConfig(issuer: "i", audience: "a", jwks: .file(path: "k")),
+            api: APIConfig(audience: "a", issuers: [IssuerConfig(issuer: "i", audiences: ["a"], jwks: .file(path: "k"))]),
             backends: ["b": backend], routes: routes)
         return RouteTable(config: config)
     }

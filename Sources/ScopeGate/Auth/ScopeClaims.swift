@@ -1,0 +1,55 @@
+/// The scopes an access token grants: the union of the issuer's `scope_claims`.
+///
+/// Each claim's value may be a string of space-separated scopes (RFC 8693 §4.2 `scope`,
+/// Azure's `scp`) or an array of strings (Auth0's `permissions`, Okta's `scp`, Azure's
+/// `roles`, Keycloak's `roles`). A dotted name walks into nested objects when the payload
+/// has no top-level member with that exact name (so namespaced claims such as
+/// `https://example.com/roles` still work): `realm_access.roles`,
+/// `resource_access.my-api.roles`. A missing claim, or a missing step of a path, grants
+/// nothing.
+enum ScopeClaims {
+    /// The granted scopes, sorted, without duplicates.
+    /// - Throws: ``TokenRejection`` `invalid_claim` when a value has another type, or a
+    ///   step of a path is not an object.
+    static func granted(by payload: [String: JSONValue], claims: [String]) throws(TokenRejection) -> [String] {
+        var scopes = Set<String>()
+        for name in claims {
+            guard let value = try value(of: name, in: payload) else { continue }
+            try collect(value, claim: name, into: &scopes)
+        }
+        return scopes.sorted()
+    }
+
+    private static func value(of claim: String, in payload: [String: JSONValue]) throws(TokenRejection) -> JSONValue? {
+        if let value = payload[claim] { return value }
+        guard claim.contains(".") else { return nil }
+        var members = payload
+        let segments = claim.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        for (depth, segment) in segments.enumerated() {
+            guard let next = members[segment] else { return nil }
+            if depth == segments.count - 1 { return next }
+            guard case .object(let inner) = next else {
+                let prefix = segments[...depth].joined(separator: ".")
+                throw TokenRejection(.invalidClaim, "\(prefix) is a \(next.typeName), not an object")
+            }
+            members = inner
+        }
+        return nil
+    }
+
+    private static func collect(_ value: JSONValue, claim: String, into scopes: inout Set<String>) throws(TokenRejection) {
+        switch value {
+        case .string(let text):
+            for scope in text.split(separator: " ", omittingEmptySubsequences: true) { scopes.insert(String(scope)) }
+        case .array(let elements):
+            for element in elements {
+                guard case .string(let scope) = element else {
+                    throw TokenRejection(.invalidClaim, "\(claim) has a \(element.typeName) element, not a string")
+                }
+                scopes.insert(scope)
+            }
+        default:
+            throw TokenRejection(.invalidClaim, "\(claim) is a \(value.typeName), not a string or an array")
+        }
+    }
+}
