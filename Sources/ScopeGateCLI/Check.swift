@@ -1,21 +1,46 @@
 import ArgumentParser
+import Foundation
 import ScopeGate
 
 /// `scopegate check`: validate a config; every problem is printed with its JSON path.
-struct Check: ParsableCommand {
+///
+/// Beyond the file itself it loads what `serve` would load at start-up from local files
+/// (JWKS files, HMAC secrets) and checks that the denial log's directory exists, so that
+/// a config `check` accepts does not fail `serve` for those reasons. Remote key sets
+/// (`url`, `discovery`) are not fetched: the machine running `check` may not reach the issuer.
+struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a configuration file; print every problem with its JSON path.",
         discussion: "Exit status: 0 when the file is valid, 1 when it has problems.")
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
+    func run() async throws {
+        let config: GatewayConfig
         do {
-            let config = try ConfigLoader.load(fileAt: options.config)
-            print("\(options.config): OK (\(config.routes.count) routes, \(config.backends.count) backends)")
+            config = try ConfigLoader.load(fileAt: options.config)
         } catch let error as ConfigError {
             print(error.description)
             throw ExitCode(1)
         }
+        var problems: [ConfigProblem] = []
+        do {
+            _ = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)
+        } catch {
+            problems.append(ConfigProblem(path: error.path, message: error.message))
+        }
+        if case .file(let path) = config.log.denials {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
+                || !FileManager.default.isWritableFile(atPath: directory) && !FileManager.default.isWritableFile(atPath: path) {
+                problems.append(ConfigProblem(path: "log.denials.file", message: "cannot write \(path): its directory is missing or not writable"))
+            }
+        }
+        guard problems.isEmpty else {
+            print(ConfigError(file: options.config, problems: problems).description)
+            throw ExitCode(1)
+        }
+        print("\(options.config): OK (\(config.api.issuers.count) issuer\(config.api.issuers.count == 1 ? "" : "s"), \(config.routes.count) routes, \(config.backends.count) backends)")
     }
 }

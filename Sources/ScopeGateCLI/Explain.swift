@@ -30,7 +30,12 @@ struct Explain: AsyncParsableCommand {
         let verifier: TokenVerifier
         do {
             config = try ConfigLoader.load(fileAt: options.config)
-            verifier = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)
+            let remote = try await FetchedKeySources.fetch(api: config.api)
+            for failure in remote.failures {
+                printError("warning: keys of issuer \(failure.issuer) could not be fetched: \(failure.error)")
+            }
+            verifier = try await TokenVerifier.load(
+                api: config.api, keySources: remote.sources, maxTokenBytes: config.limits.maxTokenBytes)
         } catch {
             printError("\(error)")
             throw ExitCode(2)

@@ -118,6 +118,21 @@ public struct TokenVerifier: Sendable {
     }
 
     /// The keys allowed to verify a token with this `kid` (or none) and `alg`.
+    /// After an `unknown_kid` rejection of `token`: asks the key source of the issuer the
+    /// token names to refetch (the issuer may have rotated its keys). The token is read
+    /// unverified, only to find the issuer and `kid`; nothing is trusted from it.
+    ///
+    /// - Returns: `false` when no refetch will happen (no `kid`, an unknown issuer, a static
+    ///   source, or the source's cooldown); otherwise `completion` is called once, on any
+    ///   thread, when the refetch is done (`true` when the new set holds the `kid`).
+    public func refetchKeys(after token: String, completion: @escaping @Sendable (Bool) -> Void) -> Bool {
+        guard let jws = try? CompactJWS.parse(token, maxBytes: maxTokenBytes),
+              let header = try? JOSEHeader(jws.header), let keyID = header.keyID,
+              case .string(let iss)? = jws.payload["iss"], let source = keys[iss]?.source
+        else { return false }
+        return source.refetch(forUnknownKeyID: keyID, completion: completion)
+    }
+
     private static func candidateKeys(in keys: [VerificationKey], keyID: String?, algorithm: JWSAlgorithm)
         throws(TokenRejection) -> [VerificationKey]
     {

@@ -115,6 +115,17 @@ public struct AccessPolicy: Sendable {
         return .allow(Allowance(route: route, target: forwardedTarget, token: verified, requirement: requirement))
     }
 
+    /// After a denial with `unknown_kid`: asks the issuer's key source to refetch, so that
+    /// a token signed with a freshly rotated key can be decided again once the new set is in.
+    /// See ``TokenVerifier/refetchKeys(after:completion:)``.
+    public func refetchKeys(for request: AccessRequest, completion: @escaping @Sendable (Bool) -> Void) -> Bool {
+        let query = RequestTarget.parse(request.target).map(\.query)
+        guard case .token(let token, _) = extractor.extract(headerValues: request.tokenHeaderValues,
+                                                             rawQuery: (try? query.get()) ?? nil)
+        else { return false }
+        return verifier.refetchKeys(after: token, completion: completion)
+    }
+
     /// What a well-formed token header looks like, for the 400 description.
     static func headerExpectation(_ location: TokenLocationConfig) -> String {
         location.usesBearerScheme

@@ -8,17 +8,23 @@ import NIOPosix
 public final class Gateway: Sendable {
     public let server: GatewayServer
     public let eventLog: EventLog
+    /// The token verifier (its ``TokenVerifier/isReady`` is the readiness of `/healthz`).
+    public let verifier: TokenVerifier
     private let engine: CurlEngine
     private let group: MultiThreadedEventLoopGroup
+    private let remoteKeys: RemoteKeySources
 
     /// The bound port.
     public var port: Int { server.port }
 
-    private init(server: GatewayServer, eventLog: EventLog, engine: CurlEngine, group: MultiThreadedEventLoopGroup) {
+    private init(server: GatewayServer, eventLog: EventLog, verifier: TokenVerifier, engine: CurlEngine,
+                 group: MultiThreadedEventLoopGroup, remoteKeys: RemoteKeySources) {
         self.server = server
         self.eventLog = eventLog
+        self.verifier = verifier
         self.engine = engine
         self.group = group
+        self.remoteKeys = remoteKeys
     }
 
     /// Loads the keys, opens the log, starts the upstream engine and binds the listener.
@@ -26,8 +32,9 @@ public final class Gateway: Sendable {
     ///   - config: a validated configuration.
     ///   - keySources: issuer (`issuer` string) to key source, replacing the default for
     ///     that issuer: a ``StaticKeySource`` of the JWKS file, or, for a JWKS URL or
-    ///     discovery, an ``UnavailableKeySource`` (fail closed) until the remote source is
-    ///     passed here. HMAC secrets are always read from the config.
+    ///     discovery, a ``RemoteJWKSSource`` fetching with libcurl, started here (until its
+    ///     first load succeeds, that issuer's tokens get 503 and `/healthz` says not ready).
+    ///     HMAC secrets are always read from the config.
     ///   - clock: the time source for token checks (tests inject a fixed instant).
     /// - Throws: ``KeyLoadError``, log opening, engine start or bind errors.
     public static func start(
@@ -35,19 +42,33 @@ public final class Gateway: Sendable {
         keySources: [String: any KeySource]? = nil,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Gateway {
-        let verifier = try await TokenVerifier.load(
-            api: config.api, keySources: keySources, maxTokenBytes: config.limits.maxTokenBytes)
         let eventLog = try EventLog(destination: config.log.denials)
         let engine = try CurlEngine(configuration: config.upstream)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
+        let remoteKeys = RemoteKeySources(api: config.api, engine: engine, eventLoop: group.next(),
+                                          eventLog: eventLog, clock: clock)
+        var sources: [String: any KeySource] = remoteKeys.sources
+        for (issuer, source) in keySources ?? [:] { sources[issuer] = source }
+        let verifier: TokenVerifier
+        do {
+            verifier = try await TokenVerifier.load(
+                api: config.api, keySources: sources, maxTokenBytes: config.limits.maxTokenBytes)
+        } catch {
+            engine.shutdown()
+            eventLog.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
         let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
         let context = GatewayContext(policy: policy, engine: engine, eventLog: eventLog,
                                      limits: config.limits, realm: config.api.realm,
                                      healthPath: config.listener.healthPath,
                                      isReady: { verifier.isReady }, clock: clock)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)
-            return Gateway(server: server, eventLog: eventLog, engine: engine, group: group)
+            remoteKeys.start()
+            return Gateway(server: server, eventLog: eventLog, verifier: verifier, engine: engine, group: group,
+                           remoteKeys: remoteKeys)
         } catch {
             engine.shutdown()
             eventLog.close()
@@ -56,9 +77,17 @@ public final class Gateway: Sendable {
         }
     }
 
+    /// Fetches every remote key set now (sharing a fetch already under way) and returns the
+    /// issuers whose keys could not be loaded. The background refresh goes on regardless.
+    @discardableResult
+    public func refreshRemoteKeys() async -> [(issuer: String, error: String)] {
+        await remoteKeys.loadOnce()
+    }
+
     /// Stops accepting, stops the engine and the event loops, and flushes the log.
     public func shutdown() async throws {
         try? await server.close()
+        remoteKeys.stop()
         engine.shutdown()
         try await group.shutdownGracefully()
         eventLog.close()

@@ -58,7 +58,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             inputClosed = true
             switch state {
             case .idle, .discarding: context.close(promise: nil)
-            case .collecting, .forwarding, .closing: break
+            case .collecting, .awaitingKeys, .forwarding, .closing: break
             }
             return
         }
@@ -85,7 +85,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Whether no response has started, so an error can still be answered with a status.
     private static func canAnswer(_ state: RequestState) -> Bool {
         switch state {
-        case .idle, .collecting: return true
+        case .idle, .collecting, .awaitingKeys: return true
         case .discarding, .forwarding, .closing: return false
         }
     }
@@ -108,18 +108,46 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let request = AccessRequest(method: head.method.rawValue, target: head.uri,
                                     tokenHeaderValues: head.headers[gateway.policy.extractor.location.header])
+        decide(request, for: exchange, mayRefetchKeys: true)
+    }
+
+    /// Runs the access decision and acts on it. A token whose `kid` the issuer's key set
+    /// lacks may have been signed with a freshly rotated key: once per request, the
+    /// request then waits (without blocking the event loop) for the source's shared,
+    /// rate-limited refetch and is decided again.
+    private func decide(_ request: AccessRequest, for exchange: Exchange, mayRefetchKeys: Bool) {
         switch gateway.policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
-            deny(denial, exchange: exchange, close: exchange.expectsBody || exchange.closeAfterResponse)
+            if mayRefetchKeys, denial.reason == .unknownKeyID, let context {
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+                let started = gateway.policy.refetchKeys(for: request) { [eventLoop = context.eventLoop] _ in
+                    eventLoop.execute { handler.value.keysRefetched(for: waiting.value, request: request) }
+                }
+                if started {
+                    state = .awaitingKeys(exchange)
+                    return
+                }
+            }
+            deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
         case .allow(let allowance):
             exchange.allowance = allowance
+            if exchange.requestEnded {
+                forward(exchange)
+                return
+            }
             if exchange.expectsBody,
-               head.version == .http1_1,
-               head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+               exchange.head.version == .http1_1,
+               exchange.head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
             state = .collecting(exchange)
         }
+    }
+
+    private func keysRefetched(for exchange: Exchange, request: AccessRequest) {
+        guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
+        decide(request, for: exchange, mayRefetchKeys: false)
     }
 
     /// 400 for a missing or repeated `Host` (RFC 9112 §3.2), 431 for an oversized head,
@@ -144,7 +172,11 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func receiveBody(_ part: ByteBuffer) {
-        guard case .collecting(let exchange) = state else { return }   // discarding a denied request's body
+        let exchange: Exchange
+        switch state {
+        case .collecting(let current), .awaitingKeys(let current): exchange = current
+        case .idle, .discarding, .forwarding, .closing: return   // e.g. discarding a denied request's body
+        }
         var part = part
         if exchange.body == nil {
             exchange.body = part
@@ -165,7 +197,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
         switch state {
         case .collecting(let exchange):
+            exchange.requestEnded = true
             forward(exchange)
+        case .awaitingKeys(let exchange):
+            exchange.requestEnded = true   // forwarded, or denied, once the keys are in
         case .discarding(let close):
             state = .idle
             if close { context?.close(promise: nil) }

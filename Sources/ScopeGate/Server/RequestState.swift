@@ -8,6 +8,9 @@ enum RequestState {
     case idle
     /// Allowed; the request body is being read before forwarding.
     case collecting(Exchange)
+    /// The token named a `kid` its issuer's key set lacks; waiting for the key source's
+    /// refetch before deciding again (the body, if any, is read meanwhile).
+    case awaitingKeys(Exchange)
     /// A denial was sent; the rest of the request is ignored, then the connection is
     /// closed if `close`.
     case discarding(close: Bool)
@@ -26,6 +29,8 @@ final class Exchange {
     var body: ByteBuffer?
     var transfer: UpstreamTransfer?
     var responseStarted = false
+    /// Whether the request's end was read.
+    var requestEnded = false
     /// Response bytes handed to the channel and not yet written to the socket.
     var unwrittenResponseBytes = 0
     /// Whether the connection closes after this response: the client asked for it, spoke

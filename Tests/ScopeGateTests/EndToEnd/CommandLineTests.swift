@@ -25,6 +25,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("routes[2].backend: \"billing\" is not a defined backend"), result.stdout)
     }
 
+    func testCheckLoadsWhatServeWouldLoad() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data("""
+        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "missing-jwks.json"}},
+         "backends": {"calendar": {"url": "http://127.0.0.1:9102"}},
+         "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}}],
+         "log": {"denials": {"file": "no-such-dir/denials.log"}}}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try ScopeGateBinary.run(["check", "--config", path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stdout.contains("api.issuers[0].jwks.file:"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("log.denials.file: cannot write"), result.stdout)
+    }
+
     func testCheckAcceptsTheShippedConfig() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()

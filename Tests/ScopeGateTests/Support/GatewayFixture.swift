@@ -28,7 +28,9 @@ final class GatewayFixture: @unchecked Sendable {
     /// Routes: `/appointments` (GET read:appointments, POST write:appointments,
     /// DELETE write:appointments + admin:appointments), `/calendar` (GET read:calendar),
     /// `/calendar/holidays` (GET public).
-    static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "") async throws -> GatewayFixture {
+    /// `jwksSource` replaces the issuer's `{"file": "jwks.json"}` (e.g. a URL source).
+    static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "",
+                      jwksSource: String = #"{"file": "jwks.json"}"#) async throws -> GatewayFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let rsa = try SharedKeys.rsa
@@ -45,7 +47,7 @@ final class GatewayFixture: @unchecked Sendable {
         let json = """
         {
           "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2\(listen)},
-          "api": {"issuer": "\(issuer)", "audience": "\(audience)", "jwks": {"file": "jwks.json"},
+          "api": {"issuer": "\(issuer)", "audience": "\(audience)", "jwks": \(jwksSource),
                   "algorithms": ["RS256", "ES256"], "clock_skew_seconds": 60, "realm": "test-api"},
           "backends": {\(backends)},
           "routes": [

@@ -1,0 +1,90 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The remote key sources of a configuration: one ``RemoteJWKSSource`` per issuer whose
+/// `jwks` is a URL or OpenID Connect discovery, fetching with libcurl through the
+/// gateway's ``CurlEngine``, logging its failures as `{"event":"jwks", ...}` lines.
+final class RemoteKeySources: Sendable {
+    /// Issuer (`iss` string) to its source.
+    let sources: [String: RemoteJWKSSource]
+
+    /// Builds the sources (nothing is fetched until ``start()`` or ``loadOnce()``).
+    init(api: APIConfig, engine: CurlEngine, eventLoop: any EventLoop, eventLog: EventLog?,
+         clock: @escaping @Sendable () -> Date) {
+        var sources: [String: RemoteJWKSSource] = [:]
+        for issuer in api.issuers {
+            let location: RemoteJWKSSource.Location
+            let refresh: JWKSRefreshSettings
+            switch issuer.jwks {
+            case .file: continue
+            case .url(let url, let settings):
+                location = .jwksURL(url)
+                refresh = settings
+            case .discovery(let settings):
+                location = .discovery(issuer: issuer.issuer)
+                refresh = settings
+            }
+            let fetcher = CurlHTTPFetcher(engine: engine, eventLoop: eventLoop,
+                                          connectTimeoutMilliseconds: refresh.connectTimeoutMilliseconds,
+                                          timeoutMilliseconds: refresh.timeoutMilliseconds)
+            let policy = JWKSRefreshPolicy(minimumSeconds: refresh.minimumSeconds, maximumSeconds: refresh.maximumSeconds,
+                                           defaultSeconds: refresh.defaultSeconds,
+                                           refetchCooldownSeconds: refresh.refetchCooldownSeconds,
+                                           retrySeconds: refresh.retrySeconds)
+            let name = issuer.issuer
+            sources[name] = RemoteJWKSSource(
+                location: location, allowed: issuer.algorithms.filter { !$0.isHMAC }, policy: policy, fetcher: fetcher,
+                clock: clock,
+                log: { message in
+                    var line = JSONLine()
+                    line.add("time", JSONLine.timestamp(Date()))
+                    line.add("event", "jwks")
+                    line.add("issuer", name)
+                    line.add("message", message)
+                    eventLog?.write(line.finish())
+                })
+        }
+        self.sources = sources
+    }
+
+    /// Starts every source's first fetch and background refresh.
+    func start() {
+        for source in sources.values { source.start() }
+    }
+
+    /// Fetches every source once (for one-shot commands such as `explain` and `check`).
+    /// - Returns: the issuers whose keys could not be loaded, with the error text.
+    func loadOnce() async -> [(issuer: String, error: String)] {
+        var failures: [(issuer: String, error: String)] = []
+        for (issuer, source) in sources.sorted(by: { $0.key < $1.key }) where !(await source.refreshNow()) {
+            failures.append((issuer, source.statistics.lastError ?? "unknown error"))
+        }
+        return failures
+    }
+
+    func stop() {
+        for source in sources.values { source.stop() }
+    }
+}
+
+/// Key sources fetched once, for one-shot commands (`scopegate explain`, `scopegate check`).
+public struct FetchedKeySources: Sendable {
+    /// Issuer to a source holding what was fetched (nil set when the fetch failed).
+    public let sources: [String: any KeySource]
+    /// Issuers whose keys could not be fetched, with the error text.
+    public let failures: [(issuer: String, error: String)]
+
+    /// Fetches the JWKS of every URL or discovery issuer of `api` once, with libcurl, and
+    /// stops the engine it used. File-based issuers are not included (the verifier loads them).
+    public static func fetch(api: APIConfig) async throws -> FetchedKeySources {
+        let engine = try CurlEngine(configuration: UpstreamEngineConfig())
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let remote = RemoteKeySources(api: api, engine: engine, eventLoop: group.next(), eventLog: nil, clock: { Date() })
+        let failures = await remote.loadOnce()
+        let snapshot = remote.sources.mapValues { StaticKeySource($0.keySet) as any KeySource }
+        engine.shutdown()
+        try await group.shutdownGracefully()
+        return FetchedKeySources(sources: snapshot, failures: failures)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import NIOPosix
+import XCTest
+@testable import ScopeGate
+
+/// An issuer whose JWKS is fetched from a URL, through a real gateway: tokens verify once
+/// the set is in, a rotated key is picked up by the unknown-`kid` refetch on the very
+/// request that needs it, and until the first load the gateway fails closed (503).
+final class RemoteKeysTests: XCTestCase {
+    private var group: MultiThreadedEventLoopGroup!
+    private var server: JWKSTestServer!
+    private var fixture: GatewayFixture?
+
+    override func setUp() async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        server = try await JWKSTestServer(group: group)
+    }
+
+    override func tearDown() async throws {
+        try await fixture?.shutdown()
+        try await server.stop()
+        try await group.shutdownGracefully()
+    }
+
+    private func start() async throws -> GatewayFixture {
+        let jwks = #"{"url": "\#(server.url("/jwks.json"))", "refresh": {"refetch_cooldown_seconds": 30}}"#
+        let started = try await GatewayFixture.start(jwksSource: jwks)
+        fixture = started
+        return started
+    }
+
+    /// Joins the first fetch (started asynchronously by the gateway) and checks it succeeded.
+    private func waitUntilReady(_ fixture: GatewayFixture) async throws {
+        let failures = await fixture.gateway.refreshRemoteKeys()
+        XCTAssertTrue(failures.isEmpty, "\(failures)")
+        XCTAssertTrue(fixture.gateway.verifier.isReady)
+    }
+
+    func testTokensVerifyAgainstTheFetchedSetAndARotatedKeyOnItsFirstRequest() async throws {
+        let rsa = try SharedKeys.rsa
+        server.serveJWKS("/jwks.json", [rsa])
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        let token = try await fixture.token()
+        XCTAssertEqual(try fixture.request("GET", "/appointments/1", token: token).status, 200)
+        XCTAssertEqual(try fixture.request("GET", "/healthz").status, 200)
+
+        // The issuer rotates to a new key; the first token signed with it is accepted.
+        let rotated = DemoKeyPair.p256(keyID: "rotated-es256")
+        server.serveJWKS("/jwks.json", [rsa, rotated])
+        let fetchesBefore = server.requestCount("/jwks.json")
+        let rotatedToken = try await fixture.token([:], key: rotated)
+        let response = try fixture.request("GET", "/appointments/1", token: rotatedToken)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
+
+        // Unknown kids within the cooldown cause no further fetch: still 401 unknown_kid.
+        for index in 0..<20 {
+            let stranger = try await fixture.token([:], header: ["alg": "RS256", "kid": "stranger-\(index)"])
+            let denied = try fixture.request("GET", "/appointments/1", token: stranger)
+            XCTAssertEqual(denied.status, 401)
+            XCTAssertEqual(try denied.json()["reason"] as? String, "unknown_kid")
+        }
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
+    }
+
+    func testNoKeysYetMeans503AndNotReady() async throws {
+        server.failAll(500)
+        let fixture = try await start()
+        let failures = await fixture.gateway.refreshRemoteKeys()
+        XCTAssertFalse(failures.isEmpty)
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/1", token: token)
+        XCTAssertEqual(response.status, 503)
+        XCTAssertEqual(try response.json()["reason"] as? String, "keys_unavailable")
+        XCTAssertEqual(try fixture.request("GET", "/healthz").status, 503)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+}
