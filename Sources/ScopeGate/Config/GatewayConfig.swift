@@ -142,9 +142,13 @@ public struct LogConfig: Sendable, Equatable {
     }
     /// `log.denials`: destination of denial and upstream-failure lines. Default `"stderr"`.
     public var denials: Destination
+    /// `log.stats_interval_seconds`: how often counters (verified-token cache, JWKS fetches)
+    /// are written as `stats` lines to the same log, in seconds; 0 disables. Default 60.
+    public var statsIntervalSeconds: Int
 
-    public init(denials: Destination = .standardError) {
+    public init(denials: Destination = .standardError, statsIntervalSeconds: Int = 60) {
         self.denials = denials
+        self.statsIntervalSeconds = statsIntervalSeconds
     }
 }
 

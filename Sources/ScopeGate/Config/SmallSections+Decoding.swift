@@ -44,7 +44,9 @@ extension LogConfig {
     static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> LogConfig {
         var config = LogConfig()
         guard let value, let members = reader.object(value, at: "log") else { return config }
-        reader.rejectUnknownKeys(members, known: ["denials"], at: "log")
+        reader.rejectUnknownKeys(members, known: ["denials", "stats_interval_seconds"], at: "log")
+        config.statsIntervalSeconds = reader.integer(members, "stats_interval_seconds", at: "log", in: 0...86_400,
+                                                     default: config.statsIntervalSeconds)
         switch members["denials"] {
         case nil, .string("stderr"):
             break

@@ -67,6 +67,16 @@ public final class Gateway: Sendable {
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)
             remoteKeys.start()
+            if config.log.statsIntervalSeconds > 0 {
+                let interval = TimeAmount.seconds(Int64(config.log.statsIntervalSeconds))
+                group.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+                    let now = Date()
+                    eventLog.write(StatsEvent.cacheLine(verifier.cache?.statistics, time: now))
+                    for (issuer, source) in remoteKeys.sources.sorted(by: { $0.key < $1.key }) {
+                        eventLog.write(StatsEvent.jwksLine(issuer: issuer, source.statistics, time: now))
+                    }
+                }
+            }
             return Gateway(server: server, eventLog: eventLog, verifier: verifier, engine: engine, group: group,
                            remoteKeys: remoteKeys)
         } catch {

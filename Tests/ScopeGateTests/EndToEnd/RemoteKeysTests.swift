@@ -64,6 +64,46 @@ final class RemoteKeysTests: XCTestCase {
         XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
     }
 
+    func testAThousandUnknownKidsCauseAtMostOneFetchPerCooldown() async throws {
+        server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        let fetchesBefore = server.requestCount("/jwks.json")
+        let claims = try TokenMinter.json(GatewayFixture.claims())
+        // Four keep-alive connections, 250 pipelined requests each, every token a random kid.
+        var clients: [RawHTTPClient] = []
+        for _ in 0..<4 {
+            let client = try RawHTTPClient(port: fixture.port)
+            var batch = ""
+            for _ in 0..<250 {
+                let header = try TokenMinter.json(["alg": "RS256", "kid": UUID().uuidString])
+                let token = TokenMinter.assemble(headerJSON: header, payloadJSON: claims, signature: Array(repeating: 7, count: 256))
+                batch += "GET /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n"
+            }
+            try client.send(batch)
+            clients.append(client)
+        }
+        for client in clients {
+            for _ in 0..<250 { XCTAssertEqual(try client.readResponse().status, 401) }
+        }
+        XCTAssertLessThanOrEqual(server.requestCount("/jwks.json") - fetchesBefore, 1)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    func testIssuerDownKeepsTheLastGoodSet() async throws {
+        server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        server.failAll(500)
+        let failures = await fixture.gateway.refreshRemoteKeys()
+        XCTAssertEqual(failures.count, 1)
+        let token = try await fixture.token()
+        XCTAssertEqual(try fixture.request("GET", "/appointments/1", token: token).status, 200)
+        XCTAssertEqual(try fixture.request("GET", "/healthz").status, 200)
+        let jwksLines = try fixture.logLines().filter { $0.contains("\"event\":\"jwks\"") }
+        XCTAssertFalse(jwksLines.isEmpty, "the failed fetch is logged")
+    }
+
     func testNoKeysYetMeans503AndNotReady() async throws {
         server.failAll(500)
         let fixture = try await start()
