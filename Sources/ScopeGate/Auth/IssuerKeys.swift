@@ -81,7 +81,7 @@ extension IssuerKeys {
                 throw KeyLoadError(path: "\(path).jwks.file", message: error.description)
             }
         case .url, .discovery:
-            // wired in the keys branch: RemoteJWKSSource replaces this (pass it in `keySources`).
+            // The gateway passes a RemoteJWKSSource in `keySources`; without one, fail closed.
             return UnavailableKeySource()
         }
     }
