@@ -33,7 +33,13 @@ public struct AccessPolicy: Sendable {
         case .failure(let error):
             return .deny(Denial(status: 400, reason: .invalidRequestTarget, description: error.description))
         }
-        guard let route = routes.match(path: target.path) else {
+        let matched = routes.match(path: target.path)
+        if let variant = routes.caseVariant(of: target.path, matched: matched) {
+            return .deny(Denial(status: 404, reason: .routeNotFound,
+                                description: "the path differs only in letter case from route \(variant.prefix)",
+                                path: target.path))
+        }
+        guard let route = matched else {
             return .deny(Denial(status: 404, reason: .routeNotFound, description: "no route for this path", path: target.path))
         }
         var denial = Denial(status: 0, reason: .routeNotFound, description: "", route: route.prefix,

@@ -5,19 +5,48 @@
 /// one hash lookup each, so its cost grows with the path's depth, not the route count.
 public struct RouteTable: Sendable {
     private let routesByPrefix: [String: Route]
+    /// The same routes keyed by their prefix in ASCII lower case, for ``caseVariant(of:matched:)``.
+    private let routesByFoldedPrefix: [String: Route]
+    private let anyPrefixHasUpperCase: Bool
 
     /// Builds the table from a validated config (every route's backend exists).
     public init(config: GatewayConfig) {
         var table: [String: Route] = [:]
+        var folded: [String: Route] = [:]
         for route in config.routes {
             guard let backend = config.backends[route.backend] else { continue }
             table[route.prefix] = Route(route, backend: backend)
+            folded[Self.fold(route.prefix)] = table[route.prefix]
         }
         self.routesByPrefix = table
+        self.routesByFoldedPrefix = folded
+        self.anyPrefixHasUpperCase = config.routes.contains { $0.prefix.utf8.contains(where: Self.isUpper) }
     }
 
     /// The matching route for `path` (already normalised by ``RequestTarget``), or `nil`.
     public func match(path: String) -> Route? {
+        Self.longestMatch(path, in: routesByPrefix)
+    }
+
+    /// A route whose prefix matches `path` when letter case is ignored and that is longer
+    /// than the exact match `matched` (or there is none): e.g. `/ADMIN/users` against a
+    /// protected `/admin` and a public `/`. Paths are case-sensitive (RFC 3986 §6.2.2.1), but
+    /// a backend that ignores case would serve the protected route, so such a request must
+    /// not be decided by the shorter route's rule. `nil` when there is no such route.
+    public func caseVariant(of path: String, matched: Route?) -> Route? {
+        guard anyPrefixHasUpperCase || path.utf8.contains(where: Self.isUpper) else { return nil }
+        guard let folded = Self.longestMatch(Self.fold(path), in: routesByFoldedPrefix) else { return nil }
+        guard folded.prefix.utf8.count > (matched?.prefix.utf8.count ?? -1), folded.prefix != matched?.prefix else { return nil }
+        return folded
+    }
+
+    private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+
+    private static func fold(_ text: String) -> String {
+        String(decoding: text.utf8.map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+
+    private static func longestMatch(_ path: String, in routesByPrefix: [String: Route]) -> Route? {
         var candidate = Substring(path)
         if candidate.count > 1, candidate.hasSuffix("/") { candidate = candidate.dropLast() }
         while true {

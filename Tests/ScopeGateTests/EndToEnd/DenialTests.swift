@@ -86,6 +86,16 @@ final class DenialTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 1)
     }
 
+    func testCaseVariantOfAProtectedPrefixIsNotDecidedByAShorterRule() async throws {
+        // /calendar/Holidays matches /calendar exactly, but /calendar/holidays (public) when
+        // case is ignored: a case-insensitive backend would serve that one. Refused either way.
+        let token = try await fixture.token(["scope": "read:calendar"])
+        XCTAssertEqual(try fixture.request("GET", "/calendar/Holidays/2027", token: token).status, 404)
+        let reader = try await fixture.token()
+        XCTAssertEqual(try fixture.request("GET", "/APPOINTMENTS/1", token: reader).status, 404)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
     func testMethodNotConfiguredIs405WithAllow() async throws {
         let token = try await fixture.token()
         let response = try fixture.request("PATCH", "/appointments/1", token: token)

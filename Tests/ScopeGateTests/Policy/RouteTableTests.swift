@@ -39,4 +39,21 @@ final class RouteTableTests: XCTestCase {
         XCTAssertEqual(routes.match(path: "/calendar/x")?.prefix, "/calendar")
         XCTAssertEqual(routes.match(path: "/a/b/c")?.prefix, "/")
     }
+
+    func testCaseVariantsOfALongerRouteAreFlagged() {
+        let routes = table(["/", "/admin", "/Reports"])
+        let cases: [(path: String, variant: String?)] = [
+            ("/admin/x", nil),             // exact match is the longest anyway
+            ("/ADMIN/x", "/admin"),        // exact match "/" is shorter than the case-folded "/admin"
+            ("/Admin", "/admin"),
+            ("/reports/q1", "/Reports"),
+            ("/Reports/q1", nil),
+            ("/other", nil),
+            ("/OTHER", nil),               // no longer route hides behind it
+        ]
+        for testCase in cases {
+            let matched = routes.match(path: testCase.path)
+            XCTAssertEqual(routes.caseVariant(of: testCase.path, matched: matched)?.prefix, testCase.variant, testCase.path)
+        }
+    }
 }
