@@ -24,7 +24,9 @@ struct Bench {
         #endif
         print("one thread, \(seconds) s per cell, \(ProcessInfo.processInfo.processorCount) cores on the machine")
         print("alg     cold (cache off, unique tokens)     warm (cache on, same token)")
-        for key in keys {
+        // For profiling one cell: SCOPEGATE_BENCH_ALG=RS256 (only that algorithm).
+        let only = ProcessInfo.processInfo.environment["SCOPEGATE_BENCH_ALG"]
+        for key in keys where only == nil || only == key.algorithm.rawValue {
             let tokens = try await mint(key, count: 256)
             let cold = try await verifier(for: key, cache: .init(maxEntries: 0))
             let warm = try await verifier(for: key, cache: .init(maxEntries: 10_000, ttlSeconds: 300))
