@@ -14,6 +14,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Override listen.port.")
     var port: Int?
 
+    @Option(name: .customLong("event-loops"), help: "Override listen.event_loops.")
+    var eventLoops: Int?
+
+    @Option(name: .customLong("upstream-threads"), help: "Override upstream.threads.")
+    var upstreamThreads: Int?
+
     func run() async throws {
         var config: GatewayConfig
         do {
@@ -26,6 +32,14 @@ struct Serve: AsyncParsableCommand {
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
             config.listener.port = port
+        }
+        if let eventLoops {
+            guard (1...256).contains(eventLoops) else { throw ValidationError("--event-loops must be 1...256") }
+            config.listener.eventLoops = eventLoops
+        }
+        if let upstreamThreads {
+            guard (1...64).contains(upstreamThreads) else { throw ValidationError("--upstream-threads must be 1...64") }
+            config.upstream.threads = upstreamThreads
         }
         let gateway = try await Gateway.start(config: config)
         printError("scopegate: listening on \(config.listener.host):\(gateway.port) (\(config.routes.count) routes, \(config.backends.count) backends)")

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the peer benchmark in ../shared/bench (bare nginx proxy, HAProxy verifying the same
+# RS256 JWT) with ScopeGate added to the same alternating rounds (--extra), and prints its
+# table. Needs ../shared (not part of the product) and its setup.sh done once.
+#
+#   scripts/bench/peer-bench.sh                  # workers 2, one valid token
+#   scripts/bench/peer-bench.sh --token-pool 1000  # 1000 distinct tokens (defeats caches)
+#
+# Extra arguments go to run.sh. Loopback only; run.sh stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+[ -x "$SHARED/bench/run.sh" ] || { echo "peer-bench: $SHARED/bench/run.sh not found" >&2; exit 2; }
+
+swift build -c release --product scopegate >/dev/null
+BIN="$(swift build -c release --show-bin-path)/scopegate"
+
+CONFIG=$(mktemp -d)/gateway.bench.json
+cat > "$CONFIG" <<JSON
+{
+  "listen": {"host": "127.0.0.1", "port": 8080},
+  "api": {"issuer": "https://issuer.bench.local/", "audience": "https://api.bench.local",
+          "jwks": {"file": "$SHARED/bench/keys/jwks.json"}, "algorithms": ["RS256"]},
+  "backends": {"bench": {"url": "http://127.0.0.1:9001"}},
+  "routes": [{"prefix": "/bench", "backend": "bench", "methods": {"GET": ["read:bench"]}}],
+  "log": {"denials": {"file": "$(dirname "$CONFIG")/denials.log"}, "stats_interval_seconds": 0}
+}
+JSON
+"$BIN" check --config "$CONFIG" >/dev/null
+
+exec "$SHARED/bench/run.sh" --peers "direct nginx-proxy haproxy-jwt" --workers "2" \
+  --extra gw=http://127.0.0.1:8080/bench/item \
+  --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" "$@"
