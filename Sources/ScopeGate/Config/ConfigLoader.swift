@@ -45,7 +45,7 @@ public enum ConfigLoader {
         return config
     }
 
-    private static let topLevelKeys: Set<String> = ["listen", "api", "backends", "routes", "limits", "log", "upstream"]
+    private static let topLevelKeys: Set<String> = ["listen", "api", "backends", "routes", "limits", "log", "upstream", "forwarding"]
 
     private static func decodeDocument(
         _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
@@ -64,6 +64,7 @@ public enum ConfigLoader {
         let limits = LimitsConfig.decode(root["limits"], reader: &reader)
         let log = LogConfig.decode(root["log"], reader: &reader, baseDirectory: baseDirectory)
         let upstream = UpstreamEngineConfig.decode(root["upstream"], reader: &reader)
+        let forwarding = ForwardingConfig.decode(root["forwarding"], reader: &reader)
 
         if let healthPath = listener.healthPath, let routes, routes.contains(where: { $0.prefix == healthPath }) {
             reader.fail("listen.health_path", "\"\(healthPath)\" is also a route prefix; the health answer would hide the route (pick another path, or null)")
@@ -71,7 +72,7 @@ public enum ConfigLoader {
         guard let api, let backends, let routes else { return nil }
         return GatewayConfig(
             listener: listener, api: api, backends: backends, routes: routes,
-            limits: limits, log: log, upstream: upstream
+            limits: limits, log: log, upstream: upstream, forwarding: forwarding
         )
     }
 

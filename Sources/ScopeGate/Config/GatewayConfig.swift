@@ -18,6 +18,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var log: LogConfig
     /// The libcurl upstream engine (`upstream`).
     public var upstream: UpstreamEngineConfig
+    /// Headers added to forwarded requests (`forwarding`).
+    public var forwarding: ForwardingConfig
 
     public init(
         listener: ListenerConfig = .init(),
@@ -26,7 +28,8 @@ public struct GatewayConfig: Sendable, Equatable {
         routes: [RouteConfig],
         limits: LimitsConfig = .init(),
         log: LogConfig = .init(),
-        upstream: UpstreamEngineConfig = .init()
+        upstream: UpstreamEngineConfig = .init(),
+        forwarding: ForwardingConfig = .init()
     ) {
         self.listener = listener
         self.api = api
@@ -35,6 +38,7 @@ public struct GatewayConfig: Sendable, Equatable {
         self.limits = limits
         self.log = log
         self.upstream = upstream
+        self.forwarding = forwarding
     }
 }
 
@@ -98,11 +102,21 @@ public struct RouteConfig: Sendable, Equatable {
     /// `routes[i].methods`: method token (upper case, e.g. `GET`) to its rule; the key `*`
     /// covers every method not listed by name.
     public var methods: [String: MethodRule]
+    /// What replaces `prefix` at the start of the forwarded path: `nil` keeps the path as is
+    /// (the default); `routes[i].strip_prefix: true` is `"/"`; `routes[i].rewrite_prefix: "/v1"`
+    /// is `"/v1"`.
+    public var upstreamPrefix: String?
+    /// `routes[i].forward_authorization`: pass the client's token header on to the backend.
+    /// Default `true` (on `public` methods it is never passed on).
+    public var forwardAuthorization: Bool
 
-    public init(prefix: String, backend: String, methods: [String: MethodRule]) {
+    public init(prefix: String, backend: String, methods: [String: MethodRule], upstreamPrefix: String? = nil,
+                forwardAuthorization: Bool = true) {
         self.prefix = prefix
         self.backend = backend
         self.methods = methods
+        self.upstreamPrefix = upstreamPrefix
+        self.forwardAuthorization = forwardAuthorization
     }
 }
 

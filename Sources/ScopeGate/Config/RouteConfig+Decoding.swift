@@ -31,7 +31,8 @@ extension RouteConfig {
 
     private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, reader: inout ConfigReader) -> RouteConfig? {
         guard let members = reader.object(value, at: path) else { return nil }
-        reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods"], at: path)
+        reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods", "strip_prefix", "rewrite_prefix",
+                                                  "forward_authorization"], at: path)
         var prefix = reader.string(members, "prefix", at: path, required: true)
         if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
             reader.fail("\(path).prefix", problem)
@@ -44,8 +45,21 @@ extension RouteConfig {
             backend = nil
         }
         let methods = decodeMethods(members["methods"], at: "\(path).methods", reader: &reader)
+        let strip = reader.bool(members, "strip_prefix", at: path, default: false)
+        var upstreamPrefix: String? = strip ? "/" : nil
+        if let rewrite = reader.string(members, "rewrite_prefix", at: path, required: false) {
+            if strip {
+                reader.fail("\(path).rewrite_prefix", "cannot be combined with strip_prefix")
+            } else if let problem = Self.prefixProblem(rewrite) {
+                reader.fail("\(path).rewrite_prefix", problem)
+            } else {
+                upstreamPrefix = rewrite
+            }
+        }
+        let forwardAuthorization = reader.bool(members, "forward_authorization", at: path, default: true)
         guard let prefix, let backend, let methods else { return nil }
-        return RouteConfig(prefix: prefix, backend: backend, methods: methods)
+        return RouteConfig(prefix: prefix, backend: backend, methods: methods, upstreamPrefix: upstreamPrefix,
+                           forwardAuthorization: forwardAuthorization)
     }
 
     private static func decodeMethods(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> [String: MethodRule]? {

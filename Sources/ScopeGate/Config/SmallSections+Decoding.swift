@@ -73,3 +73,57 @@ extension UpstreamEngineConfig {
         return config
     }
 }
+
+extension ForwardingConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> ForwardingConfig {
+        var config = ForwardingConfig()
+        guard let value, let members = reader.object(value, at: "forwarding") else { return config }
+        reader.rejectUnknownKeys(members, known: ["trusted_proxies", "forwarded_header", "request_id_header", "claim_headers"],
+                                 at: "forwarding")
+        if let proxies = members["trusted_proxies"], let list = reader.stringArray(proxies, at: "forwarding.trusted_proxies") {
+            for (index, block) in list.enumerated() where AddressBlock(block) == nil {
+                reader.fail("forwarding.trusted_proxies[\(index)]", "\"\(block)\" is not an IPv4 or IPv6 CIDR block (e.g. 10.0.0.0/8, ::1/128)")
+            }
+            config.trustedProxies = list
+        }
+        config.forwardedHeader = reader.bool(members, "forwarded_header", at: "forwarding", default: false)
+        if let header = reader.string(members, "request_id_header", at: "forwarding", required: false) {
+            if HeaderName.isValid(header) {
+                config.requestIDHeader = header
+            } else {
+                reader.fail("forwarding.request_id_header", "\"\(header)\" is not a header name (RFC 9110 §5.1)")
+            }
+        }
+        if let claims = members["claim_headers"], let map = reader.object(claims, at: "forwarding.claim_headers") {
+            var result: [String: String] = [:]
+            for claim in map.keys.sorted() {
+                let path = ConfigReader.join("forwarding.claim_headers", claim)
+                guard ForwardingConfig.propagatableClaims.contains(claim) else {
+                    reader.fail(path, "claim \"\(claim)\" cannot be forwarded; one of: \(ForwardingConfig.propagatableClaims.sorted().joined(separator: ", "))")
+                    continue
+                }
+                guard case .string(let header)? = map[claim], HeaderName.isValid(header) else {
+                    reader.fail(path, "must be a header name (RFC 9110 §5.1)")
+                    continue
+                }
+                result[claim] = header
+            }
+            config.claimHeaders = result
+        }
+        return config
+    }
+}
+
+/// RFC 9110 §5.1 field names: `token` characters.
+enum HeaderName {
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return true
+            default:
+                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+}

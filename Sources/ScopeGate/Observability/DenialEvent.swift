@@ -2,7 +2,7 @@ import Foundation
 
 /// One denial as a log line: `{"time":..., "event":"denial", ...}`.
 ///
-/// Fields: `time` (RFC 3339 UTC), `event`, `client` (peer address), `method`, `path`
+/// Fields: `time` (RFC 3339 UTC), `event`, `request_id`, `client` (peer address), `method`, `path`
 /// (normalised, or the raw path without its query when the target was invalid),
 /// `route`, `backend`, `status`, `reason` (a ``ReasonCode``), `description`, `sub` and
 /// `client_id` (only when the token itself was valid), `required_scopes`, `required_any_of`
@@ -13,13 +13,16 @@ public struct DenialEvent: Sendable {
     public var client: String?
     public var method: String
     public var rawTarget: String
+    /// The request ID (`forwarding.request_id_header`), when one was assigned.
+    public var requestID: String?
     public var denial: Denial
 
-    public init(time: Date, client: String?, method: String, rawTarget: String, denial: Denial) {
+    public init(time: Date, client: String?, method: String, rawTarget: String, requestID: String? = nil, denial: Denial) {
         self.time = time
         self.client = client
         self.method = method
         self.rawTarget = rawTarget
+        self.requestID = requestID
         self.denial = denial
     }
 
@@ -28,6 +31,7 @@ public struct DenialEvent: Sendable {
         var json = JSONLine()
         json.add("time", JSONLine.timestamp(time))
         json.add("event", "denial")
+        json.add("request_id", requestID)
         json.add("client", client)
         json.add("method", String(method.prefix(32)))
         json.add("path", denial.path ?? Self.pathOnly(rawTarget))
@@ -64,19 +68,21 @@ public struct UpstreamFailureEvent: Sendable {
     public var path: String
     public var route: String
     public var backend: String
+    public var requestID: String?
     /// The status sent to the client (502, 504), or `nil` when the connection was closed mid-response.
     public var status: Int?
     public var reason: ReasonCode
     public var description: String
 
     public init(time: Date, client: String?, method: String, path: String, route: String, backend: String,
-                status: Int?, reason: ReasonCode, description: String) {
+                requestID: String? = nil, status: Int?, reason: ReasonCode, description: String) {
         self.time = time
         self.client = client
         self.method = method
         self.path = path
         self.route = route
         self.backend = backend
+        self.requestID = requestID
         self.status = status
         self.reason = reason
         self.description = description
@@ -86,6 +92,7 @@ public struct UpstreamFailureEvent: Sendable {
         var json = JSONLine()
         json.add("time", JSONLine.timestamp(time))
         json.add("event", "upstream_failure")
+        json.add("request_id", requestID)
         json.add("client", client)
         json.add("method", method)
         json.add("path", path)

@@ -29,8 +29,12 @@ public struct Allowance: Sendable {
     /// The first (usually only) alternative of the requirement; empty when public or any token.
     public var requiredScopes: [String] { requirement?.alternatives[0] ?? [] }
 
-    /// The absolute upstream URL: backend base URL, normalised path and the query.
-    public var upstreamURL: String { route.backend.url + target.pathAndQuery }
+    /// The absolute upstream URL: backend base URL, the normalised path (with the route's
+    /// prefix replaced when it strips or rewrites it) and the query.
+    public var upstreamURL: String {
+        let path = route.upstreamPath(for: target.path)
+        return route.backend.url + (target.query.map { "\(path)?\($0)" } ?? path)
+    }
 }
 
 /// A denied request: the status, the stable reason and what the log and the client are told.

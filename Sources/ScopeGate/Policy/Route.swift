@@ -8,6 +8,20 @@ public struct Route: Sendable, Equatable {
     public let methods: [String: MethodRule]
     /// The configured methods, sorted, for the `Allow` header of a 405 (RFC 9110 §10.2.1).
     public let allowedMethods: [String]
+    /// What replaces `prefix` in the forwarded path (`nil`: unchanged). See ``RouteConfig/upstreamPrefix``.
+    public let upstreamPrefix: String?
+    /// Whether the client's token header is passed on (never on `public` methods).
+    public let forwardAuthorization: Bool
+
+    /// The path the backend receives for the normalised `path` this route matched: the
+    /// route's prefix replaced by ``upstreamPrefix`` on a whole-segment boundary
+    /// (`/calendar/x` with `/calendar` -> `/v1` gives `/v1/x`; stripped, `/x`).
+    public func upstreamPath(for path: String) -> String {
+        guard let upstreamPrefix else { return path }
+        let rest = prefix == "/" ? path : String(path.dropFirst(prefix.count))   // "" or "/..."
+        if upstreamPrefix == "/" { return rest.isEmpty ? "/" : rest }
+        return upstreamPrefix + rest
+    }
 
     /// The rule for `method`: its own entry; for `HEAD` without one, `GET`'s (a HEAD is a GET
     /// without the body, RFC 9110 §9.3.2); else the `*` entry; else `nil` (405).
@@ -24,5 +38,7 @@ public struct Route: Sendable, Equatable {
         var allowed = Set(config.methods.keys.filter { $0 != "*" })
         if allowed.contains("GET") { allowed.insert("HEAD") }
         self.allowedMethods = allowed.sorted()
+        self.upstreamPrefix = config.upstreamPrefix
+        self.forwardAuthorization = config.forwardAuthorization
     }
 }

@@ -63,7 +63,10 @@ public final class Gateway: Sendable {
         let context = GatewayContext(policy: policy, engine: engine, eventLog: eventLog,
                                      limits: config.limits, realm: config.api.realm,
                                      healthPath: config.listener.healthPath,
-                                     isReady: { verifier.isReady }, clock: clock)
+                                     isReady: { verifier.isReady },
+                                     upstreamHeaders: UpstreamHeaders(forwarding: config.forwarding,
+                                                                      tokenHeader: config.api.token.header),
+                                     requestIDHeader: config.forwarding.requestIDHeader, clock: clock)
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)
             remoteKeys.start()

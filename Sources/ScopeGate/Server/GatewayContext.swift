@@ -12,6 +12,10 @@ struct GatewayContext: Sendable {
     let healthPath: String?
     /// Readiness: whether verification keys are loaded.
     let isReady: @Sendable () -> Bool
+    /// Builds the headers of forwarded requests (`forwarding`).
+    let upstreamHeaders: UpstreamHeaders
+    /// `forwarding.request_id_header`.
+    let requestIDHeader: String
     /// Injected clock: the instant a request's token is checked against.
     let clock: @Sendable () -> Date
 }

@@ -76,7 +76,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
                                 description: tooLarge ? "request head too large" : "malformed HTTP request")
             denial.challenges = false
-            deny(denial, method: "-", rawTarget: "-", version: .http1_1, close: true)
+            deny(denial, method: "-", rawTarget: "-", version: .http1_1, requestID: nil, close: true)
         } else {
             context.close(promise: nil)
         }
@@ -96,6 +96,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         requestComplete = false
         context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
         let exchange = Exchange(head: head)
+        exchange.requestID = UpstreamHeaders.requestID(fromClient: head.headers[gateway.requestIDHeader].first)
         if inputClosed { exchange.closeAfterResponse = true }
         if let denial = framingDenial(head) {
             deny(denial, exchange: exchange, close: true)
@@ -214,13 +215,20 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func forward(_ exchange: Exchange) {
         guard let allowance = exchange.allowance, let context else { return }
         let backend = allowance.route.backend
-        var headers = HopByHopHeaders.removing(from: exchange.head.headers.map { ($0.name, $0.value) })
-        headers.removeAll { Self.notForwarded.contains($0.name.lowercased()) }
-        if allowance.token == nil {
-            // A public method did not check the credentials: never pass unchecked ones on,
-            // or a backend that decodes without verifying would trust a forged token.
-            let tokenHeader = gateway.policy.extractor.location.header.lowercased()
-            headers.removeAll { $0.name.lowercased() == tokenHeader }
+        let headers: [(name: String, value: String)]
+        switch gateway.upstreamHeaders.headers(from: exchange.head.headers.map { ($0.name, $0.value) },
+                                               clientAddress: clientAddress, requestID: exchange.requestID,
+                                               allowance: allowance) {
+        case .success(let built):
+            headers = built
+        case .failure(let unsafe):
+            var denial = Denial(status: 401, reason: .invalidClaim,
+                                description: "claim \(unsafe.claim) holds CR, LF or NUL and cannot be forwarded",
+                                route: allowance.route.prefix, backend: backend.name, path: allowance.target.path)
+            denial.bearerError = "invalid_token"
+            denial.challenges = true
+            deny(denial, exchange: exchange, close: exchange.closeAfterResponse)
+            return
         }
         let request = UpstreamRequest(
             method: exchange.head.method.rawValue,
@@ -236,10 +244,6 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         exchange.transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
     }
 
-    /// Request headers the gateway sets itself: curl sends `Host` from the backend URL and
-    /// `Content-Length` from the body; `Expect` was answered here.
-    private static let notForwarded: Set<String> = ["host", "content-length", "expect"]
-
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         guard (200...599).contains(head.status) else {
@@ -251,6 +255,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
+        headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
         let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
         if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
         if exchange.closeAfterResponse {
@@ -270,7 +275,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             gateway.eventLog.write(UpstreamFailureEvent(
                 time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
                 path: exchange.allowance?.target.path ?? "", route: exchange.allowance?.route.prefix ?? "",
-                backend: exchange.allowance?.route.backend.name ?? "", status: nil, reason: .clientTooSlow,
+                backend: exchange.allowance?.route.backend.name ?? "", requestID: exchange.requestID, status: nil, reason: .clientTooSlow,
                 description: "more than \(Self.maxUnwrittenResponseBytes) response bytes waiting for the client").line)
             cancelUpstream()
             context.close(promise: nil)
@@ -319,7 +324,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         gateway.eventLog.write(UpstreamFailureEvent(
             time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
-            status: started ? nil : response.status, reason: error.reason, description: Self.describe(error)
+            requestID: exchange.requestID, status: started ? nil : response.status, reason: error.reason, description: Self.describe(error)
         ).line)
         if started {
             // The client already has a head: ending the response normally would pass a
@@ -328,7 +333,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         } else {
             state = .idle
-            write(response, version: exchange.head.version, close: exchange.closeAfterResponse || inputClosed)
+            write(response, version: exchange.head.version, requestID: exchange.requestID,
+                  close: exchange.closeAfterResponse || inputClosed)
         }
     }
 
@@ -371,20 +377,22 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     // MARK: Denial
 
     private func deny(_ denial: Denial, exchange: Exchange, close: Bool) {
-        deny(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, version: exchange.head.version, close: close)
+        deny(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, version: exchange.head.version,
+             requestID: exchange.requestID, close: close)
     }
 
-    private func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, close: Bool) {
+    private func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, close: Bool) {
         let close = close || inputClosed
         gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
-                                           rawTarget: rawTarget, denial: denial).line)
+                                           rawTarget: rawTarget, requestID: requestID, denial: denial).line)
         state = .discarding(close: close)
-        write(DenialResponse(denial, realm: gateway.realm), version: version, close: close)
+        write(DenialResponse(denial, realm: gateway.realm), version: version, requestID: requestID, close: close)
     }
 
-    private func write(_ response: DenialResponse, version: HTTPVersion, close: Bool) {
+    private func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, close: Bool) {
         guard let context else { return }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        if let requestID { headers.add(name: gateway.requestIDHeader, value: requestID) }
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         body.writeString(response.body)
         headers.add(name: "Content-Length", value: String(body.readableBytes))

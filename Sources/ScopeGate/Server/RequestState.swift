@@ -31,6 +31,8 @@ final class Exchange {
     var responseStarted = false
     /// Whether the request's end was read.
     var requestEnded = false
+    /// The request ID: the client's when valid, else generated; forwarded, echoed and logged.
+    var requestID = ""
     /// Response bytes handed to the channel and not yet written to the socket.
     var unwrittenResponseBytes = 0
     /// Whether the connection closes after this response: the client asked for it, spoke

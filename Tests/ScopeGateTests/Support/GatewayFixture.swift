@@ -30,7 +30,7 @@ final class GatewayFixture: @unchecked Sendable {
     /// `/calendar/holidays` (GET public).
     /// `jwksSource` replaces the issuer's `{"file": "jwks.json"}` (e.g. a URL source).
     static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "",
-                      jwksSource: String = #"{"file": "jwks.json"}"#) async throws -> GatewayFixture {
+                      jwksSource: String = #"{"file": "jwks.json"}"#, extraTopLevel: String = "") async throws -> GatewayFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let rsa = try SharedKeys.rsa
@@ -57,7 +57,7 @@ final class GatewayFixture: @unchecked Sendable {
             {"prefix": "/calendar/holidays", "backend": "calendar", "methods": {"GET": "public"}}\(extraRoutes)
           ],
           "limits": {"max_body_bytes": 65536},
-          "log": {"denials": {"file": "denials.log"}}
+          "log": {"denials": {"file": "denials.log"}}\(extraTopLevel)
         }
         """
         let configPath = directory.appendingPathComponent("gateway.json").path

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Builds the header list a forwarded request carries, in this order:
+/// 1. the client's headers less hop-by-hop ones (RFC 9110 §7.6.1, including every name in
+///    `Connection`), less `Host`, `Content-Length` and `Expect` (the gateway frames the
+///    request itself);
+/// 2. less every header the gateway sets (`X-Forwarded-*`, `Forwarded`, the request ID
+///    header, the claim headers), matched case-insensitively and in their `_` spelling,
+///    so a client can neither forge nor, through `Connection`, delete them;
+/// 3. less the token header on a `public` method or a route with `forward_authorization: false`;
+/// 4. plus the gateway's own: `X-Forwarded-For` (the client's address, appended to the
+///    incoming list only when the connection comes from a trusted proxy), `X-Forwarded-Proto`,
+///    `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239), the request ID and the claim
+///    headers of the verified token.
+struct UpstreamHeaders: Sendable {
+    private let forwarding: ForwardingConfig
+    private let trustedProxies: [AddressBlock]
+    private let tokenHeader: String
+    /// Normalised names (lower case, `_` as `-`) the gateway owns.
+    private let gatewayOwned: Set<String>
+
+    init(forwarding: ForwardingConfig, tokenHeader: String) {
+        self.forwarding = forwarding
+        self.trustedProxies = forwarding.trustedProxies.compactMap(AddressBlock.init)
+        self.tokenHeader = Self.normalise(tokenHeader)
+        var owned: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded"]
+        owned.insert(Self.normalise(forwarding.requestIDHeader))
+        for header in forwarding.claimHeaders.values { owned.insert(Self.normalise(header)) }
+        self.gatewayOwned = owned
+    }
+
+    /// A claim value that cannot go into a header (CR, LF or NUL, RFC 9110 §5.5).
+    struct UnsafeClaim: Error, Equatable {
+        var claim: String
+    }
+
+    /// The headers for the backend, or ``UnsafeClaim`` when a propagated claim value holds CR, LF or NUL.
+    func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
+                 allowance: Allowance) -> Result<[(name: String, value: String)], UnsafeClaim> {
+        let fromTrustedProxy = clientAddress.map { address in trustedProxies.contains { $0.contains(address) } } ?? false
+        let dropToken = allowance.token == nil || !allowance.route.forwardAuthorization
+        var incoming: [String: [String]] = [:]   // gateway-owned values kept from a trusted proxy
+        var result: [(name: String, value: String)] = []
+        for header in HopByHopHeaders.removing(from: client) {
+            let name = Self.normalise(header.name)
+            if name == "host" || name == "content-length" || name == "expect" { continue }
+            if gatewayOwned.contains(name) {
+                if fromTrustedProxy { incoming[name, default: []].append(header.value) }
+                continue
+            }
+            if dropToken && name == tokenHeader { continue }
+            result.append(header)
+        }
+
+        let host = client.first { $0.name.lowercased() == "host" }?.value
+        let peer = clientAddress ?? "unknown"
+        let forwardedFor = (incoming["x-forwarded-for"] ?? []) + [peer]
+        result.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ")))
+        result.append(("X-Forwarded-Proto", incoming["x-forwarded-proto"]?.last ?? "http"))
+        if let forwardedHost = incoming["x-forwarded-host"]?.last ?? host {
+            result.append(("X-Forwarded-Host", forwardedHost))
+        }
+        if forwarding.forwardedHeader {
+            var element = "for=\(Self.forwardedNode(peer));proto=http"
+            if let host { element += ";host=\(Self.quoted(host))" }
+            result.append(("Forwarded", ((incoming["forwarded"] ?? []) + [element]).joined(separator: ", ")))
+        }
+        result.append((forwarding.requestIDHeader, requestID))
+
+        if let token = allowance.token {
+            for (claim, header) in forwarding.claimHeaders.sorted(by: { $0.key < $1.key }) {
+                let value: String?
+                switch claim {
+                case "sub": value = token.subject
+                case "client_id": value = token.clientID
+                case "iss": value = token.issuer
+                case "scope": value = token.grantedScopes.joined(separator: " ")
+                default: value = nil
+                }
+                guard let value else { continue }
+                if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                    return .failure(UnsafeClaim(claim: claim))
+                }
+                result.append((header, value))
+            }
+        }
+        return .success(result)
+    }
+
+    /// A request ID to use: the client's when it is 1-128 characters of `A-Z a-z 0-9 - _ . :`,
+    /// else a new random UUID.
+    static func requestID(fromClient value: String?) -> String {
+        if let value, (1...128).contains(value.utf8.count), value.utf8.allSatisfy(isRequestIDByte) { return value }
+        return UUID().uuidString.lowercased()
+    }
+
+    private static func isRequestIDByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":")
+        }
+    }
+
+    private static func normalise(_ name: String) -> String {
+        String(decoding: name.utf8.map { byte -> UInt8 in
+            if byte >= 0x41 && byte <= 0x5A { return byte + 0x20 }
+            return byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : byte
+        }, as: UTF8.self)
+    }
+
+    /// RFC 7239 §6 node: IPv6 addresses quoted in brackets.
+    private static func forwardedNode(_ address: String) -> String {
+        address.contains(":") ? "\"[\(address)]\"" : address
+    }
+
+    private static func quoted(_ value: String) -> String {
+        "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
