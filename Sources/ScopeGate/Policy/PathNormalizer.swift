@@ -35,7 +35,7 @@ enum PathNormalizer {
             first = false
             if byte == UInt8(ascii: "%") {
                 guard index + 2 < raw.endIndex,
-                      let high = hexValue(raw[index + 1]), let low = hexValue(raw[index + 2])
+                      let high = ASCII.hexValue(raw[index + 1]), let low = ASCII.hexValue(raw[index + 2])
                 else { return .failure(.init("path has a malformed percent-escape")) }
                 let decoded = high << 4 | low
                 if isUnreserved(decoded) {
@@ -73,14 +73,6 @@ enum PathNormalizer {
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 
     /// RFC 3986 §2.3 unreserved.
     static func isUnreserved(_ byte: UInt8) -> Bool {
