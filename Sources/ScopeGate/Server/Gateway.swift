@@ -9,12 +9,18 @@ public final class Gateway: Sendable {
     public let server: GatewayServer
     public let eventLog: EventLog
     private let engine: CurlEngine
+    /// What the connection handlers buffered (unwritten response bytes) and held (client reads).
+    public let forwardingStatistics: ForwardingStatistics
+    /// What the upstream engine buffered and paused.
+    public var upstreamStatistics: UpstreamStatistics { engine.statistics }
     private let group: MultiThreadedEventLoopGroup
 
     /// The bound port.
     public var port: Int { server.port }
 
-    private init(server: GatewayServer, eventLog: EventLog, engine: CurlEngine, group: MultiThreadedEventLoopGroup) {
+    private init(server: GatewayServer, eventLog: EventLog, engine: CurlEngine, group: MultiThreadedEventLoopGroup,
+                 forwardingStatistics: ForwardingStatistics) {
+        self.forwardingStatistics = forwardingStatistics
         self.server = server
         self.eventLog = eventLog
         self.engine = engine
@@ -47,11 +53,13 @@ public final class Gateway: Sendable {
         let context = GatewayContext(policy: policy, engine: engine, eventLog: eventLog,
                                      limits: config.limits, realm: config.api.realm,
                                      healthPath: config.listener.healthPath,
-                                     isReady: { keys.keySet != nil }, clock: clock)
+                                     isReady: { keys.keySet != nil }, clock: clock,
+                                     statistics: ForwardingStatistics())
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)
-            return Gateway(server: server, eventLog: eventLog, engine: engine, group: group)
+            return Gateway(server: server, eventLog: eventLog, engine: engine, group: group,
+                           forwardingStatistics: context.statistics)
         } catch {
             engine.shutdown()
             eventLog.close()

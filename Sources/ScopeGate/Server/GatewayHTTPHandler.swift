@@ -8,8 +8,15 @@ import NIOHTTP1
 /// at a time and responses leave in request order (RFC 9112 §9.3.2). Runs entirely on
 /// the channel's event loop; the only work done here is the pure ``AccessPolicy``
 /// decision and handing an allowed request to the ``CurlEngine``.
-final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Streaming both ways: an allowed request goes to the engine at its head; body parts
+/// follow as they arrive, and while the engine's queue is full the handler holds the
+/// channel's `read()` (so NIO stops reading the socket and TCP pushes back on the client).
+/// Response parts are written as they arrive; while the channel is not writable (above its
+/// write-buffer high water mark) the upstream transfer is paused, and resumed when it is.
+final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let gateway: GatewayContext
@@ -20,11 +27,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var inputClosed = false
     /// Whether the current request's end was read (false from its head to its end).
     private var requestComplete = true
-
-    /// A slow reader may leave at most this many response bytes queued in the gateway
-    /// before its connection is closed and the upstream transfer cancelled. (Pausing the
-    /// upstream transfer instead is the backpressure of the upstream engine issue.)
-    static let maxUnwrittenResponseBytes = 4 << 20
+    /// The channel asked for a read while client reads were held; issued when they resume.
+    private var readPending = false
+    /// The most response bytes this connection's channel has held unwritten.
+    private var peakUnwrittenBytes = 0
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
@@ -45,6 +51,24 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Holds the read while the current exchange's request body cannot be queued.
+    func read(context: ChannelHandlerContext) {
+        if case .forwarding(let exchange) = state, exchange.clientReadsHeld {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    /// Paces the upstream transfer by the client: pause while the channel is above its high
+    /// water mark, resume below its low water mark.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .forwarding(let exchange) = state, let transfer = exchange.transfer {
+            if context.channel.isWritable { transfer.resumeReceiving() } else { transfer.pauseReceiving() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): receiveHead(head)
@@ -58,7 +82,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             inputClosed = true
             switch state {
             case .idle, .discarding: context.close(promise: nil)
-            case .collecting, .forwarding, .closing: break
+            case .forwarding, .closing: break
             }
             return
         }
@@ -71,6 +95,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if let parserError = error as? HTTPParserError, Self.canAnswer(state) {
+            if case .forwarding(let exchange) = state { exchange.transfer?.cancel() }
             let tooLarge = parserError == .headerOverflow
             var denial = Denial(status: tooLarge ? 431 : 400,
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
@@ -85,8 +110,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Whether no response has started, so an error can still be answered with a status.
     private static func canAnswer(_ state: RequestState) -> Bool {
         switch state {
-        case .idle, .collecting: return true
-        case .discarding, .forwarding, .closing: return false
+        case .idle: return true
+        case .forwarding(let exchange): return !exchange.responseStarted
+        case .discarding, .closing: return false
         }
     }
 
@@ -118,7 +144,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
-            state = .collecting(exchange)
+            forward(exchange)
         }
     }
 
@@ -143,20 +169,54 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
+    /// Streams one body part to the engine; holds client reads when its queue is full.
     private func receiveBody(_ part: ByteBuffer) {
-        guard case .collecting(let exchange) = state else { return }   // discarding a denied request's body
-        var part = part
-        if exchange.body == nil {
-            exchange.body = part
-        } else {
-            exchange.body!.writeBuffer(&part)
+        // Otherwise: a denied request's body, or the rest of one whose response already ended.
+        guard case .forwarding(let exchange) = state, let transfer = exchange.transfer else { return }
+        exchange.receivedBodyBytes += part.readableBytes
+        if exchange.receivedBodyBytes > gateway.limits.maxBodyBytes {
+            refuseOversizedBody(exchange)
+            return
         }
-        if exchange.body!.readableBytes > gateway.limits.maxBodyBytes {
-            let denial = Denial(status: 413, reason: .bodyTooLarge,
-                                description: "request body exceeds \(gateway.limits.maxBodyBytes) bytes",
-                                route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
-                                path: exchange.allowance?.target.path)
+        if !transfer.sendBodyPart(part), !exchange.clientReadsHeld {
+            exchange.clientReadsHeld = true
+            gateway.statistics.recordHeldReads()
+            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+        }
+    }
+
+    /// A streamed body went over `limits.max_body_bytes`: 413 while no response has started,
+    /// else the connection is cut (the backend got a truncated body and the client a partial answer).
+    private func refuseOversizedBody(_ exchange: Exchange) {
+        exchange.transfer?.cancel()
+        releaseHeldReads(exchange)
+        let denial = Denial(status: 413, reason: .bodyTooLarge,
+                            description: "request body exceeds \(gateway.limits.maxBodyBytes) bytes",
+                            route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
+                            path: exchange.allowance?.target.path)
+        if exchange.responseStarted {
+            gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+                                               rawTarget: exchange.head.uri, denial: denial).line)
+            state = .closing
+            context?.close(promise: nil)
+        } else {
             deny(denial, exchange: exchange, close: true)
+        }
+    }
+
+    /// The engine's queue drained: read the client again.
+    func resumeReadingBody(for exchange: Exchange) {
+        guard isCurrent(exchange) else { return }
+        releaseHeldReads(exchange)
+    }
+
+    private func releaseHeldReads(_ exchange: Exchange) {
+        guard exchange.clientReadsHeld else { return }
+        exchange.clientReadsHeld = false
+        context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
+        if readPending, let context {
+            readPending = false
+            context.read()
         }
     }
 
@@ -164,12 +224,12 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         requestComplete = true
         context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
         switch state {
-        case .collecting(let exchange):
-            forward(exchange)
+        case .forwarding(let exchange):
+            exchange.transfer?.finishBody()
         case .discarding(let close):
             state = .idle
             if close { context?.close(promise: nil) }
-        case .idle, .forwarding, .closing:
+        case .idle, .closing:
             break
         }
     }
@@ -190,18 +250,22 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             method: exchange.head.method.rawValue,
             url: allowance.upstreamURL,
             headers: headers,
-            body: exchange.expectsBody ? (exchange.body ?? ByteBuffer()) : nil,
+            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
             connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
-            timeoutMilliseconds: backend.timeoutMilliseconds
+            timeoutMilliseconds: backend.timeoutMilliseconds,
+            responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
+            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds
         )
-        exchange.body = nil
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
         state = .forwarding(exchange)
-        exchange.transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        exchange.transfer = transfer
+        // The previous response may still be above the high water mark.
+        if !context.channel.isWritable { transfer.pauseReceiving() }
     }
 
     /// Request headers the gateway sets itself: curl sends `Host` from the backend URL and
-    /// `Content-Length` from the body; `Expect` was answered here.
+    /// `Content-Length` (or chunked framing) for the body; `Expect` was answered here.
     private static let notForwarded: Set<String> = ["host", "content-length", "expect"]
 
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
@@ -226,29 +290,25 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
     }
 
+    /// Writes a response part. What the channel cannot send yet stays in its buffer, bounded
+    /// by the write-buffer water marks: crossing the high mark pauses the transfer
+    /// (``channelWritabilityChanged(context:)``), so at most the engine's in-flight bytes
+    /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
     func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
-        let size = part.readableBytes
-        exchange.unwrittenResponseBytes += size
-        if exchange.unwrittenResponseBytes > Self.maxUnwrittenResponseBytes {
-            gateway.eventLog.write(UpstreamFailureEvent(
-                time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
-                path: exchange.allowance?.target.path ?? "", route: exchange.allowance?.route.prefix ?? "",
-                backend: exchange.allowance?.route.backend.name ?? "", status: nil, reason: .clientTooSlow,
-                description: "more than \(Self.maxUnwrittenResponseBytes) response bytes waiting for the client").line)
-            cancelUpstream()
-            context.close(promise: nil)
-            return
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
+            peakUnwrittenBytes = unwritten
+            gateway.statistics.recordUnwrittenResponseBytes(unwritten)
         }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenComplete { _ in exchange.unwrittenResponseBytes -= size }
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: promise)
     }
 
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         state = .idle
-        finishResponse(close: exchange.closeAfterResponse || inputClosed, context: context)
+        releaseHeldReads(exchange)
+        // A request body still arriving would otherwise be read to its end for nothing.
+        finishResponse(close: exchange.closeAfterResponse || inputClosed || !requestComplete, context: context)
     }
 
     /// Writes the end of a response, reports the phase change, and closes if asked.
@@ -285,6 +345,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
             status: started ? nil : response.status, reason: error.reason, description: Self.describe(error)
         ).line)
+        releaseHeldReads(exchange)
         if started {
             // The client already has a head: ending the response normally would pass a
             // truncated body off as whole, so the connection is closed instead.
@@ -292,7 +353,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
         } else {
             state = .idle
-            write(response, version: exchange.head.version, close: exchange.closeAfterResponse || inputClosed)
+            write(response, version: exchange.head.version,
+                  close: exchange.closeAfterResponse || inputClosed || !requestComplete)
         }
     }
 
@@ -340,6 +402,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, close: Bool) {
         let close = close || inputClosed
+        if case .forwarding(let exchange) = state { releaseHeldReads(exchange) }
         gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
                                            rawTarget: rawTarget, denial: denial).line)
         state = .discarding(close: close)
