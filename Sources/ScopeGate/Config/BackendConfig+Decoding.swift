@@ -23,13 +23,16 @@ extension BackendConfig {
     private static func decode(name: String, _ value: JSONValue, reader: inout ConfigReader) -> BackendConfig? {
         let path = ConfigReader.join("backends", name)
         guard let members = reader.object(value, at: path) else { return nil }
-        reader.rejectUnknownKeys(members, known: ["url", "connect_timeout_ms", "timeout_ms"], at: path)
+        reader.rejectUnknownKeys(members, known: ["url", "connect_timeout_ms", "timeout_ms", "response_header_timeout_ms", "idle_timeout_ms"], at: path)
         let url = reader.string(members, "url", at: path, required: true)
         let connect = reader.integer(members, "connect_timeout_ms", at: path, in: 1...600_000, default: 2000)
         let total = reader.integer(members, "timeout_ms", at: path, in: 0...86_400_000, default: 30000)
+        let head = reader.integer(members, "response_header_timeout_ms", at: path, in: 0...86_400_000, default: 30000)
+        let idle = reader.integer(members, "idle_timeout_ms", at: path, in: 0...86_400_000, default: 60000)
         guard let url else { return nil }
         guard let normalized = normalizeURL(url, at: ConfigReader.join(path, "url"), reader: &reader) else { return nil }
-        return BackendConfig(name: name, url: normalized, connectTimeoutMilliseconds: connect, timeoutMilliseconds: total)
+        return BackendConfig(name: name, url: normalized, connectTimeoutMilliseconds: connect, timeoutMilliseconds: total,
+                             responseHeaderTimeoutMilliseconds: head, idleTimeoutMilliseconds: idle)
     }
 
     /// Accepts `http(s)://host[:port]` with an optional trailing `/`; returns it without the slash.

@@ -84,12 +84,25 @@ public struct BackendConfig: Sendable, Equatable {
     public var connectTimeoutMilliseconds: Int
     /// `backends.<name>.timeout_ms`: whole-exchange timeout in milliseconds, 0 = none. Default 30000.
     public var timeoutMilliseconds: Int
+    /// `backends.<name>.response_header_timeout_ms`: longest wait for the response head, in
+    /// milliseconds, counted from the end of the request body; 0 = none. Default 30000 (the
+    /// default whole-exchange timeout, so it only bites when `timeout_ms` is raised or 0).
+    /// Expiry before a head is a 504 `upstream_timeout`.
+    public var responseHeaderTimeoutMilliseconds: Int
+    /// `backends.<name>.idle_timeout_ms`: longest silence, in milliseconds, while the backend
+    /// should send response bytes or accept request-body bytes (time a slow client holds the
+    /// transfer paused does not count); 0 = none. Default 60000. After the response head,
+    /// expiry closes the client connection.
+    public var idleTimeoutMilliseconds: Int
 
-    public init(name: String, url: String, connectTimeoutMilliseconds: Int = 2000, timeoutMilliseconds: Int = 30000) {
+    public init(name: String, url: String, connectTimeoutMilliseconds: Int = 2000, timeoutMilliseconds: Int = 30000,
+                responseHeaderTimeoutMilliseconds: Int = 30000, idleTimeoutMilliseconds: Int = 60000) {
         self.name = name
         self.url = url
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.responseHeaderTimeoutMilliseconds = responseHeaderTimeoutMilliseconds
+        self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
     }
 }
 

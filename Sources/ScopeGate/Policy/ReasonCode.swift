@@ -70,7 +70,4 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case upstreamReset = "upstream_reset"
     /// Any other upstream failure.
     case upstreamFailed = "upstream_failed"
-    /// The client read the response so slowly that more than the gateway's bound of response
-    /// bytes waited for it; the connection was closed and the upstream transfer cancelled.
-    case clientTooSlow = "client_too_slow"
 }

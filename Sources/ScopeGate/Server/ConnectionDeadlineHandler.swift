@@ -6,6 +6,11 @@ import NIOCore
 enum ConnectionPhase: Sendable {
     /// A request head was decoded: from now on only the body idle deadline applies.
     case requestHeadReceived
+    /// The gateway stopped reading the request body (its upstream queue is full): the client
+    /// is not the slow one, so the body idle deadline is suspended.
+    case requestBodyHeld
+    /// Reading the request body again: the body idle deadline restarts.
+    case requestBodyResumed
     /// The whole request was read: no client deadline while the gateway works on it.
     case requestComplete
     /// The response was written: the connection is idle until the next request's bytes.
@@ -18,7 +23,8 @@ enum ConnectionPhase: Sendable {
 /// - Between requests: `keepAliveTimeout` of silence closes the connection.
 /// - From the first byte of a request head: the whole head must arrive within
 ///   `requestHeadTimeout` (a fixed deadline; trickling bytes does not extend it).
-/// - While reading a body: `bodyIdleTimeout` of silence between reads closes it.
+/// - While reading a body: `bodyIdleTimeout` of silence between reads closes it, except
+///   while the gateway itself holds the reads (upstream backpressure).
 /// - While the request is being forwarded, or its response written: no client deadline
 ///   (the upstream timeouts apply).
 final class ConnectionDeadlineHandler: ChannelDuplexHandler {
@@ -31,6 +37,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         case awaitingRequest
         case readingHead
         case readingBody
+        case bodyHeld
         case processing
     }
 
@@ -73,7 +80,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
             arm(requestHeadTimeout, context: context)
         case .readingBody:
             arm(bodyIdleTimeout, context: context)
-        case .readingHead, .processing:
+        case .readingHead, .bodyHeld, .processing:
             break
         }
         context.fireChannelRead(data)
@@ -86,6 +93,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         }
         switch event {
         case .requestHeadReceived:
+            phase = .readingBody
+            arm(bodyIdleTimeout, context: context)
+        case .requestBodyHeld:
+            guard phase == .readingBody else { break }
+            phase = .bodyHeld
+            deadline?.cancel()
+            deadline = nil
+        case .requestBodyResumed:
+            guard phase == .bodyHeld else { break }
             phase = .readingBody
             arm(bodyIdleTimeout, context: context)
         case .requestComplete:

@@ -11,6 +11,13 @@ import NIOPosix
 /// "body_bytes", "body" (UTF-8 text up to 4 KiB, else null)}`. Query items change the answer:
 /// `status=NNN` (200...599) sets the status; `set-header=Name:Value` adds a response header
 /// (repeatable). `204` and `304` responses, and answers to `HEAD`, carry no body.
+///
+/// Streaming modes, for large bodies: `digest=1` keeps no body and answers
+/// `{"backend", "body_bytes", "digest"}` (a ``StreamDigest``); `bytes=N` answers with N bytes
+/// of ``patternChunk(_:)`` (`Content-Length: N`), written as fast as the connection takes them
+/// (it waits while the channel is not writable), with `chunk-delay-ms=D` between 64 KiB
+/// chunks and `stall-after=K` to go silent after K bytes (the connection stays open).
+/// `head-delay-ms=D` delays any answer by D ms.
 public final class EchoBackend: Sendable {
     struct Counters {
         var requests = 0
@@ -56,6 +63,31 @@ public final class EchoBackend: Sendable {
     /// TCP connections accepted so far (to observe keep-alive reuse).
     public var connectionCount: Int { counters.withLockedValue { $0.connections } }
 
+    /// Size of one ``patternChunk(_:)``: 64 KiB.
+    public static let patternChunkSize = 64 << 10
+
+    private static let patternTemplate: [UInt8] = (0..<patternChunkSize).map { UInt8(truncatingIfNeeded: ($0 &* 131) ^ ($0 >> 7)) }
+
+    /// Chunk `index` of the `bytes=N` answer: a fixed 64 KiB pattern whose first 8 bytes are
+    /// `index` (little-endian), so lost or repeated chunks change the digest.
+    public static func patternChunk(_ index: Int) -> [UInt8] {
+        var chunk = patternTemplate
+        withUnsafeBytes(of: UInt64(index).littleEndian) { chunk.replaceSubrange(0..<8, with: $0) }
+        return chunk
+    }
+
+    /// The digest of the first `count` bytes of the `bytes=N` answer.
+    public static func patternDigest(byteCount count: Int) -> StreamDigest {
+        var digest = StreamDigest()
+        var index = 0
+        while index * patternChunkSize < count {
+            let chunk = patternChunk(index)
+            digest.update(Array(chunk.prefix(count - index * patternChunkSize)))
+            index += 1
+        }
+        return digest
+    }
+
     /// Stops accepting; open connections are closed by the event loop group's shutdown.
     public func shutdown() async throws {
         try await channel.close()
@@ -71,6 +103,19 @@ private final class EchoHandler: ChannelInboundHandler {
     private let redactAuthorization: Bool
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
+    /// `digest=1`: the body is summed, not kept.
+    private var digest: StreamDigest?
+    /// A `bytes=N` answer being written.
+    private var download: Download?
+
+    private struct Download {
+        var remaining: Int
+        var sent = 0
+        var chunkIndex = 0
+        let stallAfter: Int?
+        let chunkDelay: TimeAmount?
+        let keepAlive: Bool
+    }
 
     init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, redactAuthorization: Bool) {
         self.name = name
@@ -87,14 +132,112 @@ private final class EchoHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
-            self.body = context.channel.allocator.buffer(capacity: 0)
+            if Self.queryItems(head).contains("digest=1") {
+                digest = StreamDigest()
+            } else {
+                body = context.channel.allocator.buffer(capacity: 0)
+            }
         case .body(var part):
-            body?.writeBuffer(&part)
+            if digest != nil {
+                part.withUnsafeReadableBytes { digest!.update($0) }
+            } else {
+                body?.writeBuffer(&part)
+            }
         case .end:
             guard let head else { return }
-            respond(to: head, body: body ?? ByteBuffer(), context: context)
+            let body = self.body ?? ByteBuffer()
+            let digest = self.digest
             self.head = nil
             self.body = nil
+            self.digest = nil
+            let items = Self.queryItems(head)
+            if let delay = Self.number(items, "head-delay-ms") {
+                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+                    self.answer(head, body: body, digest: digest, items: items, context: context)
+                }
+            } else {
+                answer(head, body: body, digest: digest, items: items, context: context)
+            }
+        }
+    }
+
+    private static func queryItems(_ head: HTTPRequestHead) -> [Substring] {
+        let target = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return target.count > 1 ? target[1].split(separator: "&") : []
+    }
+
+    private static func number(_ items: [Substring], _ name: String) -> Int? {
+        items.first { $0.hasPrefix(name + "=") }.flatMap { Int($0.dropFirst(name.count + 1)) }
+    }
+
+    private func answer(_ head: HTTPRequestHead, body: ByteBuffer, digest: StreamDigest?, items: [Substring], context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        if let count = Self.number(items, "bytes"), count >= 0 {
+            counters.withLockedValue { $0.requests += 1 }
+            var headers = HTTPHeaders([("Content-Type", "application/octet-stream"), ("X-Backend", name),
+                                       ("Content-Length", String(count))])
+            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            download = Download(remaining: count, stallAfter: Self.number(items, "stall-after"),
+                                chunkDelay: Self.number(items, "chunk-delay-ms").map { .milliseconds(Int64($0)) },
+                                keepAlive: head.isKeepAlive)
+            pump(context: context)
+        } else if let digest {
+            counters.withLockedValue { $0.requests += 1 }
+            let json = "{\"backend\":\(JSON.string(name)),\"body_bytes\":\(digest.count),\"digest\":\"\(digest.hexDigest)\"}"
+            var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Backend", name),
+                                       ("Content-Length", String(json.utf8.count))])
+            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: json)))), promise: nil)
+            finish(keepAlive: head.isKeepAlive, context: context)
+        } else {
+            respond(to: head, body: body, context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // With a chunk delay, the timer drives the writes (one chain of them).
+        if context.channel.isWritable, download?.chunkDelay == nil { pump(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Writes `bytes=N` chunks while the channel takes them.
+    private func pump(context: ChannelHandlerContext) {
+        guard var plan = download, context.channel.isActive else { return }
+        while plan.remaining > 0 && context.channel.isWritable {
+            if let stall = plan.stallAfter, plan.sent >= stall {
+                download = plan
+                context.flush()
+                return   // silent from here on, connection open
+            }
+            var size = min(EchoBackend.patternChunkSize, plan.remaining)
+            if let stall = plan.stallAfter { size = min(size, stall - plan.sent) }
+            let chunk = EchoBackend.patternChunk(plan.chunkIndex)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: chunk[0..<size])))), promise: nil)
+            plan.sent += size
+            plan.remaining -= size
+            plan.chunkIndex += 1
+            if let delay = plan.chunkDelay, plan.remaining > 0 {
+                download = plan
+                context.flush()
+                context.eventLoop.assumeIsolated().scheduleTask(in: delay) { self.pump(context: context) }
+                return
+            }
+        }
+        download = plan
+        context.flush()
+        if plan.remaining == 0 {
+            download = nil
+            finish(keepAlive: plan.keepAlive, context: context)
+        }
+    }
+
+    private func finish(keepAlive: Bool, context: ChannelHandlerContext) {
+        let done = context.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.futureResult.whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

@@ -11,6 +11,10 @@ public final class Gateway: Sendable {
     /// The token verifier (its ``TokenVerifier/isReady`` is the readiness of `/healthz`).
     public let verifier: TokenVerifier
     private let engine: CurlEngine
+    /// What the connection handlers buffered (unwritten response bytes) and held (client reads).
+    public let forwardingStatistics: ForwardingStatistics
+    /// What the upstream engine buffered and paused.
+    public var upstreamStatistics: UpstreamStatistics { engine.statistics }
     private let group: MultiThreadedEventLoopGroup
     private let remoteKeys: RemoteKeySources
 
@@ -18,7 +22,8 @@ public final class Gateway: Sendable {
     public var port: Int { server.port }
 
     private init(server: GatewayServer, eventLog: EventLog, verifier: TokenVerifier, engine: CurlEngine,
-                 group: MultiThreadedEventLoopGroup, remoteKeys: RemoteKeySources) {
+                 group: MultiThreadedEventLoopGroup, remoteKeys: RemoteKeySources, forwardingStatistics: ForwardingStatistics) {
+        self.forwardingStatistics = forwardingStatistics
         self.server = server
         self.eventLog = eventLog
         self.verifier = verifier
@@ -66,7 +71,8 @@ public final class Gateway: Sendable {
                                      isReady: { verifier.isReady },
                                      upstreamHeaders: UpstreamHeaders(forwarding: config.forwarding,
                                                                       tokenHeader: config.api.token.header),
-                                     requestIDHeader: config.forwarding.requestIDHeader, clock: clock)
+                                     requestIDHeader: config.forwarding.requestIDHeader, clock: clock,
+                                     statistics: ForwardingStatistics())
         do {
             let server = try await GatewayServer.start(listener: config.listener, gateway: context, group: group)
             remoteKeys.start()
@@ -81,7 +87,7 @@ public final class Gateway: Sendable {
                 }
             }
             return Gateway(server: server, eventLog: eventLog, verifier: verifier, engine: engine, group: group,
-                           remoteKeys: remoteKeys)
+                           remoteKeys: remoteKeys, forwardingStatistics: context.statistics)
         } catch {
             engine.shutdown()
             eventLog.close()

@@ -18,4 +18,6 @@ struct GatewayContext: Sendable {
     let requestIDHeader: String
     /// Injected clock: the instant a request's token is checked against.
     let clock: @Sendable () -> Date
+    /// What the connection handlers buffered and held, for tests and the memory budget.
+    let statistics: ForwardingStatistics
 }

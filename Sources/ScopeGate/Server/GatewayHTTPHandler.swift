@@ -8,8 +8,15 @@ import NIOHTTP1
 /// at a time and responses leave in request order (RFC 9112 §9.3.2). Runs entirely on
 /// the channel's event loop; the only work done here is the pure ``AccessPolicy``
 /// decision and handing an allowed request to the ``CurlEngine``.
-final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Streaming both ways: an allowed request goes to the engine at its head; body parts
+/// follow as they arrive, and while the engine's queue is full the handler holds the
+/// channel's `read()` (so NIO stops reading the socket and TCP pushes back on the client).
+/// Response parts are written as they arrive; while the channel is not writable (above its
+/// write-buffer high water mark) the upstream transfer is paused, and resumed when it is.
+final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let gateway: GatewayContext
@@ -20,11 +27,10 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var inputClosed = false
     /// Whether the current request's end was read (false from its head to its end).
     private var requestComplete = true
-
-    /// A slow reader may leave at most this many response bytes queued in the gateway
-    /// before its connection is closed and the upstream transfer cancelled. (Pausing the
-    /// upstream transfer instead is the backpressure of the upstream engine issue.)
-    static let maxUnwrittenResponseBytes = 4 << 20
+    /// The channel asked for a read while client reads were held; issued when they resume.
+    private var readPending = false
+    /// The most response bytes this connection's channel has held unwritten.
+    private var peakUnwrittenBytes = 0
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
@@ -45,6 +51,28 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Holds the read while the current exchange's request body cannot be queued, or while
+    /// its decision waits for a key refetch.
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .forwarding(let exchange) where exchange.clientReadsHeld:
+            readPending = true
+        case .awaitingKeys:
+            readPending = true
+        default:
+            context.read()
+        }
+    }
+
+    /// Paces the upstream transfer by the client: pause while the channel is above its high
+    /// water mark, resume below its low water mark.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .forwarding(let exchange) = state, let transfer = exchange.transfer {
+            if context.channel.isWritable { transfer.resumeReceiving() } else { transfer.pauseReceiving() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): receiveHead(head)
@@ -58,7 +86,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             inputClosed = true
             switch state {
             case .idle, .discarding: context.close(promise: nil)
-            case .collecting, .awaitingKeys, .forwarding, .closing: break
+            case .forwarding, .awaitingKeys, .closing: break
             }
             return
         }
@@ -71,6 +99,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if let parserError = error as? HTTPParserError, Self.canAnswer(state) {
+            if case .forwarding(let exchange) = state { exchange.transfer?.cancel() }
             let tooLarge = parserError == .headerOverflow
             var denial = Denial(status: tooLarge ? 431 : 400,
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
@@ -85,8 +114,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Whether no response has started, so an error can still be answered with a status.
     private static func canAnswer(_ state: RequestState) -> Bool {
         switch state {
-        case .idle, .collecting, .awaitingKeys: return true
-        case .discarding, .forwarding, .closing: return false
+        case .idle, .awaitingKeys: return true
+        case .forwarding(let exchange): return !exchange.responseStarted
+        case .discarding, .closing: return false
         }
     }
 
@@ -114,8 +144,8 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// Runs the access decision and acts on it. A token whose `kid` the issuer's key set
     /// lacks may have been signed with a freshly rotated key: once per request, the
-    /// request then waits (without blocking the event loop) for the source's shared,
-    /// rate-limited refetch and is decided again.
+    /// request then waits (client reads held, the event loop free) for the key source's
+    /// shared, rate-limited refetch and is decided again.
     private func decide(_ request: AccessRequest, for exchange: Exchange, mayRefetchKeys: Bool) {
         switch gateway.policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
@@ -133,22 +163,26 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
         case .allow(let allowance):
             exchange.allowance = allowance
-            if exchange.requestEnded {
-                forward(exchange)
-                return
-            }
-            if exchange.expectsBody,
+            if exchange.expectsBody, !exchange.requestEnded,
                exchange.head.version == .http1_1,
                exchange.head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
                 context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
-            state = .collecting(exchange)
+            forward(exchange)
         }
     }
 
     private func keysRefetched(for exchange: Exchange, request: AccessRequest) {
         guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
         decide(request, for: exchange, mayRefetchKeys: false)
+        if readPending, let context {
+            switch state {
+            case .forwarding(let current) where current.clientReadsHeld: break
+            default:
+                readPending = false
+                context.read()
+            }
+        }
     }
 
     /// 400 for a missing or repeated `Host` (RFC 9112 §3.2), 431 for an oversized head,
@@ -172,24 +206,61 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return nil
     }
 
+    /// Streams one body part to the engine; holds client reads when its queue is full.
     private func receiveBody(_ part: ByteBuffer) {
-        let exchange: Exchange
-        switch state {
-        case .collecting(let current), .awaitingKeys(let current): exchange = current
-        case .idle, .discarding, .forwarding, .closing: return   // e.g. discarding a denied request's body
+        if case .awaitingKeys(let exchange) = state {
+            // Parts decoded before the read was held: kept until the decision (bounded by the
+            // reads already under way, see `maxMessagesPerRead`).
+            exchange.receivedBodyBytes += part.readableBytes
+            exchange.pendingBody.append(part)
+            return
         }
-        var part = part
-        if exchange.body == nil {
-            exchange.body = part
+        // Otherwise: a denied request's body, or the rest of one whose response already ended.
+        guard case .forwarding(let exchange) = state, let transfer = exchange.transfer else { return }
+        exchange.receivedBodyBytes += part.readableBytes
+        if exchange.receivedBodyBytes > gateway.limits.maxBodyBytes {
+            refuseOversizedBody(exchange)
+            return
+        }
+        if !transfer.sendBodyPart(part), !exchange.clientReadsHeld {
+            exchange.clientReadsHeld = true
+            gateway.statistics.recordHeldReads()
+            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+        }
+    }
+
+    /// A streamed body went over `limits.max_body_bytes`: 413 while no response has started,
+    /// else the connection is cut (the backend got a truncated body and the client a partial answer).
+    private func refuseOversizedBody(_ exchange: Exchange) {
+        exchange.transfer?.cancel()
+        releaseHeldReads(exchange)
+        let denial = Denial(status: 413, reason: .bodyTooLarge,
+                            description: "request body exceeds \(gateway.limits.maxBodyBytes) bytes",
+                            route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
+                            path: exchange.allowance?.target.path)
+        if exchange.responseStarted {
+            gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+                                               rawTarget: exchange.head.uri, requestID: exchange.requestID, denial: denial).line)
+            state = .closing
+            context?.close(promise: nil)
         } else {
-            exchange.body!.writeBuffer(&part)
-        }
-        if exchange.body!.readableBytes > gateway.limits.maxBodyBytes {
-            let denial = Denial(status: 413, reason: .bodyTooLarge,
-                                description: "request body exceeds \(gateway.limits.maxBodyBytes) bytes",
-                                route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
-                                path: exchange.allowance?.target.path)
             deny(denial, exchange: exchange, close: true)
+        }
+    }
+
+    /// The engine's queue drained: read the client again.
+    func resumeReadingBody(for exchange: Exchange) {
+        guard isCurrent(exchange) else { return }
+        releaseHeldReads(exchange)
+    }
+
+    private func releaseHeldReads(_ exchange: Exchange) {
+        guard exchange.clientReadsHeld else { return }
+        exchange.clientReadsHeld = false
+        context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
+        if readPending, let context {
+            readPending = false
+            context.read()
         }
     }
 
@@ -197,15 +268,15 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         requestComplete = true
         context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
         switch state {
-        case .collecting(let exchange):
+        case .forwarding(let exchange):
             exchange.requestEnded = true
-            forward(exchange)
+            exchange.transfer?.finishBody()
         case .awaitingKeys(let exchange):
             exchange.requestEnded = true   // forwarded, or denied, once the keys are in
         case .discarding(let close):
             state = .idle
             if close { context?.close(promise: nil) }
-        case .idle, .forwarding, .closing:
+        case .idle, .closing:
             break
         }
     }
@@ -227,21 +298,31 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                                 route: allowance.route.prefix, backend: backend.name, path: allowance.target.path)
             denial.bearerError = "invalid_token"
             denial.challenges = true
-            deny(denial, exchange: exchange, close: exchange.closeAfterResponse)
+            deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
             return
         }
         let request = UpstreamRequest(
             method: exchange.head.method.rawValue,
             url: allowance.upstreamURL,
             headers: headers,
-            body: exchange.expectsBody ? (exchange.body ?? ByteBuffer()) : nil,
+            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
             connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
-            timeoutMilliseconds: backend.timeoutMilliseconds
+            timeoutMilliseconds: backend.timeoutMilliseconds,
+            responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
+            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds
         )
-        exchange.body = nil
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
         state = .forwarding(exchange)
-        exchange.transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        exchange.transfer = transfer
+        // Body parts that arrived while the decision waited for keys, then its end.
+        for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
+            exchange.clientReadsHeld = true
+        }
+        exchange.pendingBody.removeAll()
+        if exchange.requestEnded && exchange.expectsBody { transfer.finishBody() }
+        // The previous response may still be above the high water mark.
+        if !context.channel.isWritable { transfer.pauseReceiving() }
     }
 
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
@@ -253,9 +334,9 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         exchange.responseStarted = true
         var headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
-        headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
         let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
         if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
         if exchange.closeAfterResponse {
@@ -267,29 +348,25 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
     }
 
+    /// Writes a response part. What the channel cannot send yet stays in its buffer, bounded
+    /// by the write-buffer water marks: crossing the high mark pauses the transfer
+    /// (``channelWritabilityChanged(context:)``), so at most the engine's in-flight bytes
+    /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
     func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
-        let size = part.readableBytes
-        exchange.unwrittenResponseBytes += size
-        if exchange.unwrittenResponseBytes > Self.maxUnwrittenResponseBytes {
-            gateway.eventLog.write(UpstreamFailureEvent(
-                time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
-                path: exchange.allowance?.target.path ?? "", route: exchange.allowance?.route.prefix ?? "",
-                backend: exchange.allowance?.route.backend.name ?? "", requestID: exchange.requestID, status: nil, reason: .clientTooSlow,
-                description: "more than \(Self.maxUnwrittenResponseBytes) response bytes waiting for the client").line)
-            cancelUpstream()
-            context.close(promise: nil)
-            return
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
+            peakUnwrittenBytes = unwritten
+            gateway.statistics.recordUnwrittenResponseBytes(unwritten)
         }
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.assumeIsolated().whenComplete { _ in exchange.unwrittenResponseBytes -= size }
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: promise)
     }
 
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         state = .idle
-        finishResponse(close: exchange.closeAfterResponse || inputClosed, context: context)
+        releaseHeldReads(exchange)
+        // A request body still arriving would otherwise be read to its end for nothing.
+        finishResponse(close: exchange.closeAfterResponse || inputClosed || !requestComplete, context: context)
     }
 
     /// Writes the end of a response, reports the phase change, and closes if asked.
@@ -326,6 +403,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
             requestID: exchange.requestID, status: started ? nil : response.status, reason: error.reason, description: Self.describe(error)
         ).line)
+        releaseHeldReads(exchange)
         if started {
             // The client already has a head: ending the response normally would pass a
             // truncated body off as whole, so the connection is closed instead.
@@ -334,7 +412,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             state = .idle
             write(response, version: exchange.head.version, requestID: exchange.requestID,
-                  close: exchange.closeAfterResponse || inputClosed)
+                  close: exchange.closeAfterResponse || inputClosed || !requestComplete)
         }
     }
 
@@ -383,6 +461,7 @@ final class GatewayHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, close: Bool) {
         let close = close || inputClosed
+        if case .forwarding(let exchange) = state { releaseHeldReads(exchange) }
         gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
                                            rawTarget: rawTarget, requestID: requestID, denial: denial).line)
         state = .discarding(close: close)

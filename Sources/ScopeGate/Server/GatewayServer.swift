@@ -20,7 +20,12 @@ public final class GatewayServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // A held read takes effect after the current read loop: 4 reads of at most 64 KiB
+            // bound what arrives after the upstream queue said it was full.
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            // Above 256 KiB unwritten the channel turns unwritable and the upstream transfer
+            // pauses; it resumes below 64 KiB.
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 << 10, high: 256 << 10))
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

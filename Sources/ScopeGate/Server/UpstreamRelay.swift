@@ -16,4 +16,5 @@ final class UpstreamRelay: UpstreamResponseDelegate {
     func upstreamDidReceiveBodyPart(_ part: ByteBuffer) { handler.relayBodyPart(part, for: exchange) }
     func upstreamDidFinish() { handler.relayEnd(for: exchange) }
     func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) { handler.relayFailure(error, afterHead: afterHead, for: exchange) }
+    func upstreamWantsMoreBody() { handler.resumeReadingBody(for: exchange) }
 }

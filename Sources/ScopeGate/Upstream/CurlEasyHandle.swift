@@ -16,8 +16,19 @@ final class CurlEasyHandle {
 
     private(set) var transfer: UpstreamTransfer?
     private var parser = ResponseHeadParser()
-    private var requestBody: ByteBuffer?
-    private var requestBodyStart = 0
+    /// A `.bytes` body, kept whole so curl can rewind it onto a fresh connection.
+    private var rewindableBody: ByteBuffer?
+    /// Request-body bytes curl has read so far.
+    private var uploadedBytes = 0
+    /// Whether curl still reads a request body (set until the read callback reports its end).
+    private var uploading = false
+    /// libcurl's pause state for this handle, as last set by a callback or `curl_easy_pause`.
+    private var receivePaused = false
+    private var sendPaused = false
+    /// Monotonic instants (ns): when the response-head clock started, and the last byte moved.
+    private var headClockStart: UInt64 = 0
+    private var lastProgress: UInt64 = 0
+    var statistics: UpstreamStatisticsBox?
     /// Events not yet handed to the event loop; flushed once per loop iteration.
     private var pending: [UpstreamEvent] = []
     /// Set when `pending` went from empty to non-empty, so the driver flushes this handle.
@@ -64,15 +75,26 @@ final class CurlEasyHandle {
         try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
         try set(CURLOPT_WRITEDATA, pointer: me)
 
+        let now = Self.now()
+        headClockStart = now
+        lastProgress = now
         if request.method == "HEAD" {
             try set(CURLOPT_NOBODY, 1)
         } else if let body = request.body {
             // UPLOAD with a known size sends exactly `Content-Length: n` and no Content-Type;
+            // without INFILESIZE, curl frames the body with chunked transfer coding.
             // CUSTOMREQUEST replaces UPLOAD's PUT with the real method.
-            requestBody = body
-            requestBodyStart = body.readerIndex
+            uploading = true
             try set(CURLOPT_UPLOAD, 1)
-            try setOffset(CURLOPT_INFILESIZE_LARGE, curl_off_t(body.readableBytes))
+            switch body {
+            case .bytes(let bytes):
+                rewindableBody = bytes
+                try setOffset(CURLOPT_INFILESIZE_LARGE, curl_off_t(bytes.readableBytes))
+            case .stream(let length?):
+                try setOffset(CURLOPT_INFILESIZE_LARGE, curl_off_t(length))
+            case .stream(nil):
+                break
+            }
             try set(CURLOPT_READFUNCTION, callback: curlReadCallback)
             try set(CURLOPT_READDATA, pointer: me)
             // A reused connection may turn out dead after sending started; curl then rewinds.
@@ -101,13 +123,76 @@ final class CurlEasyHandle {
 
     /// Returns the handle to its pristine state for the pool. The caller removed it from the multi handle.
     func recycle() {
+        setPauseState(receive: false, send: false)
+        if let transfer {
+            let (response, request) = transfer.state.withLockedValue { ($0.peakResponseBytes, $0.peakRequestBytes) }
+            statistics?.update {
+                $0.peakBufferedResponseBytes = max($0.peakBufferedResponseBytes, response)
+                $0.peakBufferedRequestBytes = max($0.peakBufferedRequestBytes, request)
+            }
+        }
         curl_easy_reset(raw)
         curl_slist_free_all(headerList)
         headerList = nil
         transfer = nil
         parser = ResponseHeadParser()
-        requestBody = nil
+        rewindableBody = nil
+        uploadedBytes = 0
+        uploading = false
         pending.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Flow control and deadlines (curl thread)
+
+    /// Brings libcurl's pause state in line with the transfer's: receive paused while the
+    /// delegate holds it or undelivered bytes are high; send paused while the request body
+    /// queue is empty and unfinished. Called after a ``CurlMultiLoop/kick(_:)``; it may run
+    /// callbacks (libcurl delivers held data from inside `curl_easy_pause`).
+    func synchronizePause() {
+        guard let transfer else { return }
+        let (holdReceive, starved) = transfer.state.withLockedValue { ($0.receiveHeld || $0.receiveStalled, $0.uploadStarved) }
+        let holdSend = sendPaused && starved
+        guard holdReceive != receivePaused || holdSend != sendPaused else { return }
+        if (receivePaused && !holdReceive) || (sendPaused && !holdSend) {
+            lastProgress = Self.now()  // time the gateway held the transfer is not backend idleness
+        }
+        setPauseState(receive: holdReceive, send: holdSend)
+        let mask = (holdReceive ? CURLPAUSE_RECV : 0) | (holdSend ? CURLPAUSE_SEND : 0)
+        _ = curl_easy_pause(raw, Int32(mask))
+    }
+
+    /// The gateway's own deadline that has passed at `now`, if any: the response head is
+    /// late (counted from the end of the request body), or no byte moved for the idle timeout
+    /// while the backend was the one expected to move it.
+    func expiredDeadline(now: UInt64) -> UpstreamError? {
+        guard let request = transfer?.request else { return nil }
+        if parser.isComplete || uploading {
+            let idle = request.idleTimeoutMilliseconds
+            let heldByGateway = parser.isComplete ? receivePaused : sendPaused
+            guard idle > 0, !heldByGateway, now &- lastProgress > UInt64(idle) * 1_000_000 else { return nil }
+            return .timeout("no bytes moved between the gateway and the backend for \(idle) ms")
+        }
+        let limit = request.responseHeaderTimeoutMilliseconds
+        guard limit > 0, now &- headClockStart > UInt64(limit) * 1_000_000 else { return nil }
+        return .timeout("no response head within \(limit) ms of sending the request")
+    }
+
+    /// Monotonic nanoseconds.
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    private func setPauseState(receive: Bool, send: Bool) {
+        let receiveChange = receive == receivePaused ? 0 : (receive ? 1 : -1)
+        let sendChange = send == sendPaused ? 0 : (send ? 1 : -1)
+        guard receiveChange != 0 || sendChange != 0 else { return }
+        receivePaused = receive
+        sendPaused = send
+        if receiveChange != 0 { transfer?.state.withLockedValue { $0.receivePaused = receive } }
+        statistics?.update {
+            $0.receivePausedTransfers += receiveChange
+            $0.sendPausedTransfers += sendChange
+            if receiveChange > 0 { $0.receivePauses += 1 }
+            if sendChange > 0 { $0.sendPauses += 1 }
+        }
     }
 
     /// Queues the terminal event for `result` (a `CURLMSG_DONE` result).
@@ -148,13 +233,29 @@ final class CurlEasyHandle {
     // MARK: Callbacks (on the curl thread, inside curl_multi_perform)
 
     fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        lastProgress = Self.now()
         if let head = parser.feed(line) { enqueue(.head(head)) }
     }
 
-    /// Body bytes. A later backpressure change can return `CURL_WRITEFUNC_PAUSE` from the
-    /// callback here and `curl_easy_pause` the handle when the client channel is writable again.
-    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) {
-        guard parser.isComplete, !bytes.isEmpty else { return }
+    /// Body bytes: taken (returns their count) or refused with `CURL_WRITEFUNC_PAUSE`, which
+    /// pauses receiving; libcurl keeps the refused bytes and offers them again on unpause.
+    fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard parser.isComplete, !bytes.isEmpty, let transfer else { return bytes.count }
+        let count = bytes.count
+        let accepted = transfer.state.withLockedValue { state -> Bool in
+            if state.receiveHeld || state.responseBytesInFlight >= UpstreamBufferLimits.responseHighWater {
+                if !state.receiveHeld { state.receiveStalled = true }
+                return false
+            }
+            state.responseBytesInFlight += count
+            state.peakResponseBytes = max(state.peakResponseBytes, state.responseBytesInFlight)
+            return true
+        }
+        guard accepted else {
+            setPauseState(receive: true, send: sendPaused)
+            return Int(CURL_WRITEFUNC_PAUSE)
+        }
+        lastProgress = Self.now()
         if case .body(var buffer)? = pending.last {
             pending[pending.count - 1] = .finished  // drop the reference so the append does not copy
             buffer.writeBytes(bytes)
@@ -164,23 +265,71 @@ final class CurlEasyHandle {
             buffer.writeBytes(bytes)
             enqueue(.body(buffer))
         }
-    }
-
-    fileprivate func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
-        guard var body = requestBody else { return 0 }
-        let count = min(destination.count, body.readableBytes)
-        body.withUnsafeReadableBytes { source in
-            destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<count]))
-        }
-        body.moveReaderIndex(forwardBy: count)
-        requestBody = body
         return count
     }
 
+    /// Copies queued request-body bytes for curl. Returns 0 at the end of the body and
+    /// `CURL_READFUNC_PAUSE` (pausing the upload) when the queue is empty but the client has
+    /// not finished; the next ``UpstreamTransfer/sendBodyPart(_:)`` kicks the loop to resume.
+    fileprivate func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        guard let transfer else { return 0 }
+        var demand = false
+        let copied = transfer.state.withLockedValue { state -> Int in
+            var copied = 0
+            while copied < destination.count, var first = state.upload.first {
+                let count = min(destination.count - copied, first.readableBytes)
+                first.withUnsafeReadableBytes { source in
+                    UnsafeMutableRawBufferPointer(rebasing: destination[copied..<(copied + count)])
+                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<count]))
+                }
+                first.moveReaderIndex(forwardBy: count)
+                if first.readableBytes == 0 {
+                    state.upload.removeFirst()
+                } else {
+                    state.upload[state.upload.startIndex] = first
+                }
+                copied += count
+            }
+            state.uploadBytes -= copied
+            if copied == 0 {
+                if state.uploadFinished || state.delegate == nil { return 0 }
+                state.uploadStarved = true
+                return -1
+            }
+            if state.uploadFull && state.uploadBytes <= UpstreamBufferLimits.requestBodyLowWater {
+                state.uploadFull = false
+                demand = true
+            }
+            return copied
+        }
+        if copied < 0 {
+            setPauseState(receive: receivePaused, send: true)
+            return Int(CURL_READFUNC_PAUSE)
+        }
+        let now = Self.now()
+        lastProgress = now
+        if copied == 0 {
+            uploading = false
+            headClockStart = now
+        }
+        uploadedBytes += copied
+        if demand { enqueue(.bodyDemand) }
+        return copied
+    }
+
+    /// Rewinds the request body for a retry on a fresh connection: any offset of a `.bytes`
+    /// body; a streamed body only where it already is (its sent bytes are gone).
     fileprivate func seekBody(to offset: Int) -> Bool {
-        guard var body = requestBody, offset >= 0, requestBodyStart + offset <= body.writerIndex else { return false }
-        body.moveReaderIndex(to: requestBodyStart + offset)
-        requestBody = body
+        guard let transfer, offset >= 0 else { return false }
+        if offset == uploadedBytes { return true }
+        guard let body = rewindableBody, offset <= body.readableBytes else { return false }
+        transfer.state.withLockedValue { state in
+            state.upload.removeAll()
+            state.upload.append(body.getSlice(at: body.readerIndex + offset, length: body.readableBytes - offset)!)
+            state.uploadBytes = body.readableBytes - offset
+        }
+        uploadedBytes = offset
+        uploading = true
         return true
     }
 
@@ -246,7 +395,6 @@ private func curlHeaderCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: 
 
 private func curlWriteCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
     handle(userdata).receiveBody(UnsafeRawBufferPointer(start: buffer, count: size * count))
-    return size * count
 }
 
 private func curlReadCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {

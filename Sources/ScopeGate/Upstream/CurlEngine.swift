@@ -14,17 +14,22 @@ public final class CurlEngine: Sendable {
     private let loops: [CurlMultiLoop]
     private let threads: [CurlThread]
     private let next = NIOLockedValueBox(0)
+    private let statisticsBox: UpstreamStatisticsBox
+
+    /// Pauses, peaks of buffered bytes and deadline expiries so far, over all curl threads.
+    public var statistics: UpstreamStatistics { statisticsBox.snapshot }
 
     /// Initialises libcurl (once per process) and starts the curl threads.
     ///
     /// Throws ``UpstreamError/failed(_:)`` when libcurl cannot be initialised or a thread cannot start.
     public init(configuration: UpstreamEngineConfig) throws {
         try CurlGlobal.initialize()
+        let statistics = UpstreamStatisticsBox()
         var loops: [CurlMultiLoop] = []
         var threads: [CurlThread] = []
         do {
             for index in 0..<max(1, configuration.threads) {
-                let loop = try CurlMultiLoop(configuration: configuration)
+                let loop = try CurlMultiLoop(configuration: configuration, statistics: statistics)
                 loops.append(loop)
                 threads.append(try CurlThread(name: "sg-curl-\(index)") { loop.run() })
             }
@@ -35,6 +40,7 @@ public final class CurlEngine: Sendable {
         }
         self.loops = loops
         self.threads = threads
+        self.statisticsBox = statistics
     }
 
     deinit {

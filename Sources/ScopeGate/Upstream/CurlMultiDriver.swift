@@ -8,22 +8,28 @@ final class CurlMultiDriver {
     private var idle: [CurlEasyHandle] = []
     private var active: [ObjectIdentifier: CurlEasyHandle] = [:]
     private var dirty: [CurlEasyHandle] = []
+    /// When the gateway's own deadlines (response head, idle) are next checked (monotonic ns).
+    private var nextDeadlineCheck: UInt64 = 0
+    /// How often those deadlines are checked: their resolution.
+    private static let deadlineCheckInterval: UInt64 = 100_000_000
 
     init(loop: CurlMultiLoop) {
         self.loop = loop
     }
 
     /// One iteration: take the mailbox (cancellations first, so a transfer cancelled before it
-    /// started is never added), add new transfers, `curl_multi_perform`, remove finished handles
-    /// (delivering their last events), hand every other handle's new events to its event loop
-    /// in one `execute` per handle, then block in `curl_multi_poll` until socket activity, a
-    /// curl timer (at most 1 s) or `curl_multi_wakeup`. On shutdown, everything in flight fails.
+    /// started is never added), add new transfers, apply pause changes, `curl_multi_perform`,
+    /// remove finished handles (delivering their last events), fail transfers past the
+    /// gateway's own deadlines (every 100 ms), hand every other handle's new events to its
+    /// event loop in one `execute` per handle, then block in `curl_multi_poll` until socket
+    /// activity, a curl timer, the next deadline check (at most 1 s) or `curl_multi_wakeup`.
+    /// On shutdown, everything in flight fails.
     func run() {
         var running: Int32 = 0
         while true {
-            let (started, cancelled, stopping) = loop.mailbox.withLockedValue { mailbox in
-                defer { mailbox.started.removeAll(); mailbox.cancelled.removeAll() }
-                return (mailbox.started, mailbox.cancelled, mailbox.isShuttingDown)
+            let (started, cancelled, kicked, stopping) = loop.mailbox.withLockedValue { mailbox in
+                defer { mailbox.started.removeAll(); mailbox.cancelled.removeAll(); mailbox.kicked.removeAll() }
+                return (mailbox.started, mailbox.cancelled, mailbox.kicked, mailbox.isShuttingDown)
             }
             for transfer in cancelled { remove(transfer) }
             if stopping {
@@ -33,11 +39,13 @@ final class CurlMultiDriver {
                 break
             }
             for transfer in started where transfer.isLive { start(transfer) }
+            for transfer in kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
 
             _ = curl_multi_perform(multi, &running)
             collectCompletions()
+            expireDeadlines()
             flushDirty()
-            _ = curl_multi_poll(multi, nil, 0, 1000, nil)
+            _ = curl_multi_poll(multi, nil, 0, active.isEmpty ? 1000 : 100, nil)
         }
         for handle in Array(active.values) {
             handle.fail(.failed("the upstream engine is shutting down"))
@@ -59,6 +67,7 @@ final class CurlMultiDriver {
                 return
             }
             handle.onFirstPendingEvent = { [unowned self] in self.dirty.append($0) }
+            handle.statistics = loop.statistics
         }
         do {
             try handle.prepare(for: transfer)
@@ -109,6 +118,20 @@ final class CurlMultiDriver {
         handle.flush()
         handle.recycle()
         idle.append(handle)
+    }
+
+    /// Fails, with ``UpstreamError/timeout(_:)``, every transfer past its response-head or
+    /// idle deadline (see ``CurlEasyHandle/expiredDeadline(now:)``).
+    private func expireDeadlines() {
+        let now = CurlEasyHandle.now()
+        guard now >= nextDeadlineCheck else { return }
+        nextDeadlineCheck = now + Self.deadlineCheckInterval
+        for handle in Array(active.values) {
+            guard let error = handle.expiredDeadline(now: now) else { continue }
+            handle.fail(error)
+            loop.statistics.update { $0.deadlineExpiries += 1 }
+            finish(handle)
+        }
     }
 
     private func flushDirty() {

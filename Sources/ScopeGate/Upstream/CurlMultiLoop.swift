@@ -3,7 +3,7 @@ import CCurl
 
 /// The thread-safe face of one curl multi loop: a mailbox other threads drop work into.
 ///
-/// `execute` and `cancel` take the mailbox lock only to append, then call `curl_multi_wakeup`
+/// `execute`, `cancel` and `kick` take the mailbox lock only to append, then call `curl_multi_wakeup`
 /// (thread-safe, curl_multi_wakeup(3)) so the loop's `curl_multi_poll` returns. Wake-ups happen
 /// under the lock and only before shutdown is flagged, so none can reach a multi handle the
 /// loop thread has already cleaned up.
@@ -14,17 +14,21 @@ final class CurlMultiLoop: Sendable {
     struct Mailbox {
         var started: [UpstreamTransfer] = []
         var cancelled: [UpstreamTransfer] = []
+        /// Transfers whose pause state may need to change (see ``CurlEasyHandle/synchronizePause()``).
+        var kicked: [UpstreamTransfer] = []
         var isShuttingDown = false
     }
 
     let multi: MultiPointer
     let configuration: UpstreamEngineConfig
     let mailbox = NIOLockedValueBox(Mailbox())
+    let statistics: UpstreamStatisticsBox
 
-    init(configuration: UpstreamEngineConfig) throws {
+    init(configuration: UpstreamEngineConfig, statistics: UpstreamStatisticsBox) throws {
         guard let raw = curl_multi_init() else { throw UpstreamError.failed("curl_multi_init failed") }
         self.multi = MultiPointer(raw: raw)
         self.configuration = configuration
+        self.statistics = statistics
         let perHost = max(1, configuration.maxConnectionsPerBackend)
         // Queue transfers beyond the per-backend cap instead of opening more connections.
         _ = scopegate_multi_setopt_long(raw, CURLMOPT_MAX_HOST_CONNECTIONS, perHost)
@@ -47,6 +51,16 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }  // shutdown removes every handle anyway
             mailbox.cancelled.append(transfer)
+            curl_multi_wakeup(multi.raw)
+        }
+    }
+
+    /// Asks the loop to re-evaluate `transfer`'s pause state (more request body, end of body,
+    /// a client that became writable or not, response bytes drained).
+    func kick(_ transfer: UpstreamTransfer) {
+        mailbox.withLockedValue { mailbox in
+            if mailbox.isShuttingDown { return }
+            mailbox.kicked.append(transfer)
             curl_multi_wakeup(multi.raw)
         }
     }

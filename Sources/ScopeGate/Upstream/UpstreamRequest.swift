@@ -3,8 +3,8 @@ import NIOCore
 /// One request to forward to a backend, already authorised and filtered by the caller.
 ///
 /// The engine sends ``method``, ``url`` and ``headers`` exactly; it adds only what HTTP/1.1
-/// framing needs (`Host` from the URL, `Content-Length` when there is a ``body``) and never
-/// `Accept`, `Content-Type`, `Expect` or `Accept-Encoding` of its own.
+/// framing needs (`Host` from the URL, `Content-Length` or `Transfer-Encoding: chunked` when
+/// there is a ``body``) and never `Accept`, `Content-Type`, `Expect` or `Accept-Encoding` of its own.
 public struct UpstreamRequest: Sendable {
     /// The method token, sent as-is (e.g. `"GET"`, `"PATCH"`). `HEAD` is sent as a bodiless HEAD.
     public var method: String
@@ -15,21 +15,30 @@ public struct UpstreamRequest: Sendable {
     /// `Content-Length`, `Transfer-Encoding` and `Expect` are ignored here: the engine frames the body itself.
     /// A header with an empty value is sent with an empty value.
     public var headers: [(name: String, value: String)]
-    /// `nil`: the client sent no body, so none is sent. Non-`nil` (possibly empty): sent with
-    /// `Content-Length` equal to its readable bytes.
-    public var body: ByteBuffer?
+    /// `nil`: the client sent no body, so none is sent. See ``UpstreamRequestBody``.
+    public var body: UpstreamRequestBody?
     /// TCP (and TLS) connect timeout, in milliseconds. Default 2000.
     public var connectTimeoutMilliseconds: Int
     /// Whole-exchange timeout in milliseconds, from hand-over to the last body byte; 0 = none. Default 30000.
     public var timeoutMilliseconds: Int
+    /// Longest wait for the response head, in milliseconds, counted from the moment the whole
+    /// request (body included) was handed to the backend; 0 = none. Expiry fails the transfer
+    /// with ``UpstreamError/timeout(_:)`` before any head. Default 30000.
+    public var responseHeaderTimeoutMilliseconds: Int
+    /// Longest silence, in milliseconds, while the backend should be sending response bytes or
+    /// accepting request-body bytes; time the gateway itself holds the transfer paused (a slow
+    /// client) does not count. 0 = none. Default 60000.
+    public var idleTimeoutMilliseconds: Int
 
     public init(
         method: String,
         url: String,
         headers: [(name: String, value: String)] = [],
-        body: ByteBuffer? = nil,
+        body: UpstreamRequestBody? = nil,
         connectTimeoutMilliseconds: Int = 2000,
-        timeoutMilliseconds: Int = 30000
+        timeoutMilliseconds: Int = 30000,
+        responseHeaderTimeoutMilliseconds: Int = 30000,
+        idleTimeoutMilliseconds: Int = 60000
     ) {
         self.method = method
         self.url = url
@@ -37,5 +46,19 @@ public struct UpstreamRequest: Sendable {
         self.body = body
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.responseHeaderTimeoutMilliseconds = responseHeaderTimeoutMilliseconds
+        self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
     }
+}
+
+/// How a request body reaches the engine.
+public enum UpstreamRequestBody: Sendable {
+    /// The whole body, known up front; sent with `Content-Length` equal to its readable bytes.
+    /// It can be re-sent if a reused connection turns out dead.
+    case bytes(ByteBuffer)
+    /// Supplied while the transfer runs, through ``UpstreamTransfer/sendBodyPart(_:)`` and
+    /// ``UpstreamTransfer/finishBody()``. With a `length`, sent with `Content-Length: length`
+    /// (the caller must supply exactly that many bytes); without, with chunked transfer coding
+    /// (RFC 9112 §7.1).
+    case stream(length: Int?)
 }

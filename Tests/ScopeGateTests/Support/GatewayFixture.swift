@@ -28,9 +28,11 @@ final class GatewayFixture: @unchecked Sendable {
     /// Routes: `/appointments` (GET read:appointments, POST write:appointments,
     /// DELETE write:appointments + admin:appointments), `/calendar` (GET read:calendar),
     /// `/calendar/holidays` (GET public).
-    /// `jwksSource` replaces the issuer's `{"file": "jwks.json"}` (e.g. a URL source).
+    /// `jwksSource` replaces the issuer's `{"file": "jwks.json"}` (e.g. a URL source);
+    /// `rawBackends`: further `"name": {...}` members of `backends`, verbatim.
     static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "",
-                      jwksSource: String = #"{"file": "jwks.json"}"#, extraTopLevel: String = "") async throws -> GatewayFixture {
+                      jwksSource: String = #"{"file": "jwks.json"}"#, extraTopLevel: String = "",
+                      rawBackends: String = "", maxBodyBytes: Int = 65536) async throws -> GatewayFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let rsa = try SharedKeys.rsa
@@ -44,6 +46,7 @@ final class GatewayFixture: @unchecked Sendable {
 
         var backends = "\"appointments\": {\"url\": \"http://127.0.0.1:\(appointments.port)\"}, \"calendar\": {\"url\": \"http://127.0.0.1:\(calendar.port)\"}"
         for (name, url) in extraBackends { backends += ", \"\(name)\": {\"url\": \"\(url)\", \"connect_timeout_ms\": 1000, \"timeout_ms\": 2000}" }
+        if !rawBackends.isEmpty { backends += ", " + rawBackends }
         let json = """
         {
           "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2\(listen)},
@@ -56,7 +59,7 @@ final class GatewayFixture: @unchecked Sendable {
             {"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}},
             {"prefix": "/calendar/holidays", "backend": "calendar", "methods": {"GET": "public"}}\(extraRoutes)
           ],
-          "limits": {"max_body_bytes": 65536},
+          "limits": {"max_body_bytes": \(maxBodyBytes)},
           "log": {"denials": {"file": "denials.log"}}\(extraTopLevel)
         }
         """

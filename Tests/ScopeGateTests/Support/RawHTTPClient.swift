@@ -33,9 +33,14 @@ final class RawHTTPClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeout: Int = 10) throws {
+    /// `receiveBuffer`: SO_RCVBUF in bytes (set before connecting), to make a slow reader's
+    /// kernel buffer small; `nil` keeps the system's.
+    init(port: Int, timeout: Int = 10, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError("socket failed") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -64,6 +69,44 @@ final class RawHTTPClient {
     /// Closes the sending side (a half-close, as `nc -N` does).
     func shutdownWrite() {
         shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Reads a response head only; its body is left to ``readBody(upTo:_:)``.
+    func readHead() throws -> RawHTTPResponse {
+        let headEnd = try readUntil([13, 10, 13, 10])
+        let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
+        buffer.removeFirst(headEnd + 4)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError("bad status line") }
+        let headers = lines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return RawHTTPResponse(status: status, headers: headers, body: [])
+    }
+
+    /// Reads up to `count` raw body bytes, handing each piece to `sink` without keeping it.
+    /// Returns the bytes read: fewer than `count` when the server closed the connection.
+    @discardableResult
+    func readBody(upTo count: Int, _ sink: (UnsafeRawBufferPointer) -> Void) throws -> Int {
+        var done = 0
+        if !buffer.isEmpty {
+            let take = min(count, buffer.count)
+            buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[0..<take])) }
+            buffer.removeFirst(take)
+            done = take
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while done < count {
+            let wanted = min(65536, count - done)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, wanted) }
+            if n < 0 { throw ClientError("read failed or timed out (errno \(errno))") }
+            if n == 0 { break }
+            chunk.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            done += n
+        }
+        return done
     }
 
     /// Reads one response. `head` skips the body (a response to HEAD has none).

@@ -51,7 +51,7 @@ final class UpstreamCurlEngineTests: XCTestCase {
     }
 
     func testPostBodyArrivesIntactWithOnlyContentLength() async throws {
-        let request = UpstreamRequest(method: "POST", url: url("/items"), body: ByteBuffer(string: "{\"n\": 1}\r\nlast"))
+        let request = UpstreamRequest(method: "POST", url: url("/items"), body: .bytes(ByteBuffer(string: "{\"n\": 1}\r\nlast")))
         let echo = try await engine.collect(request, on: loop).echo()
         XCTAssertEqual(echo.method, "POST")
         XCTAssertEqual(echo.body, "{\"n\": 1}\r\nlast")
@@ -62,7 +62,7 @@ final class UpstreamCurlEngineTests: XCTestCase {
     }
 
     func testEmptyBodyIsSentWithContentLengthZero() async throws {
-        let request = UpstreamRequest(method: "PUT", url: url("/items/1"), body: ByteBuffer())
+        let request = UpstreamRequest(method: "PUT", url: url("/items/1"), body: .bytes(ByteBuffer()))
         let echo = try await engine.collect(request, on: loop).echo()
         XCTAssertEqual(echo.method, "PUT")
         XCTAssertEqual(echo.body_bytes, 0)
@@ -80,7 +80,7 @@ final class UpstreamCurlEngineTests: XCTestCase {
 
     func testLargeBodyIsStreamedWithoutExpect() async throws {
         let size = 3 << 20
-        let request = UpstreamRequest(method: "PATCH", url: url("/big"), body: ByteBuffer(repeating: UInt8(ascii: "x"), count: size))
+        let request = UpstreamRequest(method: "PATCH", url: url("/big"), body: .bytes(ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
         let echo = try await engine.collect(request, on: loop).echo()
         XCTAssertEqual(echo.body_bytes, size)
         XCTAssertEqual(echo.header("Content-Length"), [String(size)])

@@ -1,0 +1,146 @@
+import NIOCore
+import NIOPosix
+import XCTest
+@testable import ScopeGate
+
+/// Streaming through a real CurlEngine to a real EchoBackend on 127.0.0.1: request bodies fed
+/// part by part under the engine's demand, responses paused and resumed, the gateway's own
+/// response-head and idle deadlines.
+final class UpstreamCurlStreamingTests: XCTestCase {
+    private var group: MultiThreadedEventLoopGroup!
+    private var backend: EchoBackend!
+    private var engine: CurlEngine!
+    private var loop: (any EventLoop)!
+
+    override func setUp() async throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        loop = group.next()
+        backend = try await EchoBackend.start(name: "echo", host: "127.0.0.1", port: 0, group: group)
+        engine = try CurlEngine(configuration: .init(threads: 1, maxConnectionsPerBackend: 4))
+    }
+
+    override func tearDown() async throws {
+        engine.shutdown()
+        try await backend.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    private func url(_ pathAndQuery: String) -> String { "http://127.0.0.1:\(backend.port)\(pathAndQuery)" }
+
+    /// Starts `request` with a ``StreamingDelegate`` configured on the event loop.
+    private func start(_ request: UpstreamRequest, configure: @escaping @Sendable (StreamingDelegate) -> Void = { _ in }) async throws -> StreamingDelegate {
+        let delegate = StreamingDelegate(eventLoop: loop)
+        let engine = self.engine!
+        try await loop.submit {
+            delegate.transfer = engine.execute(request, on: delegate.eventLoop, delegate: delegate)
+            configure(delegate)
+        }.get()
+        return delegate
+    }
+
+    private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        try await loop.submit(body).get()
+    }
+
+    func testChunkedUploadFollowsDemandAndArrivesIntact() async throws {
+        let size = 24 << 20
+        let request = UpstreamRequest(method: "POST", url: url("/up?digest=1"), body: .stream(length: nil), timeoutMilliseconds: 0)
+        let delegate = try await start(request) { $0.upload(size) }
+        try await delegate.done.get()
+        let (error, text, demand) = try await onLoop { (delegate.error, delegate.text, delegate.demandCalls) }
+        XCTAssertNil(error)
+        XCTAssertEqual(text, "{\"backend\":\"echo\",\"body_bytes\":\(size),\"digest\":\"\(EchoBackend.patternDigest(byteCount: size).hexDigest)\"}")
+        XCTAssertGreaterThan(demand, 0, "the queue filled up and drained at least once")
+        let peak = delegate.transfer!.peakBufferedRequestBytes
+        XCTAssertLessThanOrEqual(peak, UpstreamBufferLimits.requestBodyHighWater + EchoBackend.patternChunkSize)
+    }
+
+    func testStreamedBodyWithALengthIsSentWithContentLengthAndWithoutExpect() async throws {
+        let request = UpstreamRequest(method: "PUT", url: url("/items"), body: .stream(length: 11))
+        let delegate = try await start(request) { delegate in
+            delegate.transfer!.sendBodyPart(ByteBuffer(string: "hello"))
+            delegate.transfer!.sendBodyPart(ByteBuffer(string: " world"))
+            delegate.transfer!.finishBody()
+        }
+        try await delegate.done.get()
+        let echo = try JSONDecoder().decode(EchoedRequest.self, from: Data(try await onLoop { delegate.text }.utf8))
+        XCTAssertEqual(echo.body, "hello world")
+        XCTAssertEqual(echo.header("Content-Length"), ["11"])
+        XCTAssertEqual(echo.header("Transfer-Encoding"), [])
+        XCTAssertEqual(echo.header("Expect"), [])
+    }
+
+    func testStreamedBodyWithoutALengthIsChunkedWithoutExpect() async throws {
+        let request = UpstreamRequest(method: "POST", url: url("/items"), body: .stream(length: nil))
+        let delegate = try await start(request) { delegate in
+            delegate.transfer!.sendBodyPart(ByteBuffer(string: "part one,"))
+            delegate.transfer!.finishBody()
+        }
+        try await delegate.done.get()
+        let echo = try JSONDecoder().decode(EchoedRequest.self, from: Data(try await onLoop { delegate.text }.utf8))
+        XCTAssertEqual(echo.body, "part one,")
+        XCTAssertEqual(echo.header("Transfer-Encoding"), ["chunked"])
+        XCTAssertEqual(echo.header("Content-Length"), [])
+        XCTAssertEqual(echo.header("Expect"), [])
+    }
+
+    func testPausedTransferHoldsBoundedBytesAndResumesIntact() async throws {
+        let size = 32 << 20
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(size)"), timeoutMilliseconds: 0)
+        let delegate = try await start(request) { $0.pauseAfter = 1 << 20 }
+        let transfer = delegate.transfer!
+        // Paused by the delegate, not only for undelivered bytes.
+        try await waitUntil("the transfer to pause") { try await self.onLoop { delegate.pausedAt != nil } && transfer.isReceivePaused }
+        XCTAssertEqual(engine.statistics.receivePausedTransfers, 1)
+        let receivedWhilePaused = try await onLoop { delegate.received.count }
+        XCTAssertLessThan(receivedWhilePaused, size)
+        XCTAssertLessThanOrEqual(transfer.bufferedResponseBytes, UpstreamBufferLimits.responseHighWater + 16384)
+
+        try await onLoop { transfer.resumeReceiving() }
+        try await delegate.done.get()
+        let (error, digest) = try await onLoop { (delegate.error, delegate.received) }
+        XCTAssertNil(error)
+        XCTAssertEqual(digest.count, size)
+        XCTAssertEqual(digest.hexDigest, EchoBackend.patternDigest(byteCount: size).hexDigest)
+        XCTAssertLessThanOrEqual(transfer.peakBufferedResponseBytes, UpstreamBufferLimits.responseHighWater + 16384)
+        XCTAssertEqual(engine.statistics.receivePausedTransfers, 0)
+        XCTAssertGreaterThanOrEqual(engine.statistics.receivePauses, 1)
+    }
+
+    func testPauseTimeIsNotBackendIdleness() async throws {
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 0, idleTimeoutMilliseconds: 200)
+        let delegate = try await start(request) { $0.pauseAfter = 1 }
+        try await waitUntil("the transfer to pause") { try await self.onLoop { delegate.pausedAt != nil } && delegate.transfer!.isReceivePaused }
+        try await Task.sleep(nanoseconds: 600_000_000)  // a client slower than the idle timeout: the behaviour under test
+        try await onLoop { delegate.transfer!.resumeReceiving() }
+        try await delegate.done.get()
+        let (error, count) = try await onLoop { (delegate.error, delegate.received.count) }
+        XCTAssertNil(error)
+        XCTAssertEqual(count, 4 << 20)
+    }
+
+    func testNoResponseHeadWithinTheDeadlineIsATimeoutBeforeHead() async throws {
+        let silent = try await SilentListener(group: group)
+        defer { Task { try? await silent.close() } }
+        let request = UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(silent.port)/x", timeoutMilliseconds: 0,
+                                      responseHeaderTimeoutMilliseconds: 300)
+        let delegate = try await start(request)
+        try await delegate.done.get()
+        let (error, afterHead) = try await onLoop { (delegate.error, delegate.failedAfterHead) }
+        XCTAssertEqual(error?.reason, .upstreamTimeout)
+        XCTAssertTrue(error?.detail.contains("response head") ?? false, "\(String(describing: error))")
+        XCTAssertFalse(afterHead)
+        XCTAssertEqual(engine.statistics.deadlineExpiries, 1)
+    }
+
+    func testBackendStallingMidBodyIsATimeoutAfterHead() async throws {
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=1000000&stall-after=200000"), timeoutMilliseconds: 0,
+                                      idleTimeoutMilliseconds: 300)
+        let delegate = try await start(request)
+        try await delegate.done.get()
+        let (error, afterHead, count) = try await onLoop { (delegate.error, delegate.failedAfterHead, delegate.received.count) }
+        XCTAssertEqual(error?.reason, .upstreamTimeout)
+        XCTAssertTrue(afterHead)
+        XCTAssertEqual(count, 200000)
+    }
+}

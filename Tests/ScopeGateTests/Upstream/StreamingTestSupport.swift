@@ -1,0 +1,94 @@
+import Foundation
+import NIOCore
+@testable import ScopeGate
+
+/// A delegate for streaming tests: digests the response body without keeping it, can pause
+/// receiving after some bytes, and can upload ``EchoBackend/patternChunk(_:)`` parts as a
+/// streamed request body, following the engine's demand.
+///
+/// `@unchecked Sendable`: every property is touched on `eventLoop` only (the test hops there).
+final class StreamingDelegate: UpstreamResponseDelegate, @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private let promise: EventLoopPromise<Void>
+    var done: EventLoopFuture<Void> { promise.futureResult }
+
+    var head: UpstreamResponseHead?
+    var received = StreamDigest()
+    var error: UpstreamError?
+    var failedAfterHead = false
+    /// The response text, for small JSON answers.
+    var text = ""
+
+    /// Pause receiving once this many body bytes arrived.
+    var pauseAfter: Int?
+    private(set) var pausedAt: Int?
+
+    var transfer: UpstreamTransfer?
+    private var uploadRemaining = 0
+    private var uploadChunk = 0
+    private var uploadFinished = false
+    private(set) var demandCalls = 0
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        self.promise = eventLoop.makePromise()
+    }
+
+    /// Starts uploading `count` pattern bytes (call on the event loop).
+    func upload(_ count: Int) {
+        uploadRemaining = count
+        pump()
+    }
+
+    private func pump() {
+        guard let transfer, !uploadFinished else { return }
+        while uploadRemaining > 0 {
+            let chunk = EchoBackend.patternChunk(uploadChunk)
+            let size = min(chunk.count, uploadRemaining)
+            uploadChunk += 1
+            uploadRemaining -= size
+            if !transfer.sendBodyPart(ByteBuffer(bytes: chunk[0..<size])) { return }
+        }
+        uploadFinished = true
+        transfer.finishBody()
+    }
+
+    func upstreamWantsMoreBody() {
+        demandCalls += 1
+        pump()
+    }
+
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) { self.head = head }
+
+    func upstreamDidReceiveBodyPart(_ part: ByteBuffer) {
+        part.withUnsafeReadableBytes { received.update($0) }
+        if received.count < 4096 { text += String(buffer: part) }
+        if let pauseAfter, pausedAt == nil, received.count >= pauseAfter {
+            pausedAt = received.count
+            transfer?.pauseReceiving()
+        }
+    }
+
+    func upstreamDidFinish() { promise.succeed(()) }
+
+    func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) {
+        self.error = error
+        failedAfterHead = afterHead
+        promise.succeed(())
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds; fails after `seconds`. Waits for a state,
+/// not for time: the sleep is only the polling interval.
+func waitUntil(_ what: String, seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while try await !condition() {
+        if Date() > deadline { throw WaitTimeout(what: what) }
+        try await Task.sleep(nanoseconds: 10_000_000)
+    }
+}
+
+struct WaitTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting for \(what)" }
+}
