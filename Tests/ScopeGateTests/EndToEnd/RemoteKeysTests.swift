@@ -49,9 +49,15 @@ final class RemoteKeysTests: XCTestCase {
         let rotated = DemoKeyPair.p256(keyID: "rotated-es256")
         server.serveJWKS("/jwks.json", [rsa, rotated])
         let fetchesBefore = server.requestCount("/jwks.json")
+        // The first request with the new key carries a body: it waits for the refetch and
+        // its body arrives whole.
+        let rotatedWriter = try await fixture.token(["scope": "write:appointments"], key: rotated)
+        let posted = try fixture.request("POST", "/appointments", token: rotatedWriter, body: "{\"after\":\"rotation\"}")
+        XCTAssertEqual(posted.status, 200)
+        XCTAssertEqual(try posted.json()["body"] as? String, "{\"after\":\"rotation\"}")
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
         let rotatedToken = try await fixture.token([:], key: rotated)
-        let response = try fixture.request("GET", "/appointments/1", token: rotatedToken)
-        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try fixture.request("GET", "/appointments/1", token: rotatedToken).status, 200)
         XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
 
         // Unknown kids within the cooldown cause no further fetch: still 401 unknown_kid.
