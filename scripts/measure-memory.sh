@@ -10,16 +10,14 @@
 # after each step. Target: peak growth under 64 MiB. Loopback only; every step is bounded
 # by `timeout`; the processes started here are stopped by PID on exit.
 #
-#   scripts/measure-memory.sh            # builds release first if needed
+#   scripts/measure-memory.sh            # builds release first (incremental)
 #   SIZE_MIB=256 scripts/measure-memory.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SIZE=$(( ${SIZE_MIB:-1024} * 1024 * 1024 ))
-if [ ! -x .build/release/scopegate ]; then
-  echo "== building scopegate (release)"
-  timeout 900 swift build -c release --product scopegate
-fi
+echo "== building scopegate (release)"
+timeout 900 swift build -c release --product scopegate
 BIN=.build/release/scopegate
 
 work=$(mktemp -d)
