@@ -55,7 +55,7 @@ public enum ConfigLoader {
 
         let listener = ListenerConfig.decode(root["listen"], reader: &reader)
         let api = APIConfig.decode(root["api"], reader: &reader, baseDirectory: baseDirectory)
-        let backends = BackendConfig.decodeAll(root["backends"], reader: &reader)
+        let backends = BackendConfig.decodeAll(root["backends"], reader: &reader, baseDirectory: baseDirectory)
         // Routes are checked against every declared backend name, even one whose own
         // definition has problems, so that each mistake is reported once, where it is.
         var declaredBackends: Set<String>?

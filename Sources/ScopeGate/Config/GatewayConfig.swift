@@ -74,12 +74,26 @@ public struct ListenerConfig: Sendable, Equatable {
     }
 }
 
-/// `backends.<name>`: one upstream service.
+/// `backends.<name>`: one upstream service, served by one or more instances.
 public struct BackendConfig: Sendable, Equatable {
     /// The key under `backends`.
     public var name: String
-    /// `backends.<name>.url`: `http://host[:port]` or `https://host[:port]`, no path, query or userinfo.
-    public var url: String
+    /// `backends.<name>.url` (one instance) or `backends.<name>.urls` (several): each
+    /// `http://host[:port]` or `https://host[:port]`, no path, query or userinfo, all with the
+    /// same scheme. Never empty; order is the configured order.
+    public var instances: [String]
+    /// `backends.<name>.balance`: how an instance is chosen per attempt. Default `.roundRobin`.
+    public var balance: BalanceStrategy
+    /// `backends.<name>.eject_after_failures`: consecutive connect-level failures after which
+    /// an instance is skipped, 1...100. Default 3.
+    public var ejectAfterFailures: Int
+    /// `backends.<name>.eject_seconds`: how long an ejected instance is skipped, in seconds. Default 10.
+    public var ejectSeconds: Int
+    /// `backends.<name>.retries`: further attempts, each on another instance, for an idempotent
+    /// request without a body whose attempt failed before anything was sent (connect level). Default 1.
+    public var retries: Int
+    /// `backends.<name>.tls`: TLS settings for `https` instances; `nil` uses the system CA store.
+    public var tls: BackendTLSConfig?
     /// `backends.<name>.connect_timeout_ms`: TCP (and TLS) connect timeout in milliseconds. Default 2000.
     public var connectTimeoutMilliseconds: Int
     /// `backends.<name>.timeout_ms`: whole-exchange timeout in milliseconds, 0 = none. Default 30000.
@@ -95,14 +109,64 @@ public struct BackendConfig: Sendable, Equatable {
     /// expiry closes the client connection.
     public var idleTimeoutMilliseconds: Int
 
+    /// The first instance: what `explain` shows.
+    public var url: String { instances[0] }
+
     public init(name: String, url: String, connectTimeoutMilliseconds: Int = 2000, timeoutMilliseconds: Int = 30000,
                 responseHeaderTimeoutMilliseconds: Int = 30000, idleTimeoutMilliseconds: Int = 60000) {
+        self.init(name: name, instances: [url], connectTimeoutMilliseconds: connectTimeoutMilliseconds,
+                  timeoutMilliseconds: timeoutMilliseconds, responseHeaderTimeoutMilliseconds: responseHeaderTimeoutMilliseconds,
+                  idleTimeoutMilliseconds: idleTimeoutMilliseconds)
+    }
+
+    /// - Precondition: `instances` is not empty.
+    public init(name: String, instances: [String], balance: BalanceStrategy = .roundRobin, ejectAfterFailures: Int = 3,
+                ejectSeconds: Int = 10, retries: Int = 1, tls: BackendTLSConfig? = nil,
+                connectTimeoutMilliseconds: Int = 2000, timeoutMilliseconds: Int = 30000,
+                responseHeaderTimeoutMilliseconds: Int = 30000, idleTimeoutMilliseconds: Int = 60000) {
+        precondition(!instances.isEmpty, "a backend needs at least one instance")
         self.name = name
-        self.url = url
+        self.instances = instances
+        self.balance = balance
+        self.ejectAfterFailures = ejectAfterFailures
+        self.ejectSeconds = ejectSeconds
+        self.retries = retries
+        self.tls = tls
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.timeoutMilliseconds = timeoutMilliseconds
         self.responseHeaderTimeoutMilliseconds = responseHeaderTimeoutMilliseconds
         self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
+    }
+}
+
+/// `backends.<name>.balance`: how one instance is picked among the healthy ones.
+public enum BalanceStrategy: String, Sendable, Equatable, CaseIterable {
+    /// `"round_robin"`: each attempt takes the next instance in configured order.
+    case roundRobin = "round_robin"
+    /// `"least_in_flight"`: the instance with the fewest transfers under way (ties: round robin).
+    case leastInFlight = "least_in_flight"
+}
+
+/// `backends.<name>.tls`: how the gateway talks TLS to `https` instances. Certificate
+/// verification is always on; these settings only say what to trust and what to present.
+public struct BackendTLSConfig: Sendable, Equatable {
+    /// `tls.ca_file`: PEM bundle of CAs trusted for the backend's certificate, instead of the
+    /// system store. Absolute, resolved against the config file's directory.
+    public var caFile: String?
+    /// `tls.client_certificate`: PEM client certificate presented to the backend (mutual TLS);
+    /// set together with ``clientKey``. Absolute path.
+    public var clientCertificate: String?
+    /// `tls.client_key`: PEM private key of ``clientCertificate``. Absolute path.
+    public var clientKey: String?
+    /// `tls.server_name`: the name sent in SNI and verified against the backend's certificate
+    /// (and sent as `Host`), while connecting to the instance's own address.
+    public var serverName: String?
+
+    public init(caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil, serverName: String? = nil) {
+        self.caFile = caFile
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+        self.serverName = serverName
     }
 }
 

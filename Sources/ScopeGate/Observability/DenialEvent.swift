@@ -73,9 +73,17 @@ public struct UpstreamFailureEvent: Sendable {
     public var status: Int?
     public var reason: ReasonCode
     public var description: String
+    /// The backend instance (`scheme://host[:port]`) the failed attempt went to.
+    public var instance: String?
+    /// Whether the request was tried again on another instance after this attempt (then no
+    /// status was sent for it).
+    public var retried: Bool
 
     public init(time: Date, client: String?, method: String, path: String, route: String, backend: String,
-                requestID: String? = nil, status: Int?, reason: ReasonCode, description: String) {
+                requestID: String? = nil, status: Int?, reason: ReasonCode, description: String,
+                instance: String? = nil, retried: Bool = false) {
+        self.instance = instance
+        self.retried = retried
         self.time = time
         self.client = client
         self.method = method
@@ -98,6 +106,8 @@ public struct UpstreamFailureEvent: Sendable {
         json.add("path", path)
         json.add("route", route)
         json.add("backend", backend)
+        json.add("instance", instance)
+        if retried { json.add("retried", true) }
         if let status { json.add("status", status) }
         json.add("reason", reason.rawValue)
         json.add("description", description)

@@ -29,11 +29,17 @@ public struct Allowance: Sendable {
     /// The first (usually only) alternative of the requirement; empty when public or any token.
     public var requiredScopes: [String] { requirement?.alternatives[0] ?? [] }
 
-    /// The absolute upstream URL: backend base URL, the normalised path (with the route's
-    /// prefix replaced when it strips or rewrites it) and the query.
-    public var upstreamURL: String {
+    /// What follows the instance's `scheme://host[:port]` in the upstream URL: the normalised
+    /// path (with the route's prefix replaced when it strips or rewrites it) and the query.
+    public var upstreamPathAndQuery: String {
         let path = route.upstreamPath(for: target.path)
-        return route.backend.url + (target.query.map { "\(path)?\($0)" } ?? path)
+        return target.query.map { "\(path)?\($0)" } ?? path
+    }
+
+    /// The absolute upstream URL on the backend's first instance (what `explain` shows; the
+    /// gateway picks an instance per attempt and appends ``upstreamPathAndQuery``).
+    public var upstreamURL: String {
+        route.backend.url + upstreamPathAndQuery
     }
 }
 

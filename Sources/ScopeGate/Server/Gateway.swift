@@ -11,6 +11,8 @@ public final class Gateway: Sendable {
     /// The token verifier (its ``TokenVerifier/isReady`` is the readiness of `/healthz`).
     public let verifier: TokenVerifier
     private let engine: CurlEngine
+    /// Each backend's instances, their in-flight counts and health.
+    public let backendPools: BackendPools
     /// What the connection handlers buffered (unwritten response bytes) and held (client reads).
     public let forwardingStatistics: ForwardingStatistics
     /// What the upstream engine buffered and paused.
@@ -22,7 +24,9 @@ public final class Gateway: Sendable {
     public var port: Int { server.port }
 
     private init(server: GatewayServer, eventLog: EventLog, verifier: TokenVerifier, engine: CurlEngine,
-                 group: MultiThreadedEventLoopGroup, remoteKeys: RemoteKeySources, forwardingStatistics: ForwardingStatistics) {
+                 group: MultiThreadedEventLoopGroup, remoteKeys: RemoteKeySources, forwardingStatistics: ForwardingStatistics,
+                 backendPools: BackendPools) {
+        self.backendPools = backendPools
         self.forwardingStatistics = forwardingStatistics
         self.server = server
         self.eventLog = eventLog
@@ -40,7 +44,8 @@ public final class Gateway: Sendable {
     ///     discovery, a ``RemoteJWKSSource`` fetching with libcurl, started here (until its
     ///     first load succeeds, that issuer's tokens get 503 and `/healthz` says not ready).
     ///     HMAC secrets are always read from the config.
-    ///   - clock: the time source for token checks (tests inject a fixed instant).
+    ///   - clock: the time source for token checks and backend-instance ejection (tests
+    ///     inject a fixed instant).
     /// - Throws: ``KeyLoadError``, log opening, engine start or bind errors.
     public static func start(
         config: GatewayConfig,
@@ -65,7 +70,8 @@ public final class Gateway: Sendable {
             throw error
         }
         let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
-        let context = GatewayContext(policy: policy, engine: engine, eventLog: eventLog,
+        let context = GatewayContext(policy: policy, engine: engine,
+                                     pools: BackendPools(backends: config.backends, clock: clock), eventLog: eventLog,
                                      limits: config.limits, realm: config.api.realm,
                                      healthPath: config.listener.healthPath,
                                      isReady: { verifier.isReady },
@@ -87,7 +93,7 @@ public final class Gateway: Sendable {
                 }
             }
             return Gateway(server: server, eventLog: eventLog, verifier: verifier, engine: engine, group: group,
-                           remoteKeys: remoteKeys, forwardingStatistics: context.statistics)
+                           remoteKeys: remoteKeys, forwardingStatistics: context.statistics, backendPools: context.pools)
         } catch {
             engine.shutdown()
             eventLog.close()

@@ -5,6 +5,8 @@ import Foundation
 struct GatewayContext: Sendable {
     let policy: AccessPolicy
     let engine: CurlEngine
+    /// Each backend's instances and their health, shared by every connection.
+    let pools: BackendPools
     let eventLog: EventLog
     let limits: LimitsConfig
     let realm: String

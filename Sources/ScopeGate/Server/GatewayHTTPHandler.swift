@@ -301,18 +301,35 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
             return
         }
+        guard let pool = gateway.pools[backend.name], let instance = pool.acquire() else {
+            preconditionFailure("every configured backend has a pool of at least one instance")
+        }
+        exchange.pool = pool
+        exchange.retriesLeft = backend.retries
+        exchange.upstreamHeaders = headers
+        state = .forwarding(exchange)
+        startAttempt(exchange, on: instance, context: context)
+    }
+
+    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight).
+    private func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext) {
+        guard let allowance = exchange.allowance else { return }
+        let backend = allowance.route.backend
+        exchange.attempt = instance
+        exchange.triedInstances.insert(instance.index)
+        let target = UpstreamTLS.attempt(instance: instance.url, pathAndQuery: allowance.upstreamPathAndQuery, tls: backend.tls)
         let request = UpstreamRequest(
             method: exchange.head.method.rawValue,
-            url: allowance.upstreamURL,
-            headers: headers,
+            url: target.url,
+            headers: exchange.upstreamHeaders,
             body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
             connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
             timeoutMilliseconds: backend.timeoutMilliseconds,
             responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
-            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds
+            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
+            tls: target.tls
         )
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
-        state = .forwarding(exchange)
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
         exchange.transfer = transfer
         // Body parts that arrived while the decision waited for keys, then its end.
@@ -364,6 +381,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         state = .idle
+        exchange.endAttempt(.responded)
         releaseHeldReads(exchange)
         // A request body still arriving would otherwise be read to its end for nothing.
         finishResponse(close: exchange.closeAfterResponse || inputClosed || !requestComplete, context: context)
@@ -397,12 +415,26 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
         guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
         let started = afterHead || exchange.responseStarted
+        let instance = exchange.attempt?.url
+        var connectFailed = false
+        if case .connectFailed = error { connectFailed = true }
+        exchange.endAttempt(started ? .responded : connectFailed ? .connectFailed : .other)
+        // Nothing reached the backend and nothing reached the client: another instance may
+        // take the request (RFC 9110 §9.2.2 allows repeating an idempotent request).
+        let retry = !started && connectFailed && exchange.isRetryable
+            ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
         let response = DenialResponse.upstreamFailure(error)
         gateway.eventLog.write(UpstreamFailureEvent(
             time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
-            requestID: exchange.requestID, status: started ? nil : response.status, reason: error.reason, description: Self.describe(error)
+            requestID: exchange.requestID, status: started || retry != nil ? nil : response.status, reason: error.reason,
+            description: Self.describe(error), instance: instance, retried: retry != nil
         ).line)
+        if let retry {
+            exchange.retriesLeft -= 1
+            startAttempt(exchange, on: retry, context: context)
+            return
+        }
         releaseHeldReads(exchange)
         if started {
             // The client already has a head: ending the response normally would pass a
@@ -424,6 +456,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func cancelUpstream() {
         if case .forwarding(let exchange) = state {
             exchange.transfer?.cancel()
+            exchange.endAttempt(.other)
             state = .closing
         }
     }

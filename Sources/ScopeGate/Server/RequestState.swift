@@ -43,6 +43,16 @@ final class Exchange {
     /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
     /// NIO's decoder stops parsing after them, so the connection cannot carry another request).
     var closeAfterResponse: Bool
+    /// The backend's instances, once the request is allowed.
+    var pool: BackendPool?
+    /// The instance of the attempt under way; `nil` between attempts.
+    var attempt: BackendPool.Instance?
+    /// Instances already tried for this request (a retry goes to another one).
+    var triedInstances: Set<Int> = []
+    /// Retries still allowed (`backends.<name>.retries`).
+    var retriesLeft = 0
+    /// The headers sent to the backend, kept for a retry.
+    var upstreamHeaders: [(name: String, value: String)] = []
 
     init(head: HTTPRequestHead) {
         self.head = head
@@ -50,5 +60,27 @@ final class Exchange {
         self.declaredLength = length
         self.expectsBody = (length ?? 0) > 0 || head.headers.contains(name: "Transfer-Encoding")
         self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
+    }
+
+    deinit {
+        endAttempt(.other)   // a cancelled or abandoned attempt still leaves the in-flight count
+    }
+
+    /// Ends the attempt under way (if any), reporting `outcome` to the pool. Idempotent.
+    func endAttempt(_ outcome: BackendPool.Outcome) {
+        guard let attempt, let pool else { return }
+        self.attempt = nil
+        pool.finish(attempt, outcome: outcome)
+    }
+
+    /// Whether a failed attempt may be repeated on another instance: an idempotent method
+    /// (RFC 9110 §9.2.2) without a request body, so nothing the backend might have acted on
+    /// is sent twice. The caller also requires a connect-level failure and no response yet.
+    var isRetryable: Bool {
+        guard retriesLeft > 0, !expectsBody else { return false }
+        switch head.method {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: return true
+        default: return false
+        }
     }
 }

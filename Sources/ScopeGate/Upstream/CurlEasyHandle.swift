@@ -12,6 +12,8 @@ final class CurlEasyHandle {
     let raw: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// `CURLOPT_CONNECT_TO`'s one entry (not copied by libcurl: kept until recycled).
+    private var connectToList: UnsafeMutablePointer<curl_slist>?
     private let allocator = ByteBufferAllocator()
 
     private(set) var transfer: UpstreamTransfer?
@@ -44,6 +46,7 @@ final class CurlEasyHandle {
     deinit {
         curl_easy_cleanup(raw)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(connectToList)
         errorBuffer.deallocate()
     }
 
@@ -74,6 +77,7 @@ final class CurlEasyHandle {
         try set(CURLOPT_HEADERDATA, pointer: me)
         try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
         try set(CURLOPT_WRITEDATA, pointer: me)
+        if let tls = request.tls { try applyTLS(tls) }
 
         let now = Self.now()
         headClockStart = now
@@ -121,6 +125,18 @@ final class CurlEasyHandle {
         try set(CURLOPT_HTTPHEADER, list: list)
     }
 
+    /// TLS options of an `https` request. Peer and host verification stay at libcurl's
+    /// defaults (on); only the trust anchors, the client identity and the address change.
+    private func applyTLS(_ tls: UpstreamTLS) throws {
+        if let caFile = tls.caFile { try set(CURLOPT_CAINFO, string: caFile) }
+        if let certificate = tls.clientCertificate { try set(CURLOPT_SSLCERT, string: certificate) }
+        if let key = tls.clientKey { try set(CURLOPT_SSLKEY, string: key) }
+        if let connectTo = tls.connectTo {
+            connectToList = try append("::\(connectTo)", to: nil)
+            try set(CURLOPT_CONNECT_TO, list: connectToList)
+        }
+    }
+
     /// Returns the handle to its pristine state for the pool. The caller removed it from the multi handle.
     func recycle() {
         setPauseState(receive: false, send: false)
@@ -134,6 +150,8 @@ final class CurlEasyHandle {
         curl_easy_reset(raw)
         curl_slist_free_all(headerList)
         headerList = nil
+        curl_slist_free_all(connectToList)
+        connectToList = nil
         transfer = nil
         parser = ResponseHeadParser()
         rewindableBody = nil

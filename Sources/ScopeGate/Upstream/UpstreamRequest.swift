@@ -29,6 +29,9 @@ public struct UpstreamRequest: Sendable {
     /// accepting request-body bytes; time the gateway itself holds the transfer paused (a slow
     /// client) does not count. 0 = none. Default 60000.
     public var idleTimeoutMilliseconds: Int
+    /// TLS settings for an `https` URL; `nil`: the system CA store, no client certificate.
+    /// Certificate and host-name verification are always on.
+    public var tls: UpstreamTLS?
 
     public init(
         method: String,
@@ -38,7 +41,8 @@ public struct UpstreamRequest: Sendable {
         connectTimeoutMilliseconds: Int = 2000,
         timeoutMilliseconds: Int = 30000,
         responseHeaderTimeoutMilliseconds: Int = 30000,
-        idleTimeoutMilliseconds: Int = 60000
+        idleTimeoutMilliseconds: Int = 60000,
+        tls: UpstreamTLS? = nil
     ) {
         self.method = method
         self.url = url
@@ -48,6 +52,26 @@ public struct UpstreamRequest: Sendable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.responseHeaderTimeoutMilliseconds = responseHeaderTimeoutMilliseconds
         self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
+        self.tls = tls
+    }
+}
+
+/// TLS options of one upstream request (see ``BackendTLSConfig``).
+public struct UpstreamTLS: Sendable, Equatable {
+    /// PEM CA bundle to verify the backend's certificate with (`CURLOPT_CAINFO`), instead of the system store.
+    public var caFile: String?
+    /// PEM client certificate (`CURLOPT_SSLCERT`) and its key (`CURLOPT_SSLKEY`), for mutual TLS.
+    public var clientCertificate: String?
+    public var clientKey: String?
+    /// `host:port` to connect to instead of the URL's authority (`CURLOPT_CONNECT_TO`), when
+    /// the URL carries the name to present in SNI and verify the certificate against.
+    public var connectTo: String?
+
+    public init(caFile: String? = nil, clientCertificate: String? = nil, clientKey: String? = nil, connectTo: String? = nil) {
+        self.caFile = caFile
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
+        self.connectTo = connectTo
     }
 }
 

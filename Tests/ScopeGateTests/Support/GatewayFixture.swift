@@ -29,7 +29,8 @@ final class GatewayFixture: @unchecked Sendable {
     /// DELETE write:appointments + admin:appointments), `/calendar` (GET read:calendar),
     /// `/calendar/holidays` (GET public).
     /// `jwksSource` replaces the issuer's `{"file": "jwks.json"}` (e.g. a URL source);
-    /// `rawBackends`: further `"name": {...}` members of `backends`, verbatim.
+    /// `rawBackends`: further `"name": {...}` members of `backends`, verbatim except that
+    /// `$APPOINTMENTS_PORT` and `$CALENDAR_PORT` become the echo backends' ports.
     static func start(extraBackends: [String: String] = [:], extraRoutes: String = "", listen: String = "",
                       jwksSource: String = #"{"file": "jwks.json"}"#, extraTopLevel: String = "",
                       rawBackends: String = "", maxBodyBytes: Int = 65536) async throws -> GatewayFixture {
@@ -46,7 +47,10 @@ final class GatewayFixture: @unchecked Sendable {
 
         var backends = "\"appointments\": {\"url\": \"http://127.0.0.1:\(appointments.port)\"}, \"calendar\": {\"url\": \"http://127.0.0.1:\(calendar.port)\"}"
         for (name, url) in extraBackends { backends += ", \"\(name)\": {\"url\": \"\(url)\", \"connect_timeout_ms\": 1000, \"timeout_ms\": 2000}" }
-        if !rawBackends.isEmpty { backends += ", " + rawBackends }
+        if !rawBackends.isEmpty {
+            backends += ", " + rawBackends.replacingOccurrences(of: "$APPOINTMENTS_PORT", with: String(appointments.port))
+                .replacingOccurrences(of: "$CALENDAR_PORT", with: String(calendar.port))
+        }
         let json = """
         {
           "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2\(listen)},

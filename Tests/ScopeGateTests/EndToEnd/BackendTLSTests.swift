@@ -1,0 +1,64 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// `https` backends: verification is always on; `tls.ca_file` says what to trust and
+/// `tls.server_name` what name to verify while connecting to the instance's address.
+final class BackendTLSTests: XCTestCase {
+    private var fixture: GatewayFixture?
+    private var backend: TLSTestBackend?
+    private var directory: URL?
+
+    override func tearDown() async throws {
+        try await fixture?.shutdown()
+        backend?.stop()
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    private func start() async throws -> (GatewayFixture, TLSTestBackend) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        let backend = try TLSTestBackend.start(in: directory)
+        self.backend = backend
+        let url = "https://127.0.0.1:\(backend.port)"
+        let routes = ["trusted", "untrusted", "named", "misnamed"].map {
+            #", {"prefix": "/\#($0)", "backend": "\#($0)", "methods": {"GET": "public"}}"#
+        }.joined()
+        let fixture = try await GatewayFixture.start(extraRoutes: routes, rawBackends: """
+            "trusted": {"url": "\(url)", "tls": {"ca_file": "\(backend.caFile)"}},
+            "untrusted": {"url": "\(url)"},
+            "named": {"url": "\(url)", "tls": {"ca_file": "\(backend.caFile)", "server_name": "backend.test"}},
+            "misnamed": {"url": "\(url)", "tls": {"ca_file": "\(backend.caFile)", "server_name": "other.test"}}
+            """)
+        self.fixture = fixture
+        return (fixture, backend)
+    }
+
+    func testTrustedCAFileVerifiesTheBackend() async throws {
+        let (fixture, backend) = try await start()
+        let response = try fixture.request("GET", "/trusted/x")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.bodyText, "tls ok /trusted/x host=127.0.0.1:\(backend.port)")
+    }
+
+    func testCertificateFromAnUnknownCAIs502() async throws {
+        let (fixture, _) = try await start()
+        let response = try fixture.request("GET", "/untrusted/x")
+        XCTAssertEqual(response.status, 502)
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines[0].contains(#""backend":"untrusted""#), lines[0])
+        XCTAssertFalse(lines[0].contains("retried"), lines[0])   // not a connect-level failure
+    }
+
+    func testServerNameIsVerifiedWhileConnectingToTheInstanceAddress() async throws {
+        let (fixture, backend) = try await start()
+        // `backend.test` does not resolve: the connection goes to 127.0.0.1 all the same.
+        let response = try fixture.request("GET", "/named/y")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.bodyText, "tls ok /named/y host=backend.test:\(backend.port)")
+        // A name the certificate does not hold fails verification.
+        XCTAssertEqual(try fixture.request("GET", "/misnamed/y").status, 502)
+    }
+}
