@@ -21,7 +21,7 @@ extension BackendConfig {
     }
 
     private static let knownKeys: Set<String> = [
-        "url", "urls", "balance", "eject_after_failures", "eject_seconds", "retries", "tls",
+        "url", "urls", "balance", "eject_after_failures", "eject_seconds", "retries", "tls", "http2",
         "connect_timeout_ms", "timeout_ms", "response_header_timeout_ms", "idle_timeout_ms",
     ]
 
@@ -34,6 +34,7 @@ extension BackendConfig {
         let ejectAfter = reader.integer(members, "eject_after_failures", at: path, in: 1...100, default: 3)
         let ejectSeconds = reader.integer(members, "eject_seconds", at: path, in: 1...86_400, default: 10)
         let retries = reader.integer(members, "retries", at: path, in: 0...10, default: 1)
+        let http2 = reader.bool(members, "http2", at: path, default: false)
         let tls = members["tls"].flatMap {
             BackendTLSConfig.decode($0, at: ConfigReader.join(path, "tls"), reader: &reader, baseDirectory: baseDirectory)
         }
@@ -43,10 +44,12 @@ extension BackendConfig {
         let idle = reader.integer(members, "idle_timeout_ms", at: path, in: 0...86_400_000, default: 60000)
         guard let instances, let balance else { return nil }
         if members["tls"] != nil, tls == nil { return nil }
-        return BackendConfig(name: name, instances: instances, balance: balance, ejectAfterFailures: ejectAfter,
-                             ejectSeconds: ejectSeconds, retries: retries, tls: tls,
-                             connectTimeoutMilliseconds: connect, timeoutMilliseconds: total,
-                             responseHeaderTimeoutMilliseconds: head, idleTimeoutMilliseconds: idle)
+        var backend = BackendConfig(name: name, instances: instances, balance: balance, ejectAfterFailures: ejectAfter,
+                                    ejectSeconds: ejectSeconds, retries: retries, tls: tls,
+                                    connectTimeoutMilliseconds: connect, timeoutMilliseconds: total,
+                                    responseHeaderTimeoutMilliseconds: head, idleTimeoutMilliseconds: idle)
+        backend.http2 = http2
+        return backend
     }
 
     /// `url` (one instance) or `urls` (a non-empty array), exactly one of them; every URL

@@ -94,6 +94,9 @@ public struct BackendConfig: Sendable, Equatable {
     public var retries: Int
     /// `backends.<name>.tls`: TLS settings for `https` instances; `nil` uses the system CA store.
     public var tls: BackendTLSConfig?
+    /// `backends.<name>.http2`: speak HTTP/2 to the backend (ALPN for https, prior knowledge
+    /// for http). Default `false`: HTTP/1.1.
+    public var http2: Bool = false
     /// `backends.<name>.connect_timeout_ms`: TCP (and TLS) connect timeout in milliseconds. Default 2000.
     public var connectTimeoutMilliseconds: Int
     /// `backends.<name>.timeout_ms`: whole-exchange timeout in milliseconds, 0 = none. Default 30000.

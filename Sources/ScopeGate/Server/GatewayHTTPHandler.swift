@@ -327,7 +327,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             timeoutMilliseconds: backend.timeoutMilliseconds,
             responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
             idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
-            tls: target.tls
+            tls: target.tls,
+            http2: backend.http2
         )
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)

@@ -66,7 +66,12 @@ final class CurlEasyHandle {
         try set(CURLOPT_URL, string: request.url)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_FOLLOWLOCATION, 0)
-        try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        if request.http2 {
+            let tls = request.url.lowercased().hasPrefix("https:")
+            try set(CURLOPT_HTTP_VERSION, tls ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
+        } else {
+            try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        }
         // The gateway normalised the path already; send it byte for byte.
         try set(CURLOPT_PATH_AS_IS, 1)
         // Pass the body through unchanged: no Accept-Encoding, no decoding.

@@ -43,9 +43,11 @@ struct ResponseHeadParser {
         return nil
     }
 
-    /// The status code of `HTTP/x.y NNN ...`, or `nil` when the line is not a status line.
+    /// The status code of `HTTP/x.y NNN ...` (or libcurl's `HTTP/2 NNN` for an HTTP/2
+    /// response, which has no minor version and no reason phrase), or `nil` when the line is
+    /// not a status line.
     static func parseStatusLine(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard bytes.count >= 12, bytes.starts(with: "HTTP/".utf8), let space = bytes.firstIndex(of: UInt8(ascii: " ")),
+        guard bytes.count >= 10, bytes.starts(with: "HTTP/".utf8), let space = bytes.firstIndex(of: UInt8(ascii: " ")),
               space + 3 < bytes.count
         else { return nil }
         var code = 0

@@ -32,6 +32,9 @@ public struct UpstreamRequest: Sendable {
     /// TLS settings for an `https` URL; `nil`: the system CA store, no client certificate.
     /// Certificate and host-name verification are always on.
     public var tls: UpstreamTLS?
+    /// Speak HTTP/2 to the backend: negotiated by ALPN for `https` (falling back to HTTP/1.1),
+    /// with prior knowledge (h2c) for `http`. Default `false`: HTTP/1.1.
+    public var http2: Bool
 
     public init(
         method: String,
@@ -42,8 +45,10 @@ public struct UpstreamRequest: Sendable {
         timeoutMilliseconds: Int = 30000,
         responseHeaderTimeoutMilliseconds: Int = 30000,
         idleTimeoutMilliseconds: Int = 60000,
-        tls: UpstreamTLS? = nil
+        tls: UpstreamTLS? = nil,
+        http2: Bool = false
     ) {
+        self.http2 = http2
         self.method = method
         self.url = url
         self.headers = headers

@@ -44,7 +44,7 @@ final class UpstreamResponseHeadParserTests: XCTestCase {
 
     func testStatusLineTable() {
         let table: [(String, Int?)] = [
-            ("HTTP/1.1 200 OK", 200), ("HTTP/1.0 404", 404), ("HTTP/2 503 x", 503), ("HTTP/1.1 20 OK", nil),
+            ("HTTP/1.1 200 OK", 200), ("HTTP/1.0 404", 404), ("HTTP/2 503 x", 503), ("HTTP/2 200", 200), ("HTTP/2 20", nil), ("HTTP/1.1 20 OK", nil),
             ("HTTP/1.1 2000 OK", nil), ("http/1.1 200 OK", nil), ("HTTP/1.1 abc OK", nil), ("HTTP/1.1 099 OK", nil),
         ]
         for (line, expected) in table {
