@@ -1,0 +1,191 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Forwarding: an attempt on a chosen instance, the relay of its response, retries and failures.
+extension GatewayHTTPHandler {
+    func forward(_ exchange: Exchange) {
+        guard let allowance = exchange.allowance, let context else { return }
+        let backend = allowance.route.backend
+        let headers: [(name: String, value: String)]
+        switch gateway.upstreamHeaders.headers(from: exchange.head.headers.map { ($0.name, $0.value) },
+                                               clientAddress: clientAddress, requestID: exchange.requestID,
+                                               allowance: allowance) {
+        case .success(let built):
+            headers = built
+        case .failure(let unsafe):
+            var denial = Denial(status: 401, reason: .invalidClaim,
+                                description: "claim \(unsafe.claim) holds CR, LF or NUL and cannot be forwarded",
+                                route: allowance.route.prefix, backend: backend.name, path: allowance.target.path)
+            denial.bearerError = "invalid_token"
+            denial.challenges = true
+            deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
+            return
+        }
+        guard let pool = gateway.pools[backend.name], let instance = pool.acquire() else {
+            preconditionFailure("every configured backend has a pool of at least one instance")
+        }
+        exchange.pool = pool
+        exchange.retriesLeft = backend.retries
+        exchange.upstreamHeaders = headers
+        state = .forwarding(exchange)
+        startAttempt(exchange, on: instance, context: context)
+    }
+
+    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight).
+    func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext) {
+        guard let allowance = exchange.allowance else { return }
+        let backend = allowance.route.backend
+        exchange.attempt = instance
+        exchange.triedInstances.insert(instance.index)
+        let target = UpstreamTLS.attempt(instance: instance.url, pathAndQuery: allowance.upstreamPathAndQuery, tls: backend.tls)
+        let request = UpstreamRequest(
+            method: exchange.head.method.rawValue,
+            url: target.url,
+            headers: exchange.upstreamHeaders,
+            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
+            connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
+            timeoutMilliseconds: backend.timeoutMilliseconds,
+            responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
+            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
+            tls: target.tls,
+            http2: backend.http2
+        )
+        let delegate = UpstreamRelay(handler: self, exchange: exchange)
+        let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        exchange.transfer = transfer
+        // Body parts that arrived while the decision waited for keys, then its end.
+        for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
+            exchange.clientReadsHeld = true
+        }
+        exchange.pendingBody.removeAll()
+        if exchange.requestEnded && exchange.expectsBody { transfer.finishBody() }
+        // The previous response may still be above the high water mark.
+        if !context.channel.isWritable { transfer.pauseReceiving() }
+    }
+
+    func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
+        guard isCurrent(exchange), let context else { return }
+        guard (200...599).contains(head.status) else {
+            // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
+            relayFailure(.reset("backend sent status \(head.status)"), afterHead: false, for: exchange)
+            return
+        }
+        exchange.responseStarted = true
+        var headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
+        headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
+        // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
+        // body ends when the connection closes.
+        let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
+        if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
+        if exchange.closeAfterResponse {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        let responseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+    }
+
+    /// Writes a response part. What the channel cannot send yet stays in its buffer, bounded
+    /// by the write-buffer water marks: crossing the high mark pauses the transfer
+    /// (``channelWritabilityChanged(context:)``), so at most the engine's in-flight bytes
+    /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
+    func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
+        guard isCurrent(exchange), let context else { return }
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
+            peakUnwrittenBytes = unwritten
+            gateway.statistics.recordUnwrittenResponseBytes(unwritten)
+        }
+    }
+
+    func relayEnd(for exchange: Exchange) {
+        guard isCurrent(exchange), let context else { return }
+        state = .idle
+        exchange.endAttempt(.responded)
+        releaseHeldReads(exchange)
+        // A request body still arriving would otherwise be read to its end for nothing.
+        finishResponse(close: exchange.closeAfterResponse || inputClosed || !requestComplete, context: context)
+    }
+
+    /// Writes the end of a response, reports the phase change, and closes if asked.
+    ///
+    /// While the client may still be sending a request body the gateway will not read, a
+    /// plain close would make the kernel answer the unread bytes with a reset that can
+    /// destroy the response in flight. So the close is lingering: the write side is shut
+    /// first (the client sees the response and end of stream), the rest of the body is read
+    /// and dropped, and the connection is closed when the client closes or after
+    /// ``lingerTime``.
+    func finishResponse(close: Bool, context: ChannelHandlerContext) {
+        let lingering = close && !requestComplete
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+            guard close else { return }
+            if lingering {
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+        context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
+    }
+
+    /// How long a lingering close keeps reading a request body nobody will use.
+    static let lingerTime = TimeAmount.seconds(2)
+
+    func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
+        guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
+        let started = afterHead || exchange.responseStarted
+        let instance = exchange.attempt?.url
+        var connectFailed = false
+        if case .connectFailed = error { connectFailed = true }
+        exchange.endAttempt(started ? .responded : connectFailed ? .connectFailed : .other)
+        // Nothing reached the backend and nothing reached the client: another instance may
+        // take the request (RFC 9110 §9.2.2 allows repeating an idempotent request).
+        let retry = !started && connectFailed && exchange.isRetryable
+            ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
+        let response = DenialResponse.upstreamFailure(error)
+        gateway.eventLog.write(UpstreamFailureEvent(
+            time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+            path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
+            requestID: exchange.requestID, status: started || retry != nil ? nil : response.status, reason: error.reason,
+            description: Self.describe(error), instance: instance, retried: retry != nil
+        ).line)
+        if let retry {
+            exchange.retriesLeft -= 1
+            startAttempt(exchange, on: retry, context: context)
+            return
+        }
+        releaseHeldReads(exchange)
+        if started {
+            // The client already has a head: ending the response normally would pass a
+            // truncated body off as whole, so the connection is closed instead.
+            state = .closing
+            context.close(promise: nil)
+        } else {
+            state = .idle
+            write(response, version: exchange.head.version, requestID: exchange.requestID,
+                  close: exchange.closeAfterResponse || inputClosed || !requestComplete)
+        }
+    }
+
+    func isCurrent(_ exchange: Exchange) -> Bool {
+        if case .forwarding(let current) = state, current === exchange { return true }
+        return false
+    }
+
+    func cancelUpstream() {
+        if case .forwarding(let exchange) = state {
+            exchange.transfer?.cancel()
+            exchange.endAttempt(.other)
+            state = .closing
+        }
+    }
+
+    static func describe(_ error: UpstreamError) -> String {
+        switch error {
+        case .connectFailed(let text), .timeout(let text), .reset(let text), .failed(let text): return text
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Responses the gateway writes itself: the health answer and denials.
+extension GatewayHTTPHandler {
+    // MARK: Health
+
+    func answerHealth(_ exchange: Exchange) {
+        guard let context else { return }
+        let ready = gateway.isReady()
+        let body = ready ? #"{"status":"ready"}"# : #"{"status":"not_ready","reason":"keys_unavailable"}"#
+        let close = exchange.expectsBody || exchange.closeAfterResponse || inputClosed
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"),
+                                   ("Content-Length", String(body.utf8.count))])
+        if close { headers.add(name: "Connection", value: "close") }
+        state = .discarding(close: close)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: ready ? .ok : .serviceUnavailable, headers: headers))), promise: nil)
+        if exchange.head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+        }
+        finishResponse(close: close, context: context)
+    }
+
+    // MARK: Denial
+
+    func deny(_ denial: Denial, exchange: Exchange, close: Bool) {
+        deny(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, version: exchange.head.version,
+             requestID: exchange.requestID, close: close)
+    }
+
+    func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, close: Bool) {
+        let close = close || inputClosed
+        if case .forwarding(let exchange) = state { releaseHeldReads(exchange) }
+        gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
+                                           rawTarget: rawTarget, requestID: requestID, denial: denial).line)
+        state = .discarding(close: close)
+        write(DenialResponse(denial, realm: gateway.realm), version: version, requestID: requestID, close: close)
+    }
+
+    func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, close: Bool) {
+        guard let context else { return }
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        if let requestID { headers.add(name: gateway.requestIDHeader, value: requestID) }
+        var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
+        body.writeString(response.body)
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        if close { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        finishResponse(close: close, context: context)
+    }
+}
