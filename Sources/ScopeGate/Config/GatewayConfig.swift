@@ -189,6 +189,9 @@ public struct RouteConfig: Sendable, Equatable {
     /// `routes[i].forward_authorization`: pass the client's token header on to the backend.
     /// Default `true` (on `public` methods it is never passed on).
     public var forwardAuthorization: Bool
+    /// `routes[i].preserve_host`: send the client's `Host` to the backend instead of the
+    /// backend's own authority. Default `false`.
+    public var preserveHost: Bool = false
 
     public init(prefix: String, backend: String, methods: [String: MethodRule], upstreamPrefix: String? = nil,
                 forwardAuthorization: Bool = true) {

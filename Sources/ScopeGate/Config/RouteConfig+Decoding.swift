@@ -32,7 +32,7 @@ extension RouteConfig {
     private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, reader: inout ConfigReader) -> RouteConfig? {
         guard let members = reader.object(value, at: path) else { return nil }
         reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods", "strip_prefix", "rewrite_prefix",
-                                                  "forward_authorization"], at: path)
+                                                  "forward_authorization", "preserve_host"], at: path)
         var prefix = reader.string(members, "prefix", at: path, required: true)
         if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
             reader.fail("\(path).prefix", problem)
@@ -57,9 +57,12 @@ extension RouteConfig {
             }
         }
         let forwardAuthorization = reader.bool(members, "forward_authorization", at: path, default: true)
+        let preserveHost = reader.bool(members, "preserve_host", at: path, default: false)
         guard let prefix, let backend, let methods else { return nil }
-        return RouteConfig(prefix: prefix, backend: backend, methods: methods, upstreamPrefix: upstreamPrefix,
-                           forwardAuthorization: forwardAuthorization)
+        var route = RouteConfig(prefix: prefix, backend: backend, methods: methods, upstreamPrefix: upstreamPrefix,
+                                forwardAuthorization: forwardAuthorization)
+        route.preserveHost = preserveHost
+        return route
     }
 
     private static func decodeMethods(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> [String: MethodRule]? {

@@ -12,6 +12,8 @@ public struct Route: Sendable, Equatable {
     public let upstreamPrefix: String?
     /// Whether the client's token header is passed on (never on `public` methods).
     public let forwardAuthorization: Bool
+    /// Whether the client's `Host` is sent instead of the backend's authority.
+    public let preserveHost: Bool
 
     /// The path the backend receives for the normalised `path` this route matched: the
     /// route's prefix replaced by ``upstreamPrefix`` on a whole-segment boundary
@@ -40,5 +42,6 @@ public struct Route: Sendable, Equatable {
         self.allowedMethods = allowed.sorted()
         self.upstreamPrefix = config.upstreamPrefix
         self.forwardAuthorization = config.forwardAuthorization
+        self.preserveHost = config.preserveHost
     }
 }

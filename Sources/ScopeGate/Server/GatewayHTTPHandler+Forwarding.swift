@@ -49,7 +49,8 @@ extension GatewayHTTPHandler {
             responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
             idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
             tls: target.tls,
-            http2: backend.http2
+            http2: backend.http2,
+            hostHeader: allowance.route.preserveHost ? exchange.head.headers["Host"].first : nil
         )
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)

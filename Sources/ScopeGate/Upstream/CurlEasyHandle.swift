@@ -124,6 +124,9 @@ final class CurlEasyHandle {
             let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
             list = try append(line, to: list)
         }
+        if let host = request.hostHeader, !host.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            list = try append("Host: \(host)", to: list)   // replaces the one curl derives from the URL
+        }
         list = try append("Expect:", to: list)  // no 100-continue round trip
         if !sawAccept { list = try append("Accept:", to: list) }  // no default `Accept: */*`
         headerList = list

@@ -35,6 +35,9 @@ public struct UpstreamRequest: Sendable {
     /// Speak HTTP/2 to the backend: negotiated by ALPN for `https` (falling back to HTTP/1.1),
     /// with prior knowledge (h2c) for `http`. Default `false`: HTTP/1.1.
     public var http2: Bool
+    /// A `Host` to send instead of the one derived from `url` (a route's `preserve_host`);
+    /// `nil`: the URL's authority.
+    public var hostHeader: String?
 
     public init(
         method: String,
@@ -46,9 +49,11 @@ public struct UpstreamRequest: Sendable {
         responseHeaderTimeoutMilliseconds: Int = 30000,
         idleTimeoutMilliseconds: Int = 60000,
         tls: UpstreamTLS? = nil,
-        http2: Bool = false
+        http2: Bool = false,
+        hostHeader: String? = nil
     ) {
         self.http2 = http2
+        self.hostHeader = hostHeader
         self.method = method
         self.url = url
         self.headers = headers

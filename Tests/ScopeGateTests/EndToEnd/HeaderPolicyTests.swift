@@ -75,6 +75,16 @@ final class HeaderPolicyTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 
+    func testPreserveHostSendsTheClientsHost() async throws {
+        fixture = try await GatewayFixture.start(
+            extraRoutes: #", {"prefix": "/appointments/site", "backend": "appointments", "preserve_host": true, "methods": {"GET": "public"}}"#)
+        let preserved = try fixture.request("GET", "/appointments/site/x")
+        XCTAssertEqual(values(try backendHeaders(preserved), "Host"), ["gateway.test"])
+        let token = try await fixture.token()
+        let usual = try fixture.request("GET", "/appointments/1", token: token)
+        XCTAssertEqual(values(try backendHeaders(usual), "Host"), ["127.0.0.1:\(fixture.appointments.port)"])
+    }
+
     func testRoutePrefixRewriteAndAuthorizationStripping() async throws {
         fixture = try await GatewayFixture.start(extraRoutes: """
             , {"prefix": "/appointments/v2", "backend": "appointments", "rewrite_prefix": "/api/v2", "methods": {"GET": ["read:appointments"]}},
