@@ -17,6 +17,11 @@ public final class Gateway: Sendable {
     public let forwardingStatistics: ForwardingStatistics
     /// What the upstream engine buffered and paused.
     public var upstreamStatistics: UpstreamStatistics { engine.statistics }
+
+    /// Returns once the upstream engine's counters satisfy `condition`.
+    public func waitForUpstreamStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
+        await engine.waitForStatistics(condition)
+    }
     private let group: MultiThreadedEventLoopGroup
     private let remoteKeys: RemoteKeySources
 

@@ -19,6 +19,12 @@ public final class CurlEngine: Sendable {
     /// Pauses, peaks of buffered bytes and deadline expiries so far, over all curl threads.
     public var statistics: UpstreamStatistics { statisticsBox.snapshot }
 
+    /// Returns once the engine's counters satisfy `condition` (e.g. a transfer is paused),
+    /// resumed by the update that makes it true.
+    public func waitForStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
+        await statisticsBox.wait(until: condition)
+    }
+
     /// Initialises libcurl (once per process) and starts the curl threads.
     ///
     /// Throws ``UpstreamError/failed(_:)`` when libcurl cannot be initialised or a thread cannot start.

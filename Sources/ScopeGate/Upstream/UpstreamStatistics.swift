@@ -20,13 +20,48 @@ public struct UpstreamStatistics: Sendable, Equatable {
     public init() {}
 }
 
-/// The shared, lock-protected counters behind ``CurlEngine/statistics``.
+/// The shared, lock-protected counters behind ``CurlEngine/statistics``, with waiters that
+/// are resumed by the update that makes their condition true (no polling).
 final class UpstreamStatisticsBox: Sendable {
-    private let box = NIOLockedValueBox(UpstreamStatistics())
+    private struct Waiter {
+        var condition: @Sendable (UpstreamStatistics) -> Bool
+        var continuation: CheckedContinuation<Void, Never>
+    }
 
-    var snapshot: UpstreamStatistics { box.withLockedValue { $0 } }
+    private struct State {
+        var statistics = UpstreamStatistics()
+        var waiters: [Waiter] = []
+    }
+
+    private let box = NIOLockedValueBox(State())
+
+    var snapshot: UpstreamStatistics { box.withLockedValue { $0.statistics } }
 
     func update(_ body: (inout UpstreamStatistics) -> Void) {
-        box.withLockedValue { body(&$0) }
+        let ready = box.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            body(&state.statistics)
+            guard !state.waiters.isEmpty else { return [] }
+            var ready: [CheckedContinuation<Void, Never>] = []
+            let statistics = state.statistics
+            state.waiters.removeAll { waiter in
+                guard waiter.condition(statistics) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Returns once `condition` holds (at once when it already does).
+    func wait(until condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let holds = box.withLockedValue { state -> Bool in
+                if condition(state.statistics) { return true }
+                state.waiters.append(Waiter(condition: condition, continuation: continuation))
+                return false
+            }
+            if holds { continuation.resume() }
+        }
     }
 }

@@ -58,7 +58,9 @@ final class StreamingTests: XCTestCase {
         try client.readBody(upTo: 1 << 20) { digest.update($0) }
 
         // The client stops reading: the transfer pauses, with bounded bytes held.
-        try await waitUntil("the transfer to pause") { self.fixture.gateway.upstreamStatistics.receivePausedTransfers == 1 }
+        try await waitUntil("the transfer to pause") { [gateway = self.fixture.gateway] in
+            await gateway.waitForUpstreamStatistics { $0.receivePausedTransfers == 1 }
+        }
         XCTAssertLessThanOrEqual(fixture.gateway.upstreamStatistics.peakBufferedResponseBytes, engineBound)
         XCTAssertLessThanOrEqual(fixture.gateway.forwardingStatistics.snapshot.peakUnwrittenResponseBytes, channelBound)
 
@@ -66,7 +68,9 @@ final class StreamingTests: XCTestCase {
         let read = try client.readBody(upTo: size - (1 << 20)) { digest.update($0) }
         XCTAssertEqual(read, size - (1 << 20))
         XCTAssertEqual(digest.hexDigest, EchoBackend.patternDigest(byteCount: size).hexDigest)
-        try await waitUntil("the transfer to end") { self.fixture.gateway.upstreamStatistics.receivePausedTransfers == 0 }
+        try await waitUntil("the transfer to end") { [gateway = self.fixture.gateway] in
+            await gateway.waitForUpstreamStatistics { $0.receivePausedTransfers == 0 }
+        }
         XCTAssertLessThanOrEqual(fixture.gateway.upstreamStatistics.peakBufferedResponseBytes, engineBound)
     }
 
@@ -119,7 +123,9 @@ final class StreamingTests: XCTestCase {
         let big = try RawHTTPClient(port: fixture.port, receiveBuffer: 64 << 10)
         try get("/bulk/big?bytes=\(256 << 20)", client: big)
         XCTAssertEqual(try big.readHead().status, 200)
-        try await waitUntil("the big transfer to pause") { self.fixture.gateway.upstreamStatistics.receivePausedTransfers == 1 }
+        try await waitUntil("the big transfer to pause") { [gateway = self.fixture.gateway] in
+            await gateway.waitForUpstreamStatistics { $0.receivePausedTransfers == 1 }
+        }
 
         let token = try await fixture.token()
         for _ in 0..<3 {

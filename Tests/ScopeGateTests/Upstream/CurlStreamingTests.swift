@@ -90,7 +90,11 @@ final class UpstreamCurlStreamingTests: XCTestCase {
         let delegate = try await start(request) { $0.pauseAfter = 1 << 20 }
         let transfer = delegate.transfer!
         // Paused by the delegate, not only for undelivered bytes.
-        try await waitUntil("the transfer to pause") { try await self.onLoop { delegate.pausedAt != nil } && transfer.isReceivePaused }
+        try await delegate.paused.get()
+        try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
+            await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
+        }
+        XCTAssertTrue(transfer.isReceivePaused)
         XCTAssertEqual(engine.statistics.receivePausedTransfers, 1)
         let receivedWhilePaused = try await onLoop { delegate.received.count }
         XCTAssertLessThan(receivedWhilePaused, size)
@@ -110,7 +114,10 @@ final class UpstreamCurlStreamingTests: XCTestCase {
     func testPauseTimeIsNotBackendIdleness() async throws {
         let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 0, idleTimeoutMilliseconds: 200)
         let delegate = try await start(request) { $0.pauseAfter = 1 }
-        try await waitUntil("the transfer to pause") { try await self.onLoop { delegate.pausedAt != nil } && delegate.transfer!.isReceivePaused }
+        try await delegate.paused.get()
+        try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
+            await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
+        }
         try await Task.sleep(nanoseconds: 600_000_000)  // a client slower than the idle timeout: the behaviour under test
         try await onLoop { delegate.transfer!.resumeReceiving() }
         try await delegate.done.get()

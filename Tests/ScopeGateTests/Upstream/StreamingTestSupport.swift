@@ -11,6 +11,9 @@ final class StreamingDelegate: UpstreamResponseDelegate, @unchecked Sendable {
     let eventLoop: any EventLoop
     private let promise: EventLoopPromise<Void>
     var done: EventLoopFuture<Void> { promise.futureResult }
+    private let pausedPromise: EventLoopPromise<Void>
+    /// Succeeds when this delegate asked for the pause (`pauseAfter` bytes received).
+    var paused: EventLoopFuture<Void> { pausedPromise.futureResult }
 
     var head: UpstreamResponseHead?
     var received = StreamDigest()
@@ -32,6 +35,7 @@ final class StreamingDelegate: UpstreamResponseDelegate, @unchecked Sendable {
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         self.promise = eventLoop.makePromise()
+        self.pausedPromise = eventLoop.makePromise()
     }
 
     /// Starts uploading `count` pattern bytes (call on the event loop).
@@ -66,25 +70,44 @@ final class StreamingDelegate: UpstreamResponseDelegate, @unchecked Sendable {
         if let pauseAfter, pausedAt == nil, received.count >= pauseAfter {
             pausedAt = received.count
             transfer?.pauseReceiving()
+            signalPaused()
         }
     }
 
-    func upstreamDidFinish() { promise.succeed(()) }
+    func upstreamDidFinish() {
+        signalPaused()   // never paused: no waiter hangs
+        promise.succeed(())
+    }
 
     func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) {
         self.error = error
         failedAfterHead = afterHead
+        signalPaused()
         promise.succeed(())
+    }
+
+    private var pauseSignalled = false
+
+    private func signalPaused() {
+        guard !pauseSignalled else { return }
+        pauseSignalled = true
+        pausedPromise.succeed(())
     }
 }
 
-/// Polls `condition` every 10 ms until it holds; fails after `seconds`. Waits for a state,
-/// not for time: the sleep is only the polling interval.
-func waitUntil(_ what: String, seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while try await !condition() {
-        if Date() > deadline { throw WaitTimeout(what: what) }
-        try await Task.sleep(nanoseconds: 10_000_000)
+/// Waits for `wait` (an event-driven wait: resumed by the change it waits for), failing
+/// after `seconds` so a broken gateway fails the test instead of hanging it. The sleep
+/// below is only that upper bound, never the synchronisation.
+func waitUntil(_ what: String, seconds: Double = 10, _ wait: @escaping @Sendable () async -> Void) async throws {
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask { await wait(); return true }
+        group.addTask {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            return false
+        }
+        let first = try await group.next() ?? false
+        group.cancelAll()
+        if !first { throw WaitTimeout(what: what) }
     }
 }
 
