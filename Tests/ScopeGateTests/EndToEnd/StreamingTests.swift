@@ -86,7 +86,7 @@ final class StreamingTests: XCTestCase {
             if n == 0 { break }
             read += n
             // A slow reader is the behaviour under test.
-            if read % (4 << 20) < (256 << 10) { usleep(20_000) }
+            if read % (4 << 20) < (256 << 10) { usleep(20_000) }   // the slow reader itself
         }
         XCTAssertEqual(read, size)
         XCTAssertEqual(digest.hexDigest, EchoBackend.patternDigest(byteCount: size).hexDigest)

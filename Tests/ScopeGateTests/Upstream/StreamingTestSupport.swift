@@ -102,7 +102,7 @@ func waitUntil(_ what: String, seconds: Double = 10, _ wait: @escaping @Sendable
     try await withThrowingTaskGroup(of: Bool.self) { group in
         group.addTask { await wait(); return true }
         group.addTask {
-            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))   // stall guard only
             return false
         }
         let first = try await group.next() ?? false
