@@ -28,9 +28,7 @@ public struct DenialEvent: Sendable {
 
     /// The JSON line, ending in `\n`.
     public var line: String {
-        var json = JSONLine()
-        json.add("time", JSONLine.timestamp(time))
-        json.add("event", "denial")
+        var json = JSONLine.event("denial", at: time)
         json.add("request_id", requestID)
         json.add("client", client)
         json.add("method", String(method.prefix(32)))
@@ -97,9 +95,7 @@ public struct UpstreamFailureEvent: Sendable {
     }
 
     public var line: String {
-        var json = JSONLine()
-        json.add("time", JSONLine.timestamp(time))
-        json.add("event", "upstream_failure")
+        var json = JSONLine.event("upstream_failure", at: time)
         json.add("request_id", requestID)
         json.add("client", client)
         json.add("method", method)

@@ -84,9 +84,7 @@ public final class EventLog: @unchecked Sendable {
             var batch = queue
             queue.removeAll(keepingCapacity: true)
             if dropped > 0 {
-                var line = JSONLine()
-                line.add("time", JSONLine.timestamp(Date()))
-                line.add("event", "log_lines_dropped")
+                var line = JSONLine.event("log_lines_dropped", at: Date())
                 line.add("count", dropped)
                 batch.append(line.finish())
                 dropped = 0

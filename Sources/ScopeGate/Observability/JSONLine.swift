@@ -60,6 +60,15 @@ struct JSONLine {
         text += "]"
     }
 
+    /// A log event line opened with the fields every event starts with: `time` (RFC 3339
+    /// UTC) and `event`.
+    static func event(_ name: String, at time: Date) -> JSONLine {
+        var line = JSONLine()
+        line.add("time", timestamp(time))
+        line.add("event", name)
+        return line
+    }
+
     /// The finished object followed by `\n`.
     func finish() -> String { text + "}\n" }
 

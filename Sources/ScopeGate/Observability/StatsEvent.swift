@@ -7,9 +7,7 @@ enum StatsEvent {
     /// `cache_hits`, `cache_misses`, `cache_insertions`, `cache_evictions`, `cache_entries`
     /// (counts since start; absent when the cache is disabled).
     static func cacheLine(_ statistics: VerificationCache.Statistics?, time: Date) -> String {
-        var json = JSONLine()
-        json.add("time", JSONLine.timestamp(time))
-        json.add("event", "stats")
+        var json = JSONLine.event("stats", at: time)
         json.add("cache_enabled", statistics != nil)
         if let statistics {
             json.add("cache_hits", statistics.hits)
@@ -23,9 +21,7 @@ enum StatsEvent {
 
     /// `fetches`, `failures`, `unknown_kid_refetches`, `refused_refetches`, `last_error`.
     static func jwksLine(issuer: String, _ statistics: RemoteJWKSSource.Statistics, time: Date) -> String {
-        var json = JSONLine()
-        json.add("time", JSONLine.timestamp(time))
-        json.add("event", "jwks_stats")
+        var json = JSONLine.event("jwks_stats", at: time)
         json.add("issuer", issuer)
         json.add("fetches", statistics.fetches)
         json.add("failures", statistics.failures)

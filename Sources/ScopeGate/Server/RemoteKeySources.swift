@@ -37,9 +37,7 @@ final class RemoteKeySources: Sendable {
                 location: location, allowed: issuer.algorithms.filter { !$0.isHMAC }, policy: policy, fetcher: fetcher,
                 clock: clock,
                 log: { message in
-                    var line = JSONLine()
-                    line.add("time", JSONLine.timestamp(Date()))
-                    line.add("event", "jwks")
+                    var line = JSONLine.event("jwks", at: Date())
                     line.add("issuer", name)
                     line.add("message", message)
                     eventLog?.write(line.finish())

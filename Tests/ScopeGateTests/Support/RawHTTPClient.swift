@@ -111,17 +111,8 @@ final class RawHTTPClient {
 
     /// Reads one response. `head` skips the body (a response to HEAD has none).
     func readResponse(head: Bool = false) throws -> RawHTTPResponse {
-        let headEnd = try readUntil([13, 10, 13, 10])
-        let headText = String(decoding: buffer[..<headEnd], as: UTF8.self)
-        buffer.removeFirst(headEnd + 4)
-        var lines = headText.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw ClientError("bad status line") }
-        let headers = lines.compactMap { line -> (name: String, value: String)? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        var response = RawHTTPResponse(status: status, headers: headers, body: [])
+        var response = try readHead()
+        let status = response.status
         if head || status == 204 || status == 304 || (100..<200).contains(status) { return response }
         if let length = response.header("Content-Length").flatMap({ Int($0) }) {
             try fill(length)
