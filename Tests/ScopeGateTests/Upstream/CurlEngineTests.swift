@@ -4,25 +4,7 @@ import XCTest
 @testable import ScopeGate
 
 /// Real sockets on 127.0.0.1: an EchoBackend (or a silent listener) behind a real CurlEngine.
-final class UpstreamCurlEngineTests: XCTestCase {
-    private var group: MultiThreadedEventLoopGroup!
-    private var backend: EchoBackend!
-    private var engine: CurlEngine!
-    private var loop: any EventLoop { group.next() }
-
-    override func setUp() async throws {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        backend = try await EchoBackend.start(name: "echo", host: "127.0.0.1", port: 0, group: group)
-        engine = try CurlEngine(configuration: .init(threads: 1, maxConnectionsPerBackend: 4))
-    }
-
-    override func tearDown() async throws {
-        engine.shutdown()
-        try await backend.shutdown()
-        try await group.shutdownGracefully()
-    }
-
-    private func url(_ pathAndQuery: String) -> String { "http://127.0.0.1:\(backend.port)\(pathAndQuery)" }
+final class UpstreamCurlEngineTests: UpstreamEngineTestCase {
 
     func testGetPathQueryAndHeadersReachBackendUnchanged() async throws {
         let request = UpstreamRequest(

@@ -6,26 +6,7 @@ import XCTest
 /// Streaming through a real CurlEngine to a real EchoBackend on 127.0.0.1: request bodies fed
 /// part by part under the engine's demand, responses paused and resumed, the gateway's own
 /// response-head and idle deadlines.
-final class UpstreamCurlStreamingTests: XCTestCase {
-    private var group: MultiThreadedEventLoopGroup!
-    private var backend: EchoBackend!
-    private var engine: CurlEngine!
-    private var loop: (any EventLoop)!
-
-    override func setUp() async throws {
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        loop = group.next()
-        backend = try await EchoBackend.start(name: "echo", host: "127.0.0.1", port: 0, group: group)
-        engine = try CurlEngine(configuration: .init(threads: 1, maxConnectionsPerBackend: 4))
-    }
-
-    override func tearDown() async throws {
-        engine.shutdown()
-        try await backend.shutdown()
-        try await group.shutdownGracefully()
-    }
-
-    private func url(_ pathAndQuery: String) -> String { "http://127.0.0.1:\(backend.port)\(pathAndQuery)" }
+final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
 
     /// Starts `request` with a ``StreamingDelegate`` configured on the event loop.
     private func start(_ request: UpstreamRequest, configure: @escaping @Sendable (StreamingDelegate) -> Void = { _ in }) async throws -> StreamingDelegate {
