@@ -61,4 +61,54 @@ static inline CURLcode scopegate_multi_message_result(const CURLMsg *message) {
     return message->data.result;
 }
 
+/* Multi-interface callbacks (curl_multi_socket_action(3)): CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION. */
+typedef int (*scopegate_curl_socket_callback)(CURL *easy, curl_socket_t socket, int what, void *userp, void *socketp);
+typedef int (*scopegate_curl_timer_callback)(CURLM *multi, long timeout_ms, void *userp);
+
+static inline CURLMcode scopegate_multi_setopt_pointer(CURLM *multi, CURLMoption option, void *value) {
+    return curl_multi_setopt(multi, option, value);
+}
+
+static inline CURLMcode scopegate_multi_setopt_socket_callback(CURLM *multi, scopegate_curl_socket_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, callback);
+}
+
+static inline CURLMcode scopegate_multi_setopt_timer_callback(CURLM *multi, scopegate_curl_timer_callback callback) {
+    return curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, callback);
+}
+
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <errno.h>
+#include <stdint.h>
+
+/*
+ * epoll and eventfd for the curl threads. `struct epoll_event` is packed on x86_64, which
+ * Swift does not import reliably, so events cross the boundary as two plain arrays.
+ */
+static inline int scopegate_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/* op: EPOLL_CTL_ADD, _MOD or _DEL; events: EPOLLIN | EPOLLOUT (level-triggered). Returns 0 or errno. */
+static inline int scopegate_epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+    struct epoll_event event = { .events = events, .data = { .fd = fd } };
+    return epoll_ctl(epfd, op, fd, &event) == 0 ? 0 : errno;
+}
+
+/* Waits up to timeout_ms (-1: forever); fills fds[i] and events[i]; returns the count, 0 on EINTR. */
+static inline int scopegate_epoll_wait(int epfd, int *fds, uint32_t *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epfd, ready, capacity, timeout_ms);
+    if (count < 0) return errno == EINTR ? 0 : -1;
+    for (int i = 0; i < count; i++) { fds[i] = ready[i].data.fd; events[i] = ready[i].events; }
+    return count;
+}
+
+static inline int scopegate_eventfd_create(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
+static inline void scopegate_eventfd_signal(int fd) { uint64_t one = 1; (void)!write(fd, &one, sizeof one); }
+static inline void scopegate_eventfd_drain(int fd) { uint64_t value; (void)!read(fd, &value, sizeof value); }
+#endif
+
 #endif

@@ -65,7 +65,6 @@ public enum BearerCredentials: Sendable, Equatable {
     }
 
     private static let tcharSymbols = Array("!#$%&'*+-.^_`|~".utf8)
-    private static let token68Symbols = Array("-._~+/".utf8)
 
     /// RFC 9110 §5.6.2 `tchar`.
     private static func isTokenChar(_ byte: UInt8) -> Bool {
@@ -79,13 +78,25 @@ public enum BearerCredentials: Sendable, Equatable {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
+    /// `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`: one comparison chain per byte of a
+    /// token that is read on every request.
+    private static func isToken68Char(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// RFC 9110 §11.2 `token68`.
     static func isToken68(_ bytes: ArraySlice<UInt8>) -> Bool {
         let body = bytes.prefix { $0 != UInt8(ascii: "=") }
         guard !body.isEmpty else { return false }
         let padding = bytes[body.endIndex...]
         guard padding.allSatisfy({ $0 == UInt8(ascii: "=") }) else { return false }
-        return body.allSatisfy { isAlphaNumeric($0) || token68Symbols.contains($0) }
+        return body.allSatisfy(isToken68Char)
     }
 }
 

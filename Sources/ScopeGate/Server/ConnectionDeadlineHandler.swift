@@ -45,7 +45,17 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     private let requestHeadTimeout: TimeAmount
     private let bodyIdleTimeout: TimeAmount
     private var phase = Phase.awaitingRequest
-    private var deadline: Scheduled<Void>?
+    /// When the connection must be closed, if nothing changes first; `nil`: no client deadline now.
+    private var deadline: NIODeadline?
+    /// The one timer of this connection and when it fires. It is moved only when ``deadline``
+    /// becomes earlier than it: a later or cleared deadline is noticed when it fires, which
+    /// then re-arms for the rest. So a keep-alive request costs no timer operation at all,
+    /// where scheduling and cancelling per phase cost three of each.
+    private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
+    /// A deadline changed inside a read burst: the timer is brought in line at `channelReadComplete`
+    /// (a request whose head and end arrive in one read never needs the head deadline's timer).
+    private var timerStale = false
 
     init(keepAliveTimeout: TimeAmount, requestHeadTimeout: TimeAmount, bodyIdleTimeout: TimeAmount) {
         self.keepAliveTimeout = keepAliveTimeout
@@ -63,23 +73,26 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        stopTimer()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        stopTimer()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if timerStale { syncTimer(context: context) }
+        context.fireChannelReadComplete()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch phase {
         case .awaitingRequest:
             phase = .readingHead
-            arm(requestHeadTimeout, context: context)
+            arm(requestHeadTimeout, context: context, inReadBurst: true)
         case .readingBody:
-            arm(bodyIdleTimeout, context: context)
+            arm(bodyIdleTimeout, context: context, inReadBurst: true)
         case .readingHead, .bodyHeld, .processing:
             break
         }
@@ -94,11 +107,10 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         switch event {
         case .requestHeadReceived:
             phase = .readingBody
-            arm(bodyIdleTimeout, context: context)
+            arm(bodyIdleTimeout, context: context, inReadBurst: true)
         case .requestBodyHeld:
             guard phase == .readingBody else { break }
             phase = .bodyHeld
-            deadline?.cancel()
             deadline = nil
         case .requestBodyResumed:
             guard phase == .bodyHeld else { break }
@@ -106,7 +118,6 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
             arm(bodyIdleTimeout, context: context)
         case .requestComplete:
             phase = .processing
-            deadline?.cancel()
             deadline = nil
         case .responseComplete:
             phase = .awaitingRequest
@@ -115,11 +126,48 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         promise?.succeed(())
     }
 
-    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        deadline?.cancel()
-        let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: timeout) {
-            channel.close(promise: nil)
+    /// Sets the deadline `timeout` from now. Within a read burst the timer follows at
+    /// `channelReadComplete`; otherwise at once.
+    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext, inReadBurst: Bool = false) {
+        deadline = .now() + timeout
+        if inReadBurst {
+            timerStale = true
+        } else {
+            syncTimer(context: context)
         }
+    }
+
+    /// Schedules the timer when there is a deadline and no timer fires by then.
+    private func syncTimer(context: ChannelHandlerContext) {
+        timerStale = false
+        guard let deadline else { return }
+        if let firesAt = timerFiresAt, firesAt <= deadline { return }
+        timer?.cancel()
+        schedule(at: deadline, context: context)
+    }
+
+    private func schedule(at instant: NIODeadline, context: ChannelHandlerContext) {
+        let channel = context.channel
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let contextBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timerFiresAt = instant
+        timer = context.eventLoop.scheduleTask(deadline: instant) {
+            let handler = loopBound.value
+            handler.timer = nil
+            handler.timerFiresAt = nil
+            guard let deadline = handler.deadline else { return }   // cleared since: nothing to enforce
+            if deadline <= .now() {
+                channel.close(promise: nil)
+            } else {
+                handler.schedule(at: deadline, context: contextBound.value)   // moved later since
+            }
+        }
+    }
+
+    private func stopTimer() {
+        timer?.cancel()
+        timer = nil
+        timerFiresAt = nil
+        deadline = nil
     }
 }

@@ -126,7 +126,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         requestComplete = false
         context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
         let exchange = Exchange(head: head)
-        exchange.requestID = UpstreamHeaders.requestID(fromClient: head.headers[gateway.requestIDHeader].first)
+        exchange.requestID = gateway.upstreamHeaders.requestID(fromClient: head.headers[gateway.requestIDHeader].first)
         if inputClosed { exchange.closeAfterResponse = true }
         if let denial = framingDenial(head) {
             deny(denial, exchange: exchange, close: true)

@@ -9,4 +9,22 @@ enum ASCII {
         default: return nil
         }
     }
+
+    /// Whether `text` equals `lowercase` ignoring ASCII letter case (header names, RFC 9110
+    /// §5.1), without allocating. `lowercase` must be lower-case already.
+    static func equalsIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
+        var text = text
+        var lowercase = lowercase
+        return text.withUTF8 { left in
+            lowercase.withUTF8 { right in
+                guard left.count == right.count else { return false }
+                for index in 0..<left.count {
+                    var byte = left[index]
+                    if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                    if byte != right[index] { return false }
+                }
+                return true
+            }
+        }
+    }
 }

@@ -67,7 +67,7 @@ final class CurlEasyHandle {
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
         try set(CURLOPT_FOLLOWLOCATION, 0)
         if request.http2 {
-            let tls = request.url.lowercased().hasPrefix("https:")
+            let tls = ASCII.equalsIgnoringCase(String(request.url.prefix(6)), "https:")
             try set(CURLOPT_HTTP_VERSION, tls ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
         } else {
             try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
@@ -117,9 +117,10 @@ final class CurlEasyHandle {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         var sawAccept = false
         for header in request.headers {
-            let lower = header.name.lowercased()
-            if lower == "content-length" || lower == "transfer-encoding" || lower == "expect" || lower == "host" { continue }
-            if lower == "accept" { sawAccept = true }
+            let name = header.name
+            if ASCII.equalsIgnoringCase(name, "content-length") || ASCII.equalsIgnoringCase(name, "transfer-encoding")
+                || ASCII.equalsIgnoringCase(name, "expect") || ASCII.equalsIgnoringCase(name, "host") { continue }
+            if ASCII.equalsIgnoringCase(name, "accept") { sawAccept = true }
             // curl drops `Name:` (that syntax removes a header); `Name;` sends it with an empty value.
             let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
             list = try append(line, to: list)

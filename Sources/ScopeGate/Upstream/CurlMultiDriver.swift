@@ -17,18 +17,35 @@ final class CurlMultiDriver {
         self.loop = loop
     }
 
-    /// One iteration: take the mailbox (cancellations first, so a transfer cancelled before it
-    /// started is never added), add new transfers, apply pause changes, `curl_multi_perform`,
-    /// remove finished handles (delivering their last events), fail transfers past the
-    /// gateway's own deadlines (every 100 ms), hand every other handle's new events to its
-    /// event loop in one `execute` per handle, then block in `curl_multi_poll` until socket
-    /// activity, a curl timer, the next deadline check (at most 1 s) or `curl_multi_wakeup`.
-    /// On shutdown, everything in flight fails.
+    /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` (monotonic ns), if at all.
+    private var curlTimerDue: UInt64?
+    private var ready: [ReadinessPoller.Ready] = []
+
+    /// The loop, event-driven (curl_multi_socket_action(3)): wait in epoll for the sockets
+    /// libcurl watches, the doorbell, libcurl's timer or the next deadline check; act on the
+    /// ready sockets; take the mailbox (cancellations first, so a transfer cancelled before
+    /// it started is never added; then new transfers, then pause changes); run libcurl's
+    /// timer when due; remove finished handles (delivering their last events); fail
+    /// transfers past the gateway's own deadlines (every 100 ms); and hand every other
+    /// handle's new events to its event loop in one `execute` per handle. On shutdown,
+    /// everything in flight fails.
     func run() {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = scopegate_multi_setopt_socket_callback(multi, curlSocketCallback)
+        _ = scopegate_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
+        _ = scopegate_multi_setopt_timer_callback(multi, curlTimerCallback)
+        _ = scopegate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
         var running: Int32 = 0
         while true {
+            _ = loop.poller.wait(milliseconds: waitMilliseconds(), into: &ready)
+            for socket in ready {
+                _ = curl_multi_socket_action(multi, curl_socket_t(socket.socket), socket.mask, &running)
+            }
             let (started, cancelled, kicked, stopping) = loop.mailbox.withLockedValue { mailbox in
-                defer { mailbox.started.removeAll(); mailbox.cancelled.removeAll(); mailbox.kicked.removeAll() }
+                defer {
+                    mailbox.started.removeAll(); mailbox.cancelled.removeAll(); mailbox.kicked.removeAll()
+                    mailbox.wakePending = false
+                }
                 return (mailbox.started, mailbox.cancelled, mailbox.kicked, mailbox.isShuttingDown)
             }
             for transfer in cancelled { remove(transfer) }
@@ -40,12 +57,13 @@ final class CurlMultiDriver {
             }
             for transfer in started where transfer.isLive { start(transfer) }
             for transfer in kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
-
-            _ = curl_multi_perform(multi, &running)
+            if let due = curlTimerDue, due <= CurlEasyHandle.now() {
+                curlTimerDue = nil
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+            }
             collectCompletions()
             expireDeadlines()
             flushDirty()
-            _ = curl_multi_poll(multi, nil, 0, active.isEmpty ? 1000 : 100, nil)
         }
         for handle in Array(active.values) {
             handle.fail(.failed("the upstream engine is shutting down"))
@@ -53,6 +71,34 @@ final class CurlMultiDriver {
         }
         curl_multi_cleanup(multi)
         idle.removeAll()  // curl_easy_cleanup in deinit, after the multi handle is gone
+    }
+
+    /// How long the next wait may block: until libcurl's timer, the next deadline check
+    /// while transfers are active, and at most 1 s.
+    private func waitMilliseconds() -> Int32 {
+        let now = CurlEasyHandle.now()
+        var until = now + 1_000_000_000
+        if let due = curlTimerDue { until = min(until, due) }
+        if !active.isEmpty { until = min(until, max(now, nextDeadlineCheck)) }
+        if until <= now { return 0 }
+        return Int32((until - now + 999_999) / 1_000_000)
+    }
+
+    /// `CURLMOPT_SOCKETFUNCTION`: watch, re-aim or forget `socket`.
+    fileprivate func socketChanged(_ socket: Int32, what: Int32) {
+        if what == CURL_POLL_REMOVE {
+            loop.poller.forget(socket)
+            return
+        }
+        var interest: ReadinessPoller.Interest = []
+        if what & CURL_POLL_IN != 0 { interest.insert(.readable) }
+        if what & CURL_POLL_OUT != 0 { interest.insert(.writable) }
+        loop.poller.watch(socket, for: interest)
+    }
+
+    /// `CURLMOPT_TIMERFUNCTION`: libcurl's single timer, `-1` to delete it.
+    fileprivate func timerChanged(milliseconds: Int) {
+        curlTimerDue = milliseconds < 0 ? nil : CurlEasyHandle.now() + UInt64(milliseconds) * 1_000_000
     }
 
     private func start(_ transfer: UpstreamTransfer) {
@@ -138,4 +184,14 @@ final class CurlMultiDriver {
         for handle in dirty { handle.flush() }
         dirty.removeAll(keepingCapacity: true)
     }
+}
+
+private func curlSocketCallback(_ easy: UnsafeMutableRawPointer?, _ socket: curl_socket_t, _ what: Int32, _ userp: UnsafeMutableRawPointer?, _ socketp: UnsafeMutableRawPointer?) -> Int32 {
+    Unmanaged<CurlMultiDriver>.fromOpaque(userp!).takeUnretainedValue().socketChanged(Int32(socket), what: what)
+    return 0
+}
+
+private func curlTimerCallback(_ multi: UnsafeMutableRawPointer?, _ milliseconds: Int, _ userp: UnsafeMutableRawPointer?) -> Int32 {
+    Unmanaged<CurlMultiDriver>.fromOpaque(userp!).takeUnretainedValue().timerChanged(milliseconds: milliseconds)
+    return 0
 }

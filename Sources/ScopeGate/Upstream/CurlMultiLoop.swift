@@ -3,12 +3,11 @@ import CCurl
 
 /// The thread-safe face of one curl multi loop: a mailbox other threads drop work into.
 ///
-/// `execute`, `cancel` and `kick` take the mailbox lock only to append, then call `curl_multi_wakeup`
-/// (thread-safe, curl_multi_wakeup(3)) so the loop's `curl_multi_poll` returns. Wake-ups happen
-/// under the lock and only before shutdown is flagged, so none can reach a multi handle the
-/// loop thread has already cleaned up.
+/// `submit`, `cancel` and `kick` take the mailbox lock only to append, and ring the loop's
+/// doorbell (``ReadinessPoller/wake()``) only when the mailbox was empty since the loop last
+/// took it: a busy loop is not woken once per request.
 final class CurlMultiLoop: Sendable {
-    /// A `CURLM *`. Only `curl_multi_wakeup` touches it off the loop thread.
+    /// A `CURLM *`, used by the loop thread only.
     struct MultiPointer: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
 
     struct Mailbox {
@@ -17,14 +16,25 @@ final class CurlMultiLoop: Sendable {
         /// Transfers whose pause state may need to change (see ``CurlEasyHandle/synchronizePause()``).
         var kicked: [UpstreamTransfer] = []
         var isShuttingDown = false
+        /// The doorbell rang and the loop has not taken the mailbox since.
+        var wakePending = false
+
+        /// Rings `poller`'s doorbell unless it already rang for work not yet taken.
+        mutating func wake(_ poller: ReadinessPoller) {
+            if wakePending { return }
+            wakePending = true
+            poller.wake()
+        }
     }
 
     let multi: MultiPointer
     let configuration: UpstreamEngineConfig
     let mailbox = NIOLockedValueBox(Mailbox())
+    let poller: ReadinessPoller
     let statistics: UpstreamStatisticsBox
 
     init(configuration: UpstreamEngineConfig, statistics: UpstreamStatisticsBox) throws {
+        self.poller = try ReadinessPoller()
         guard let raw = curl_multi_init() else { throw UpstreamError.failed("curl_multi_init failed") }
         self.multi = MultiPointer(raw: raw)
         self.configuration = configuration
@@ -41,7 +51,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return false }
             mailbox.started.append(transfer)
-            curl_multi_wakeup(multi.raw)
+            mailbox.wake(poller)
             return true
         }
     }
@@ -51,7 +61,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }  // shutdown removes every handle anyway
             mailbox.cancelled.append(transfer)
-            curl_multi_wakeup(multi.raw)
+            mailbox.wake(poller)
         }
     }
 
@@ -61,7 +71,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }
             mailbox.kicked.append(transfer)
-            curl_multi_wakeup(multi.raw)
+            mailbox.wake(poller)
         }
     }
 
@@ -70,7 +80,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }
             mailbox.isShuttingDown = true
-            curl_multi_wakeup(multi.raw)
+            mailbox.wake(poller)
         }
     }
 

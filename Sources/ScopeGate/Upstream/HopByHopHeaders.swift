@@ -15,15 +15,27 @@ public enum HopByHopHeaders {
     /// Returns `headers` without the hop-by-hop fields, keeping the order of the rest.
     public static func removing(from headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
         var nominated: Set<String> = []
-        for header in headers where header.name.lowercased() == "connection" {
+        for header in headers where ASCII.equalsIgnoringCase(header.name, "connection") {
             for option in header.value.split(separator: ",") {
                 let token = option.trimmingWhitespace().lowercased()
                 if !token.isEmpty { nominated.insert(token) }
             }
         }
         return headers.filter { header in
-            let name = header.name.lowercased()
-            return !alwaysRemoved.contains(name) && !nominated.contains(name)
+            if isAlwaysRemoved(header.name) { return false }
+            return nominated.isEmpty || !nominated.contains(header.name.lowercased())
+        }
+    }
+
+    /// ``alwaysRemoved`` membership without lower-casing (this runs for every header of every request).
+    static func isAlwaysRemoved(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return ASCII.equalsIgnoringCase(name, "te")
+        case 7: return ASCII.equalsIgnoringCase(name, "trailer") || ASCII.equalsIgnoringCase(name, "upgrade")
+        case 10: return ASCII.equalsIgnoringCase(name, "connection") || ASCII.equalsIgnoringCase(name, "keep-alive")
+        case 16: return ASCII.equalsIgnoringCase(name, "proxy-connection")
+        case 17: return ASCII.equalsIgnoringCase(name, "transfer-encoding")
+        default: return false
         }
     }
 }

@@ -18,6 +18,8 @@ struct UpstreamHeaders: Sendable {
     private let tokenHeader: String
     /// Normalised names (lower case, `_` as `-`) the gateway owns.
     private let gatewayOwned: Set<String>
+    /// Makes the IDs of requests that came without a usable one.
+    private let requestIDs = RequestIDGenerator()
 
     init(forwarding: ForwardingConfig, tokenHeader: String) {
         self.forwarding = forwarding
@@ -52,7 +54,7 @@ struct UpstreamHeaders: Sendable {
             result.append(header)
         }
 
-        let host = client.first { $0.name.lowercased() == "host" }?.value
+        let host = client.first { ASCII.equalsIgnoringCase($0.name, "host") }?.value
         let peer = clientAddress ?? "unknown"
         let forwardedFor = (incoming["x-forwarded-for"] ?? []) + [peer]
         result.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ")))
@@ -89,9 +91,9 @@ struct UpstreamHeaders: Sendable {
 
     /// A request ID to use: the client's when it is 1-128 characters of `A-Z a-z 0-9 - _ . :`,
     /// else a new random UUID.
-    static func requestID(fromClient value: String?) -> String {
-        if let value, (1...128).contains(value.utf8.count), value.utf8.allSatisfy(isRequestIDByte) { return value }
-        return UUID().uuidString.lowercased()
+    func requestID(fromClient value: String?) -> String {
+        if let value, (1...128).contains(value.utf8.count), value.utf8.allSatisfy(Self.isRequestIDByte) { return value }
+        return requestIDs.next()
     }
 
     private static func isRequestIDByte(_ byte: UInt8) -> Bool {
@@ -103,11 +105,19 @@ struct UpstreamHeaders: Sendable {
         }
     }
 
+    /// Lower case, `_` as `-`; built in place (no intermediate array: this runs for every
+    /// header of every request).
     private static func normalise(_ name: String) -> String {
-        String(decoding: name.utf8.map { byte -> UInt8 in
-            if byte >= 0x41 && byte <= 0x5A { return byte + 0x20 }
-            return byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : byte
-        }, as: UTF8.self)
+        var name = name
+        return name.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { output in
+                for index in 0..<bytes.count {
+                    let byte = bytes[index]
+                    output[index] = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : (byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : byte)
+                }
+                return bytes.count
+            }
+        }
     }
 
     /// RFC 7239 §6 node: IPv6 addresses quoted in brackets.
