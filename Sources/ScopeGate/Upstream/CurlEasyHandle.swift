@@ -53,35 +53,48 @@ final class CurlEasyHandle {
     /// Whether the final response head was parsed (and queued for delivery).
     var headDelivered: Bool { parser.isComplete }
 
+    /// Whether the handle holds the options every transfer shares (callbacks, protocols, no
+    /// redirects, no decoding) and nothing a previous transfer left behind: a plain request
+    /// (no body, not HEAD, no custom method, no TLS options) recycles the handle without
+    /// `curl_easy_reset`, so the next one sets only its own URL, timeouts and headers.
+    private var holdsSharedOptionsOnly = false
+    /// Set while a transfer uses options that a recycle must clear with `curl_easy_reset`.
+    private var usesSpecialOptions = false
+
     /// Configures the handle for `transfer`. Throws ``UpstreamError/failed(_:)`` naming the option libcurl refused.
     func prepare(for transfer: UpstreamTransfer) throws {
         self.transfer = transfer
         let request = transfer.request
         errorBuffer[0] = 0
-        let me = Unmanaged.passUnretained(self).toOpaque()
-
-        try set(CURLOPT_PRIVATE, pointer: me)
-        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
-        try set(CURLOPT_NOSIGNAL, 1)
+        if !holdsSharedOptionsOnly {
+            let me = Unmanaged.passUnretained(self).toOpaque()
+            try set(CURLOPT_PRIVATE, pointer: me)
+            try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+            try set(CURLOPT_NOSIGNAL, 1)
+            try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+            try set(CURLOPT_FOLLOWLOCATION, 0)
+            // The gateway normalised the path already; send it byte for byte.
+            try set(CURLOPT_PATH_AS_IS, 1)
+            // Pass the body through unchanged: no Accept-Encoding, no decoding.
+            try set(CURLOPT_HTTP_CONTENT_DECODING, 0)
+            try set(CURLOPT_HEADERFUNCTION, callback: curlHeaderCallback)
+            try set(CURLOPT_HEADERDATA, pointer: me)
+            try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
+            try set(CURLOPT_WRITEDATA, pointer: me)
+            holdsSharedOptionsOnly = true
+        }
+        // Until this transfer's options are all set, a failure must leave the handle for a reset.
+        usesSpecialOptions = true
+        let special = request.method != "GET" || request.body != nil || request.tls != nil
         try set(CURLOPT_URL, string: request.url)
-        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
-        try set(CURLOPT_FOLLOWLOCATION, 0)
         if request.http2 {
             let tls = ASCII.equalsIgnoringCase(String(request.url.prefix(6)), "https:")
             try set(CURLOPT_HTTP_VERSION, tls ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE)
         } else {
             try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         }
-        // The gateway normalised the path already; send it byte for byte.
-        try set(CURLOPT_PATH_AS_IS, 1)
-        // Pass the body through unchanged: no Accept-Encoding, no decoding.
-        try set(CURLOPT_HTTP_CONTENT_DECODING, 0)
         try set(CURLOPT_CONNECTTIMEOUT_MS, max(0, request.connectTimeoutMilliseconds))
         try set(CURLOPT_TIMEOUT_MS, max(0, request.timeoutMilliseconds))
-        try set(CURLOPT_HEADERFUNCTION, callback: curlHeaderCallback)
-        try set(CURLOPT_HEADERDATA, pointer: me)
-        try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
-        try set(CURLOPT_WRITEDATA, pointer: me)
         if let tls = request.tls { try applyTLS(tls) }
 
         let now = Self.now()
@@ -104,6 +117,7 @@ final class CurlEasyHandle {
             case .stream(nil):
                 break
             }
+            let me = Unmanaged.passUnretained(self).toOpaque()
             try set(CURLOPT_READFUNCTION, callback: curlReadCallback)
             try set(CURLOPT_READDATA, pointer: me)
             // A reused connection may turn out dead after sending started; curl then rewinds.
@@ -130,8 +144,10 @@ final class CurlEasyHandle {
         }
         list = try append("Expect:", to: list)  // no 100-continue round trip
         if !sawAccept { list = try append("Accept:", to: list) }  // no default `Accept: */*`
-        headerList = list
         try set(CURLOPT_HTTPHEADER, list: list)
+        curl_slist_free_all(headerList)   // the previous transfer's, when the handle was not reset
+        headerList = list
+        usesSpecialOptions = special
     }
 
     /// TLS options of an `https` request. Peer and host verification stay at libcurl's
@@ -156,11 +172,15 @@ final class CurlEasyHandle {
                 $0.peakBufferedRequestBytes = max($0.peakBufferedRequestBytes, request)
             }
         }
-        curl_easy_reset(raw)
-        curl_slist_free_all(headerList)
-        headerList = nil
-        curl_slist_free_all(connectToList)
-        connectToList = nil
+        if usesSpecialOptions || !holdsSharedOptionsOnly {
+            curl_easy_reset(raw)
+            holdsSharedOptionsOnly = false
+            curl_slist_free_all(headerList)
+            headerList = nil
+            curl_slist_free_all(connectToList)
+            connectToList = nil
+        }
+        usesSpecialOptions = false
         transfer = nil
         parser = ResponseHeadParser()
         rewindableBody = nil

@@ -101,6 +101,31 @@ final class UpstreamCurlEngineTests: UpstreamEngineTestCase {
         XCTAssertEqual(backend.connectionCount, 1)
     }
 
+    /// Pooled easy handles skip `curl_easy_reset` between plain GETs: nothing one request
+    /// set may leak into the next, whatever the order of plain and special requests.
+    func testPooledHandleCarriesNothingFromOneRequestToTheNext() async throws {
+        let sequence: [(method: String, body: String?, header: (String, String)?)] = [
+            ("GET", nil, ("X-First", "1")), ("POST", "abc", nil), ("GET", nil, nil), ("HEAD", nil, nil),
+            ("GET", nil, ("X-Second", "2")), ("DELETE", nil, nil), ("GET", nil, nil), ("GET", nil, nil),
+        ]
+        for (index, step) in sequence.enumerated() {
+            let request = UpstreamRequest(method: step.method, url: url("/pool/\(index)"),
+                                          headers: step.header.map { [$0] } ?? [],
+                                          body: step.body.map { .bytes(ByteBuffer(string: $0)) })
+            let response = try await engine.collect(request, on: loop)
+            XCTAssertEqual(response.head?.status, 200, "step \(index)")
+            if step.method == "HEAD" { continue }
+            let echo = try response.echo()
+            XCTAssertEqual(echo.method, step.method, "step \(index)")
+            XCTAssertEqual(echo.path, "/pool/\(index)")
+            XCTAssertEqual(echo.body_bytes, step.body?.utf8.count ?? 0, "step \(index)")
+            XCTAssertEqual(echo.header("Content-Length"), step.body.map { ["\($0.utf8.count)"] } ?? [], "step \(index)")
+            XCTAssertEqual(echo.header("X-First"), step.header?.0 == "X-First" ? ["1"] : [], "step \(index)")
+            XCTAssertEqual(echo.header("X-Second"), step.header?.0 == "X-Second" ? ["2"] : [], "step \(index)")
+        }
+        XCTAssertEqual(backend.connectionCount, 1)
+    }
+
     func testConcurrentRequestsStayWithinPerBackendCap() async throws {
         let engine = engine!
         let loops = (0..<40).map { _ in loop }
