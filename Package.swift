@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // `scopegate-bench`: token verifications per second on one thread (run with -c release).
+        // `scopegate-bench`: micro-benchmarks of the per-request hot paths on one thread (run with -c release).
         .executableTarget(
             name: "ScopeGateBench",
             dependencies: ["ScopeGate"]
