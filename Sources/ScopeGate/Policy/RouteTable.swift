@@ -4,19 +4,20 @@
 /// `/` matches every path. Lookup walks the path's own prefixes from longest to shortest,
 /// one hash lookup each, so its cost grows with the path's depth, not the route count.
 public struct RouteTable: Sendable {
-    private let routesByPrefix: [String: Route]
+    /// Keyed by `Substring` so that a lookup with a slice of the path allocates nothing.
+    private let routesByPrefix: [Substring: Route]
     /// The same routes keyed by their prefix in ASCII lower case, for ``caseVariant(of:matched:)``.
-    private let routesByFoldedPrefix: [String: Route]
+    private let routesByFoldedPrefix: [Substring: Route]
     private let anyPrefixHasUpperCase: Bool
 
     /// Builds the table from a validated config (every route's backend exists).
     public init(config: GatewayConfig) {
-        var table: [String: Route] = [:]
-        var folded: [String: Route] = [:]
+        var table: [Substring: Route] = [:]
+        var folded: [Substring: Route] = [:]
         for route in config.routes {
             guard let backend = config.backends[route.backend] else { continue }
-            table[route.prefix] = Route(route, backend: backend)
-            folded[Self.fold(route.prefix)] = table[route.prefix]
+            table[Substring(route.prefix)] = Route(route, backend: backend)
+            folded[Substring(Self.fold(route.prefix))] = table[Substring(route.prefix)]
         }
         self.routesByPrefix = table
         self.routesByFoldedPrefix = folded
@@ -46,16 +47,19 @@ public struct RouteTable: Sendable {
         String(decoding: text.utf8.map { isUpper($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
     }
 
-    private static func longestMatch(_ path: String, in routesByPrefix: [String: Route]) -> Route? {
+    /// Tries `path` itself, then each shorter prefix ending before a `/`, then `/`. Works on
+    /// UTF-8 indices (a `/` is always a character boundary) and looks up slices of `path`.
+    private static func longestMatch(_ path: String, in routesByPrefix: [Substring: Route]) -> Route? {
+        let slash = UInt8(ascii: "/")
         var candidate = Substring(path)
-        if candidate.count > 1, candidate.hasSuffix("/") { candidate = candidate.dropLast() }
+        if candidate.utf8.count > 1, candidate.utf8.last == slash { candidate = candidate[..<candidate.utf8.index(before: candidate.endIndex)] }
         while true {
-            if let route = routesByPrefix[String(candidate)] { return route }
-            guard let slash = candidate.lastIndex(of: "/") else { return nil }
-            if slash == candidate.startIndex {
-                return candidate == "/" ? nil : routesByPrefix["/"]
+            if let route = routesByPrefix[candidate] { return route }
+            guard let cut = candidate.utf8.lastIndex(of: slash) else { return nil }
+            if cut == candidate.startIndex {
+                return candidate.utf8.count == 1 ? nil : routesByPrefix["/"]
             }
-            candidate = candidate[..<slash]
+            candidate = candidate[..<cut]
         }
     }
 }
