@@ -326,6 +326,8 @@ def curve_points(result, xmax):
 
 def svg_chart(series, width, height, title, log_y, xmax):
     left, right, top, bottom = 64, 34, 28, 44
+    if len(series) > 1:
+        right = 40 + 7 * max(len(name) for name, _, _ in series)   # the legend, right of the plot
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [y for _, points, _ in series for _, y in points]
     if not values:
@@ -379,9 +381,9 @@ def svg_chart(series, width, height, title, log_y, xmax):
         out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}"><title>{html.escape(name)}</title></polyline>')
     if len(series) > 1:
         for i, (name, _, color) in enumerate(series):
-            y = top + 14 + i * 15
-            out.append(f'<rect x="{left + 10}" y="{y - 9}" width="12" height="3" fill="{color}"/>'
-                       f'<text x="{left + 28}" y="{y - 4}">{html.escape(name)}</text>')
+            y = top + 10 + i * 16
+            out.append(f'<rect x="{left + plot_w + 22}" y="{y - 4}" width="14" height="3" fill="{color}"/>'
+                       f'<text x="{left + plot_w + 40}" y="{y}">{html.escape(name)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
