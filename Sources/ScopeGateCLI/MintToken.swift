@@ -39,6 +39,13 @@ struct MintToken: AsyncParsableCommand {
     @Option(help: "Override the audience (aud).")
     var audience: String?
 
+    @Option(help: "Print this many distinct tokens, one per line: token i has sub \"<sub>-i\" and a unique jti (load-test pools; one key, one process).")
+    var count: Int?
+
+    func validate() throws {
+        if let count, count < 1 { throw ValidationError("--count must be 1 or more") }
+    }
+
     func run() async throws {
         let config = try ConfigLoader.load(fileAt: options.config)
         let demoKey = alg.hasPrefix("ES") ? "demo/keys/es256-private.pem" : "demo/keys/rs256-private.pem"
@@ -66,7 +73,20 @@ struct MintToken: AsyncParsableCommand {
         if !scope.isEmpty { claims["scope"] = scope }
         if let permissions { claims["permissions"] = permissions.split(separator: ",").map(String.init) }
         let header: [String: Any] = ["alg": alg, "typ": "at+jwt", "kid": kid]
-        let token = try await TokenMinter.sign(header: header, payload: claims, with: signingKey)
-        print(token)
+        let signer = try await TokenMinter.signer(for: signingKey)
+        guard let count else {
+            print(try signer.sign(header: header, payload: claims))
+            return
+        }
+        // A pool: distinct within this run and from other runs (the jti carries a random run ID).
+        let run = UUID().uuidString.prefix(8).lowercased()
+        var out = ""
+        for index in 1...count {
+            claims["sub"] = "\(sub)-\(index)"
+            claims["jti"] = "\(run)-\(index)"
+            out += try signer.sign(header: header, payload: claims)
+            out += "\n"
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
     }
 }

@@ -27,10 +27,26 @@ public enum TokenMinter {
         case hmac(secret: [UInt8], algorithm: JWSAlgorithm)
     }
 
-    /// Signs `headerJSON` and `payloadJSON` (taken byte for byte) with `key`.
+    /// A private key made ready once, to sign many tokens in a row (`mint-token --count`).
+    public struct Signer: Sendable {
+        fileprivate let algorithm: any JWTAlgorithm
+
+        /// Signs `headerJSON` and `payloadJSON` (taken byte for byte).
+        public func sign(headerJSON: [UInt8], payloadJSON: [UInt8]) throws -> String {
+            let signingInput = TokenMinter.signingInput(headerJSON: headerJSON, payloadJSON: payloadJSON)
+            return signingInput + "." + Base64URL.encode(try algorithm.sign(Array(signingInput.utf8)))
+        }
+
+        /// Signs JSON objects given as dictionaries (encoded with sorted keys).
+        public func sign(header: [String: Any], payload: [String: Any]) throws -> String {
+            try sign(headerJSON: try TokenMinter.json(header), payloadJSON: try TokenMinter.json(payload))
+        }
+    }
+
+    /// Parses `key` once into a ``Signer``.
     ///
     /// - Throws: jwt-kit's errors when the PEM is not a usable private key.
-    public static func sign(headerJSON: [UInt8], payloadJSON: [UInt8], with key: SigningKey) async throws -> String {
+    public static func signer(for key: SigningKey) async throws -> Signer {
         let kid = JWKIdentifier(string: "minter")
         let collection = JWTKeyCollection()
         switch key {
@@ -62,10 +78,14 @@ public enum TokenMinter {
             let digest: DigestAlgorithm = algorithm == .hs384 ? .sha384 : algorithm == .hs512 ? .sha512 : .sha256
             await collection.add(hmac: HMACKey(from: secret), digestAlgorithm: digest, kid: kid)
         }
-        let signer = try await collection.getKey(for: kid)
-        let signingInput = signingInput(headerJSON: headerJSON, payloadJSON: payloadJSON)
-        let signature = try signer.sign(Array(signingInput.utf8))
-        return signingInput + "." + Base64URL.encode(signature)
+        return Signer(algorithm: try await collection.getKey(for: kid))
+    }
+
+    /// Signs `headerJSON` and `payloadJSON` (taken byte for byte) with `key`.
+    ///
+    /// - Throws: jwt-kit's errors when the PEM is not a usable private key.
+    public static func sign(headerJSON: [UInt8], payloadJSON: [UInt8], with key: SigningKey) async throws -> String {
+        try await signer(for: key).sign(headerJSON: headerJSON, payloadJSON: payloadJSON)
     }
 
     /// Signs JSON objects given as dictionaries (encoded with sorted keys).
@@ -103,7 +123,7 @@ public enum TokenMinter {
         Base64URL.encode(bytes)
     }
 
-    private static func signingInput(headerJSON: [UInt8], payloadJSON: [UInt8]) -> String {
+    fileprivate static func signingInput(headerJSON: [UInt8], payloadJSON: [UInt8]) -> String {
         Base64URL.encode(headerJSON) + "." + Base64URL.encode(payloadJSON)
     }
 }

@@ -17,7 +17,10 @@ import NIOPosix
 /// of ``patternChunk(_:)`` (`Content-Length: N`), written as fast as the connection takes them
 /// (it waits while the channel is not writable), with `chunk-delay-ms=D` between 64 KiB
 /// chunks and `stall-after=K` to go silent after K bytes (the connection stays open).
-/// `head-delay-ms=D` delays any answer by D ms.
+/// `head-delay-ms=D` delays any answer by D ms; `start(delay:)` sets that delay for every
+/// request without one (a slow backend for load tests). Delays are timers on the connection's
+/// event loop (`scheduleTask`): a waiting answer holds no thread, so one loop keeps any number
+/// of requests waiting at once.
 public final class EchoBackend: Sendable {
     struct Counters {
         var requests = 0
@@ -37,8 +40,10 @@ public final class EchoBackend: Sendable {
 
     /// Binds `host:port` (port 0 picks a free one) on `group` and starts answering.
     /// With `redactAuthorization`, echoed `Authorization` values are cut after the scheme (for demos).
+    /// A `delay` holds every answer that long after the request ended, unless the request names
+    /// its own `head-delay-ms`.
     public static func start(name: String, host: String, port: Int, group: any EventLoopGroup,
-                             redactAuthorization: Bool = false) async throws -> EchoBackend {
+                             redactAuthorization: Bool = false, delay: TimeAmount? = nil) async throws -> EchoBackend {
         let counters = NIOLockedValueBox(Counters())
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -48,7 +53,7 @@ public final class EchoBackend: Sendable {
                 counters.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters, redactAuthorization: redactAuthorization))
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters, redactAuthorization: redactAuthorization, delay: delay))
                 }
             }
             .bind(host: host, port: port)
@@ -101,6 +106,8 @@ private final class EchoHandler: ChannelInboundHandler {
     private let name: String
     private let counters: NIOLockedValueBox<EchoBackend.Counters>
     private let redactAuthorization: Bool
+    /// Default answer delay (`start(delay:)`), used when the request names no `head-delay-ms`.
+    private let delay: TimeAmount?
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     /// `digest=1`: the body is summed, not kept.
@@ -117,10 +124,11 @@ private final class EchoHandler: ChannelInboundHandler {
         let keepAlive: Bool
     }
 
-    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, redactAuthorization: Bool) {
+    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, redactAuthorization: Bool, delay: TimeAmount?) {
         self.name = name
         self.counters = counters
         self.redactAuthorization = redactAuthorization
+        self.delay = delay
     }
 
     private func echoed(_ name: String, _ value: String) -> String {
@@ -151,8 +159,8 @@ private final class EchoHandler: ChannelInboundHandler {
             self.body = nil
             self.digest = nil
             let items = Self.queryItems(head)
-            if let delay = Self.number(items, "head-delay-ms") {
-                context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(delay))) {
+            if let delay = Self.number(items, "head-delay-ms").map({ TimeAmount.milliseconds(Int64($0)) }) ?? self.delay {
+                context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
                     self.answer(head, body: body, digest: digest, items: items, context: context)
                 }
             } else {

@@ -95,6 +95,34 @@ final class CommandLineTests: XCTestCase {
         try await fixture.shutdown()
     }
 
+    func testMintTokenCountPrintsDistinctValidTokens() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let config = root.appendingPathComponent("gateway.json").path
+        let result = try ScopeGateBinary.run(["mint-token", "--config", config, "--scope", "read:appointments",
+                                              "--sub", "load", "--count", "200"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let tokens = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(tokens.count, 200)
+        XCTAssertEqual(Set(tokens).count, 200, "tokens repeat")
+        let payloads = try tokens.map { token -> [String: Any] in
+            let parts = token.split(separator: ".")
+            XCTAssertEqual(parts.count, 3, token)
+            var text = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+            return try JSONSerialization.jsonObject(with: Data(base64Encoded: text) ?? Data()) as? [String: Any] ?? [:]
+        }
+        XCTAssertEqual(payloads.first?["sub"] as? String, "load-1")
+        XCTAssertEqual(payloads.last?["sub"] as? String, "load-200")
+        XCTAssertEqual(Set(payloads.compactMap { $0["jti"] as? String }).count, 200, "jti values repeat")
+        // Each one is a valid token for the shipped config: the first and the last pass the same decision as serve.
+        for token in [tokens[0], tokens[199]] {
+            let explained = try ScopeGateBinary.run(["explain", "--config", config, "--token", token, "GET", "/appointments/1"])
+            XCTAssertEqual(explained.status, 0, explained.stdout + explained.stderr)
+        }
+        XCTAssertEqual(try ScopeGateBinary.run(["mint-token", "--config", config, "--count", "0"]).status, 2)
+    }
+
     func testExplainUsageErrorExitsWith2() throws {
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "--config", "/nonexistent/gateway.json", "GET", "/x"]).status, 2)
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "GET"]).status, 2)
