@@ -80,6 +80,12 @@ struct JSONLine {
 
     static func appendQuoted(_ value: String, to text: inout String) {
         text += "\""
+        if !needsEscaping(value) {
+            // The common case (paths, names, reasons): copied whole, not scalar by scalar.
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""
@@ -96,15 +102,52 @@ struct JSONLine {
         text += "\""
     }
 
+    /// Whether `value` holds a byte that ``appendQuoted(_:to:)`` must escape: `"`, `\`, a
+    /// control character, DEL, or the first byte of U+2028/U+2029 (`E2`, checked exactly below).
+    private static func needsEscaping(_ value: String) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in value.utf8 {
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
+            if previous == (0xE2, 0x80) && (byte == 0xA8 || byte == 0xA9) { return true }
+            previous = (previous.1, byte)
+        }
+        return false
+    }
+
     /// `date` as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T09:01:37.123Z`.
     static func timestamp(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))
-        let millis = Int((interval - interval.rounded(.down)) * 1000)
+        let millis = min(999, max(0, Int((interval - interval.rounded(.down)) * 1000)))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
+        // Digits written directly: `String(format:)` goes through NSString and costs
+        // microseconds on every logged denial.
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var index = 0
+            func put(_ value: Int, digits: Int) {
+                var divisor = 1
+                for _ in 1..<digits { divisor *= 10 }
+                var rest = max(0, value)
+                while divisor > 0 {
+                    buffer[index] = UInt8(ascii: "0") + UInt8((rest / divisor) % 10)
+                    rest %= divisor
+                    divisor /= 10
+                    index += 1
+                }
+            }
+            func put(_ byte: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: byte)
+                index += 1
+            }
+            put(Int(parts.tm_year) + 1900, digits: 4); put("-")
+            put(Int(parts.tm_mon) + 1, digits: 2); put("-")
+            put(Int(parts.tm_mday), digits: 2); put("T")
+            put(Int(parts.tm_hour), digits: 2); put(":")
+            put(Int(parts.tm_min), digits: 2); put(":")
+            put(Int(parts.tm_sec), digits: 2); put(".")
+            put(millis, digits: 3); put("Z")
+            return index
+        }
     }
 }
