@@ -42,7 +42,9 @@ public final class VerificationCache: Sendable {
         var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
         init(token: String) {
-            let digest = SHA256.hash(data: Array(token.utf8))
+            var token = token
+            // Hashed in place: no copy of the token's bytes on the request path.
+            let digest = token.withUTF8 { SHA256.hash(data: $0) }
             var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { target in
                 digest.withUnsafeBytes { source in target.copyMemory(from: source) }

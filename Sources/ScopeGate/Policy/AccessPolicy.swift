@@ -106,8 +106,8 @@ public struct AccessPolicy: Sendable {
         denial.clientID = verified.clientID
         denial.grantedScopes = verified.grantedScopes
 
-        let granted = Set(verified.grantedScopes)
-        guard requirement.isSatisfied(by: granted) else {
+        guard requirement.isSatisfied(byAnyOf: verified.grantedScopes) else {
+            let granted = Set(verified.grantedScopes)
             let closest = requirement.closestAlternative(to: granted)
             let missing = closest.filter { !granted.contains($0) }
             denial.status = 403

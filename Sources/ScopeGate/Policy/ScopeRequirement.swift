@@ -23,6 +23,12 @@ public struct ScopeRequirement: Sendable, Equatable {
         alternatives.contains { $0.allSatisfy(granted.contains) }
     }
 
+    /// The same answer for the granted scopes as a list (a token carries a handful): no set
+    /// is built on the request path.
+    public func isSatisfied(byAnyOf granted: [String]) -> Bool {
+        alternatives.contains { $0.allSatisfy(granted.contains) }
+    }
+
     /// The alternative missing the fewest scopes (the first on a tie): what a 403 names in
     /// `WWW-Authenticate: Bearer ... scope="..."` (RFC 6750 §3).
     public func closestAlternative(to granted: Set<String>) -> [String] {

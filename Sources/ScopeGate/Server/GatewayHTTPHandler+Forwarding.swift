@@ -73,7 +73,9 @@ extension GatewayHTTPHandler {
             return
         }
         exchange.responseStarted = true
-        var headers = HTTPHeaders(head.headers.map { ($0.name, $0.value) })
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 2)
+        for field in head.headers { headers.add(name: field.name, value: field.value) }
         headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
@@ -119,9 +121,13 @@ extension GatewayHTTPHandler {
     /// and dropped, and the connection is closed when the client closes or after
     /// ``lingerTime``.
     func finishResponse(close: Bool, context: ChannelHandlerContext) {
-        let lingering = close && !requestComplete
+        context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
+        guard close else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)   // no promise to allocate on keep-alive
+            return
+        }
+        let lingering = !requestComplete
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            guard close else { return }
             if lingering {
                 channel.close(mode: .output, promise: nil)
                 channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
@@ -129,7 +135,6 @@ extension GatewayHTTPHandler {
                 channel.close(promise: nil)
             }
         }
-        context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
     }
 
     /// How long a lingering close keeps reading a request body nobody will use.
