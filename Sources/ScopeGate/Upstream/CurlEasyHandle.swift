@@ -270,11 +270,17 @@ final class CurlEasyHandle {
         enqueue(.failed(error, afterHead: parser.isComplete))
     }
 
-    /// Hands queued events to the transfer's event loop.
+    /// Hands queued events to the transfer's event loop, on their own.
     func flush() {
-        guard !pending.isEmpty, let transfer else { return }
-        transfer.deliver(pending)
-        pending.removeAll(keepingCapacity: true)
+        guard let (transfer, events) = takePending() else { return }
+        transfer.deliver(events)
+    }
+
+    /// The queued events and their transfer, leaving the queue empty; `nil` when there are none.
+    func takePending() -> (UpstreamTransfer, [UpstreamEvent])? {
+        guard !pending.isEmpty, let transfer else { return nil }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return (transfer, pending)
     }
 
     // MARK: Callbacks (on the curl thread, inside curl_multi_perform)

@@ -1,4 +1,5 @@
 import CCurl
+import NIOCore
 
 /// The loop itself, confined to its thread: owns the multi handle's use, the easy-handle pool
 /// and the transfers in flight.
@@ -20,6 +21,8 @@ final class CurlMultiDriver {
     /// When libcurl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)` (monotonic ns), if at all.
     private var curlTimerDue: UInt64?
     private var ready: [ReadinessPoller.Ready] = []
+    /// Events gathered in one iteration, per event loop: sent as one task per loop.
+    private var outbox: [ObjectIdentifier: (loop: any EventLoop, batch: [(UpstreamTransfer, [UpstreamEvent])])] = [:]
 
     /// The loop, event-driven (curl_multi_socket_action(3)): wait in epoll for the sockets
     /// libcurl watches, the doorbell, libcurl's timer or the next deadline check; act on the
@@ -69,6 +72,7 @@ final class CurlMultiDriver {
             handle.fail(.failed("the upstream engine is shutting down"))
             finish(handle)
         }
+        flushDirty()
         curl_multi_cleanup(multi)
         idle.removeAll()  // curl_easy_cleanup in deinit, after the multi handle is gone
     }
@@ -157,11 +161,11 @@ final class CurlMultiDriver {
         }
     }
 
-    /// Removes a completed handle, delivers its last events and returns it to the pool.
+    /// Removes a completed handle, queues its last events and returns it to the pool.
     private func finish(_ handle: CurlEasyHandle) {
         if let transfer = handle.transfer { active.removeValue(forKey: ObjectIdentifier(transfer)) }
         _ = curl_multi_remove_handle(multi, handle.raw)
-        handle.flush()
+        post(handle)
         handle.recycle()
         idle.append(handle)
     }
@@ -180,9 +184,23 @@ final class CurlMultiDriver {
         }
     }
 
+    /// Sends what every handle queued this iteration: one `execute` per event loop, however
+    /// many transfers it serves (fewer tasks, locks and wake-ups than one per transfer).
     private func flushDirty() {
-        for handle in dirty { handle.flush() }
+        for handle in dirty { post(handle) }
         dirty.removeAll(keepingCapacity: true)
+        for (_, entry) in outbox { UpstreamTransfer.deliver(entry.batch, on: entry.loop) }
+        outbox.removeAll(keepingCapacity: true)
+    }
+
+    private func post(_ handle: CurlEasyHandle) {
+        guard let (transfer, events) = handle.takePending() else { return }
+        let key = ObjectIdentifier(transfer.eventLoop)
+        if outbox[key] == nil {
+            outbox[key] = (transfer.eventLoop, [(transfer, events)])
+        } else {
+            outbox[key]!.batch.append((transfer, events))
+        }
     }
 }
 

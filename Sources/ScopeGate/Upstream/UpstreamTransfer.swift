@@ -165,6 +165,14 @@ public final class UpstreamTransfer: Sendable {
         eventLoop.execute { self.dispatch(events) }
     }
 
+    /// Hands several transfers' events to their common event loop in one task (called on the
+    /// curl thread; every transfer in `batch` must belong to `eventLoop`).
+    static func deliver(_ batch: [(UpstreamTransfer, [UpstreamEvent])], on eventLoop: any EventLoop) {
+        eventLoop.execute {
+            for (transfer, events) in batch { transfer.dispatch(events) }
+        }
+    }
+
     private func dispatch(_ events: [UpstreamEvent]) {
         for event in events {
             let terminal = event.isTerminal
