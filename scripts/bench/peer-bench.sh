@@ -4,7 +4,11 @@
 # table. Needs ../shared (not part of the product) and its setup.sh done once.
 #
 #   scripts/bench/peer-bench.sh                  # workers 2, one valid token
-#   scripts/bench/peer-bench.sh --token-pool 1000  # 1000 distinct tokens (defeats caches)
+#   scripts/bench/peer-bench.sh --token-pool 1000  # 1000 distinct tokens, every one verified
+#
+# With --token-pool N the gateway's verification cache holds N/2 entries, so that, like
+# HAProxy, it verifies the signature of (nearly) every request instead of answering from the
+# cache after the first pass over the pool.
 #
 # Extra arguments go to run.sh. Loopback only; run.sh stops everything it started.
 set -euo pipefail
@@ -16,15 +20,23 @@ SHARED=${SHARED:-$ROOT/../shared}
 swift build -c release --product scopegate >/dev/null
 BIN="$(swift build -c release --show-bin-path)/scopegate"
 
-CONFIG=$(mktemp -d)/gateway.bench.json
+CACHE_ENTRIES=10000
+args=("$@")
+for i in "${!args[@]}"; do
+  if [ "${args[$i]}" = "--token-pool" ] && [ -n "${args[$((i + 1))]:-}" ]; then CACHE_ENTRIES=$(( args[i + 1] / 2 )); fi
+done
+
+CONFIG_DIR=$(mktemp -d)
+CONFIG=$CONFIG_DIR/gateway.bench.json
 cat > "$CONFIG" <<JSON
 {
   "listen": {"host": "127.0.0.1", "port": 8080},
   "api": {"issuer": "https://issuer.bench.local/", "audience": "https://api.bench.local",
-          "jwks": {"file": "$SHARED/bench/keys/jwks.json"}, "algorithms": ["RS256"]},
+          "jwks": {"file": "$SHARED/bench/keys/jwks.json"}, "algorithms": ["RS256"],
+          "verification_cache": {"max_entries": $CACHE_ENTRIES}},
   "backends": {"bench": {"url": "http://127.0.0.1:9001"}},
   "routes": [{"prefix": "/bench", "backend": "bench", "methods": {"GET": ["read:bench"]}}],
-  "log": {"denials": {"file": "$(dirname "$CONFIG")/denials.log"}, "stats_interval_seconds": 0}
+  "log": {"denials": {"file": "$CONFIG_DIR/denials.log"}, "stats_interval_seconds": 0}
 }
 JSON
 "$BIN" check --config "$CONFIG" >/dev/null

@@ -147,7 +147,9 @@ def analyse(out, run, name):
     machine_busy = busy / total * number(run, "nproc", 1) * 100 if total > 0 else None
     wrk_cpu = number(measure, "wrk_cpu_s", 0) / wall * 100
     other_cpu = None if machine_busy is None else max(0.0, machine_busy - gw_cpu - backend_cpu - wrk_cpu)
-    threads_before = int(number(measure, "threads_before", 0))
+    # Read after the warm-up: the Swift runtime's worker threads come and go with idleness
+    # (about 5 s), so a reading taken before the warm-up depends on how long set-up took.
+    threads_before = int(number(measure, "threads_after_warmup", number(measure, "threads_before", 0)))
     threads_during = max([s[1] for s in samples], default=0)
     rss_during = max([s[2] for s in samples], default=0)
     hwm = int(number(measure, "hwm_kib", 0))

@@ -20,13 +20,13 @@
 #   --connections N       wrk connections (64)
 #   --threads N           wrk threads (1)
 #   --event-loops N       gateway event loops (2)
-#   --out DIR             output directory (/tmp/scopegate-load-<UTC time>)
+#   --out DIR             output directory (/tmp/scopegate-load-<UTC time>-<PID>)
 #   --warmup S            unmeasured wrk run before each scenario (1; 0 = none)
 #   --pool N              tokens of unique-tokens (1000)
 #   --idle-connections N  idle connections of many-connections (10000)
 #   --slow-delay-ms N     backend delay of slow-backend (100)
 #   --slow-connections N  wrk connections of slow-backend (256)
-#   --peers               afterwards, run scripts/bench/peer-bench.sh if ../shared/bench exists
+#   --peers               afterwards, run scripts/bench/peer-bench.sh if ${SHARED:-../shared}/bench exists
 #   --help                this text
 #
 # Installs wrk, nginx, curl and python3 when missing (apt-get, sudo when not root). Everything
@@ -53,7 +53,8 @@ while [ $# -gt 0 ]; do
   case $1 in
     --duration | --connections | --threads | --event-loops | --warmup | --pool | --idle-connections | \
       --slow-delay-ms | --slow-connections)
-      if [ $# -lt 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then die "$1 needs a whole number (--help)"; fi
+      # No leading zeros (bash arithmetic would read 08 as octal) and at most 9 digits.
+      if [ $# -lt 2 ] || ! [[ $2 =~ ^(0|[1-9][0-9]{0,8})$ ]]; then die "$1 needs a whole number, 0 to 999999999 without leading zeros (--help)"; fi
       case $1 in
         --duration) DURATION=$2 ;;
         --connections) CONNECTIONS=$2 ;;
@@ -79,25 +80,31 @@ done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=("${ALL_SCENARIOS[@]}")
 # Each scenario once, in the order given.
 mapfile -t scenarios < <(printf '%s\n' "${scenarios[@]}" | awk '!seen[$0]++')
-for value in "$DURATION" "$CONNECTIONS" "$THREADS" "$IDLE" "$SLOW_CONNECTIONS" "$SLOW_DELAY_MS"; do
-  [ "$value" -ge 1 ] || die "--duration, --connections, --threads, --idle-connections, --slow-connections and --slow-delay-ms must be at least 1"
-done
+at_least_one() { [ "$2" -ge 1 ] || die "$1 must be at least 1 (got $2)"; }
+at_least_one --duration "$DURATION"
+at_least_one --connections "$CONNECTIONS"
+at_least_one --threads "$THREADS"
+at_least_one --idle-connections "$IDLE"
+at_least_one --slow-connections "$SLOW_CONNECTIONS"
+at_least_one --slow-delay-ms "$SLOW_DELAY_MS"
+(( DURATION <= 3600 )) || die "--duration must be at most 3600 seconds (got $DURATION)"
 (( EVENT_LOOPS >= 1 && EVENT_LOOPS <= 256 )) || die "--event-loops must be 1...256"
 [ "$POOL" -ge 2 ] || die "--pool must be at least 2"
 wants() { [[ " ${scenarios[*]} " == *" $1 "* ]]; }
 
-[ -n "$OUT" ] || OUT=/tmp/scopegate-load-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$OUT"
+[ -n "$OUT" ] || OUT=/tmp/scopegate-load-$(date -u +%Y%m%dT%H%M%SZ)-$$
+if [ -e "$OUT" ] && [ ! -d "$OUT" ]; then die "--out $OUT exists and is not a directory"; fi
+mkdir -p "$OUT" 2>/dev/null || die "cannot create the output directory $OUT"
 OUT=$(cd "$OUT" && pwd)
 [ -z "$(ls -A "$OUT")" ] || die "$OUT is not empty"
 
 trap stop_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'say "interrupted: stopping what this run started"; exit 130' INT
+trap 'say "terminated: stopping what this run started"; exit 143' TERM
 
 # --- 1. tools ---------------------------------------------------------------------------------
 say "tools: wrk, nginx, curl, python3 (installed when missing)"
-"$ROOT/scripts/ensure-deps.sh" wrk nginx python3
+"$ROOT/scripts/ensure-deps.sh" wrk nginx python3 || die "installing the tools failed"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 for tool in wrk curl python3 "$NGINX"; do command -v "$tool" >/dev/null || die "$tool not found"; done
 
@@ -430,11 +437,12 @@ echo
 echo "files: $OUT/{report.txt,results.json,results.csv,latency.html}; wrk's raw output: $OUT/<scenario>/wrk.txt"
 
 if [ "$PEERS" = 1 ]; then
-  if [ -x "$ROOT/../shared/bench/run.sh" ]; then
-    say "peers: scripts/bench/peer-bench.sh"
-    "$ROOT/scripts/bench/peer-bench.sh" --out "$OUT/peers" || status=1
+  shared=${SHARED:-$ROOT/../shared}
+  if [ -x "$shared/bench/run.sh" ]; then
+    say "peers: scripts/bench/peer-bench.sh ($shared/bench/run.sh)"
+    SHARED=$shared "$ROOT/scripts/bench/peer-bench.sh" --out "$OUT/peers" || status=1
   else
-    say "peers: skipped (../shared/bench/run.sh not found; the peer bench is not part of the product)"
+    say "peers: skipped ($shared/bench/run.sh not found; set SHARED=DIR; the peer bench is not part of the product)"
   fi
 fi
 exit "$status"
