@@ -14,27 +14,56 @@ enum Base64URL {
 
     /// The bytes `encoded` stands for, or `nil` when it is not canonical unpadded base64url.
     static func decode(_ encoded: some Collection<UInt8>) -> [UInt8]? {
-        guard encoded.count % 4 != 1 else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(encoded.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for byte in encoded {
-            let value = decodeTable[Int(byte)]
-            guard value != 0xFF else { return nil }
-            accumulator = (accumulator << 6) | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-            }
-        }
-        // Leftover bits (2 or 4) must be zero: otherwise two encodings map to the same bytes.
-        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return output
+        if let decoded = encoded.withContiguousStorageIfAvailable({ decode(contiguous: $0) }) { return decoded }
+        return Array(encoded).withUnsafeBufferPointer { decode(contiguous: $0) }
     }
 
-    /// `bytes` in unpadded base64url.
+    /// Four characters to three bytes at a time, straight into the result's storage (this runs
+    /// over every token that is not in the verification cache).
+    private static func decode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let count = bytes.count
+        let rest = count % 4
+        guard rest != 1 else { return nil }
+        let outputCount = count / 4 * 3 + (rest == 0 ? 0 : rest - 1)
+        var valid = true
+        let output = decodeTable.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: outputCount) { out, initialized in
+                var i = 0
+                var o = 0
+                // Values are 0...63; the table's 0xFF (not in the alphabet) sets the top bits.
+                while i + 4 <= count {
+                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])]
+                    let c = table[Int(bytes[i + 2])], d = table[Int(bytes[i + 3])]
+                    if (a | b | c | d) & 0xC0 != 0 { valid = false; break }
+                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    out[o] = UInt8(truncatingIfNeeded: value >> 16)
+                    out[o + 1] = UInt8(truncatingIfNeeded: value >> 8)
+                    out[o + 2] = UInt8(truncatingIfNeeded: value)
+                    i += 4
+                    o += 3
+                }
+                if valid && rest == 2 {
+                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])]
+                    let value = UInt32(a) << 6 | UInt32(b)
+                    // Leftover bits must be zero: otherwise two encodings map to the same bytes.
+                    if (a | b) & 0xC0 != 0 || value & 0xF != 0 { valid = false } else { out[o] = UInt8(truncatingIfNeeded: value >> 4) }
+                } else if valid && rest == 3 {
+                    let a = table[Int(bytes[i])], b = table[Int(bytes[i + 1])], c = table[Int(bytes[i + 2])]
+                    let value = UInt32(a) << 12 | UInt32(b) << 6 | UInt32(c)
+                    if (a | b | c) & 0xC0 != 0 || value & 0x3 != 0 {
+                        valid = false
+                    } else {
+                        out[o] = UInt8(truncatingIfNeeded: value >> 10)
+                        out[o + 1] = UInt8(truncatingIfNeeded: value >> 2)
+                    }
+                }
+                if !valid { out.initialize(repeating: 0) }   // every element initialised either way
+                initialized = outputCount
+            }
+        }
+        return valid ? output : nil
+    }
+
     static func encode(_ bytes: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count * 4 + 2) / 3)

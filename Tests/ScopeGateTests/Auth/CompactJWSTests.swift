@@ -82,4 +82,16 @@ struct AuthBase64URLTests {
         #expect(Base64URL.decode(Array("-_8".utf8)) == [0xFB, 0xFF])
         #expect(Base64URL.decode(Array("Zm8=".utf8)) == nil)
     }
+
+    @Test("refused: a length of 4n+1, characters outside the url alphabet, non-zero leftover bits")
+    func refused() {
+        for text in ["Z", "Zm9vY", "Zm+v", "Zm/v", "Zm9v Zm9v", "Zm9=", "Zm9", "Zn", "Zm9vYmFy\n", "Zm9vYmF!"] {
+            #expect(Base64URL.decode(Array(text.utf8)) == nil, "\(text)")
+        }
+        #expect(Base64URL.decode(Array("Zm9vYmE".utf8)) == Array("fooba".utf8))
+        #expect(Base64URL.decode(Array("Zg".utf8)) == Array("f".utf8))
+        #expect(Base64URL.decode([UInt8]()) == [])
+        let all = (0..<256).map { UInt8($0) }
+        #expect(Base64URL.decode(Array(Base64URL.encode(all).utf8)[...]) == all)
+    }
 }
