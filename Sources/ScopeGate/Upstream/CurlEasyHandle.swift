@@ -321,10 +321,12 @@ final class CurlEasyHandle {
         return count
     }
 
-    /// Copies queued request-body bytes for curl. Returns 0 at the end of the body and
+    /// Copies queued request-body bytes for curl. Returns 0 at the end of the body,
     /// `CURL_READFUNC_PAUSE` (pausing the upload) when the queue is empty but the client has
-    /// not finished; the next ``UpstreamTransfer/sendBodyPart(_:)`` kicks the loop to resume.
-    fileprivate func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
+    /// not finished (the next ``UpstreamTransfer/sendBodyPart(_:)`` kicks the loop to resume),
+    /// and `CURL_READFUNC_ABORT` once the transfer is cancelled: a body cut short must never
+    /// reach the backend as a complete one.
+    func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
         guard let transfer else { return 0 }
         var demand = false
         let copied = transfer.state.withLockedValue { state -> Int in
@@ -345,7 +347,10 @@ final class CurlEasyHandle {
             }
             state.uploadBytes -= copied
             if copied == 0 {
-                if state.uploadFinished || state.delegate == nil { return 0 }
+                // Cancelled (e.g. the body went over limits.max_body_bytes): abort, never end the
+                // body, or the backend would take the truncated part for a whole request.
+                if state.delegate == nil { return -2 }
+                if state.uploadFinished { return 0 }
                 state.uploadStarved = true
                 return -1
             }
@@ -355,6 +360,7 @@ final class CurlEasyHandle {
             }
             return copied
         }
+        if copied == -2 { return Int(CURL_READFUNC_ABORT) }
         if copied < 0 {
             setPauseState(receive: receivePaused, send: true)
             return Int(CURL_READFUNC_PAUSE)
