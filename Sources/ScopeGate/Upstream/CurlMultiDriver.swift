@@ -30,7 +30,7 @@ final class CurlMultiDriver {
     /// it started is never added; then new transfers, then pause changes); run libcurl's
     /// timer when due; remove finished handles (delivering their last events); fail
     /// transfers past the gateway's own deadlines (every 100 ms); and hand every other
-    /// handle's new events to its event loop in one `execute` per handle. On shutdown,
+    /// handle's new events to the event loops, one `execute` per loop. On shutdown,
     /// everything in flight fails.
     func run() {
         let me = Unmanaged.passUnretained(self).toOpaque()

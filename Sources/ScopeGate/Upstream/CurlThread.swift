@@ -9,7 +9,7 @@ import Darwin
 
 /// A dedicated, joinable OS thread for one curl multi loop.
 ///
-/// The loop blocks in `curl_multi_poll`, so it must not run on an event loop or in the
+/// The loop blocks in `epoll_wait`, so it must not run on an event loop or in the
 /// Swift concurrency pool.
 final class CurlThread: Sendable {
     private final class Entry {

@@ -30,7 +30,7 @@ enum UpstreamEvent: Sendable {
 /// response bytes are counted from curl's write callback until the delegate took them, and
 /// the write callback pauses receiving while that count is high or ``pauseReceiving()`` is in
 /// force. Pause and resume requests reach the curl thread through its mailbox and
-/// `curl_multi_wakeup`; only that thread calls `curl_easy_pause`.
+/// its doorbell (``ReadinessPoller/wake()``); only that thread calls `curl_easy_pause`.
 public final class UpstreamTransfer: Sendable {
     /// `@unchecked`: the delegate is not `Sendable`, but it is only ever called on `eventLoop`;
     /// other threads only drop the reference, under the lock.
