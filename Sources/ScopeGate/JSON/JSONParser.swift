@@ -94,6 +94,15 @@ struct JSONParser {
     /// RFC 8259 §7. `current` is the opening quote.
     private mutating func string() -> String? {
         index += 1
+        // Fast path, the common case in tokens: no escape before the closing quote, so the
+        // string is the bytes between the quotes (validated as UTF-8), copied once.
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let start = index
+            index = end + 1
+            return String(validating: bytes[start..<end], as: UTF8.self)
+        }
         var utf8: [UInt8] = []
         while let byte = current {
             index += 1

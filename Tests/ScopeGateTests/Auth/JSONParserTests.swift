@@ -13,6 +13,9 @@ struct AuthJSONParserTests {
         (#""a\n\u00e9\ud83d\ude00\/""#, .string("a\né😀/")),
         (#""é""#, .string("é")),
         (#" {"a": [1, {"b": null}]} "#, .object(["a": .array([.number(1), .object(["b": .null])])])),
+        // Strings without escapes take a fast path; with one anywhere, the byte-by-byte one.
+        (#"["plain", "", "tail\\", "\"head", "mid\"dle", "日本"]"#,
+         .array([.string("plain"), .string(""), .string("tail\\"), .string("\"head"), .string("mid\"dle"), .string("日本")])),
     ]
 
     @Test("accepted document", arguments: accepted)
@@ -31,6 +34,11 @@ struct AuthJSONParserTests {
         ("trailing garbage", Array(#"{"a":1} x"#.utf8)),
         ("nesting deeper than 32", Array((String(repeating: "[", count: 40) + String(repeating: "]", count: 40)).utf8)),
         ("invalid UTF-8", [0x22, 0xFF, 0x22]),
+        ("invalid UTF-8 after an escape", [0x22, 0x5C, 0x6E, 0xFF, 0x22]),
+        ("truncated UTF-8 sequence", [0x22, 0xE6, 0x97, 0x22]),
+        ("unterminated string", Array(#"{"a":"abc"#.utf8)),
+        ("unterminated string after an escape", Array(#"{"a":"ab\n"#.utf8)),
+        ("control character after plain bytes", Array("\"abc\u{1F}\"".utf8)),
         ("single quotes", Array("{'a':1}".utf8)),
         ("empty", []),
     ]
