@@ -142,7 +142,7 @@ final class CurlEasyHandle {
         if let host = request.hostHeader, !host.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             list = try append("Host: \(host)", to: list)   // replaces the one curl derives from the URL
         }
-        list = try append("Expect:", to: list)  // no 100-continue round trip
+        if request.body != nil { list = try append("Expect:", to: list) }  // no 100-continue round trip (curl adds it only to uploads)
         if !sawAccept { list = try append("Accept:", to: list) }  // no default `Accept: */*`
         try set(CURLOPT_HTTPHEADER, list: list)
         curl_slist_free_all(headerList)   // the previous transfer's, when the handle was not reset

@@ -122,6 +122,8 @@ final class UpstreamCurlEngineTests: UpstreamEngineTestCase {
             XCTAssertEqual(echo.header("Content-Length"), step.body.map { ["\($0.utf8.count)"] } ?? [], "step \(index)")
             XCTAssertEqual(echo.header("X-First"), step.header?.0 == "X-First" ? ["1"] : [], "step \(index)")
             XCTAssertEqual(echo.header("X-Second"), step.header?.0 == "X-Second" ? ["2"] : [], "step \(index)")
+            XCTAssertEqual(echo.header("Expect"), [], "step \(index)")
+            XCTAssertEqual(echo.header("Accept"), [], "step \(index)")
         }
         XCTAssertEqual(backend.connectionCount, 1)
     }
