@@ -106,7 +106,7 @@ public struct AccessPolicy: Sendable {
         denial.clientID = verified.clientID
         denial.grantedScopes = verified.grantedScopes
 
-        guard requirement.isSatisfied(byAnyOf: verified.grantedScopes) else {
+        guard requirement.isSatisfied(by: verified.grantedScopes) else {
             let granted = Set(verified.grantedScopes)
             let closest = requirement.closestAlternative(to: granted)
             let missing = closest.filter { !granted.contains($0) }

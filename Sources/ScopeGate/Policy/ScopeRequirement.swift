@@ -18,14 +18,9 @@ public struct ScopeRequirement: Sendable, Equatable {
         self.alternatives = alternatives
     }
 
-    /// Whether `granted` satisfies some alternative.
-    public func isSatisfied(by granted: Set<String>) -> Bool {
-        alternatives.contains { $0.allSatisfy(granted.contains) }
-    }
-
-    /// The same answer for the granted scopes as a list (a token carries a handful): no set
-    /// is built on the request path.
-    public func isSatisfied(byAnyOf granted: [String]) -> Bool {
+    /// Whether `granted` (the token's scopes: a handful, so a list, and no set is built on the
+    /// request path) satisfies some alternative.
+    public func isSatisfied(by granted: [String]) -> Bool {
         alternatives.contains { $0.allSatisfy(granted.contains) }
     }
 

@@ -8,7 +8,7 @@
 /// own policy, as RFC 9110 §11.7 no longer lists them as hop-by-hop.
 public enum HopByHopHeaders {
     /// Lower-cased names that are always hop-by-hop.
-    public static let alwaysRemoved: Set<String> = [
+    public static let alwaysRemoved: [String] = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
     ]
 
@@ -27,16 +27,11 @@ public enum HopByHopHeaders {
         }
     }
 
-    /// ``alwaysRemoved`` membership without lower-casing (this runs for every header of every request).
+    /// ``alwaysRemoved`` membership without lower-casing (this runs for every header of every
+    /// request): a length comparison rules out nearly every name.
     static func isAlwaysRemoved(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 2: return ASCII.equalsIgnoringCase(name, "te")
-        case 7: return ASCII.equalsIgnoringCase(name, "trailer") || ASCII.equalsIgnoringCase(name, "upgrade")
-        case 10: return ASCII.equalsIgnoringCase(name, "connection") || ASCII.equalsIgnoringCase(name, "keep-alive")
-        case 16: return ASCII.equalsIgnoringCase(name, "proxy-connection")
-        case 17: return ASCII.equalsIgnoringCase(name, "transfer-encoding")
-        default: return false
-        }
+        let count = name.utf8.count
+        return alwaysRemoved.contains { $0.utf8.count == count && ASCII.equalsIgnoringCase(name, $0) }
     }
 }
 
