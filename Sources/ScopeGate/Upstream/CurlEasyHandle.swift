@@ -58,14 +58,17 @@ final class CurlEasyHandle {
     /// (no body, not HEAD, no custom method, no TLS options) recycles the handle without
     /// `curl_easy_reset`, so the next one sets only its own URL, timeouts and headers.
     private var holdsSharedOptionsOnly = false
-    /// Set while a transfer uses options that a recycle must clear with `curl_easy_reset`.
-    private var usesSpecialOptions = false
+    /// Whether the next recycle must `curl_easy_reset`: set from the start of ``prepare(for:)``
+    /// until it set a plain request's options completely.
+    private var needsReset = false
 
     /// Configures the handle for `transfer`. Throws ``UpstreamError/failed(_:)`` naming the option libcurl refused.
     func prepare(for transfer: UpstreamTransfer) throws {
         self.transfer = transfer
         let request = transfer.request
         errorBuffer[0] = 0
+        // Until this transfer's options are all set, a failure must leave the handle for a reset.
+        needsReset = true
         if !holdsSharedOptionsOnly {
             let me = Unmanaged.passUnretained(self).toOpaque()
             try set(CURLOPT_PRIVATE, pointer: me)
@@ -83,8 +86,6 @@ final class CurlEasyHandle {
             try set(CURLOPT_WRITEDATA, pointer: me)
             holdsSharedOptionsOnly = true
         }
-        // Until this transfer's options are all set, a failure must leave the handle for a reset.
-        usesSpecialOptions = true
         let special = request.method != "GET" || request.body != nil || request.tls != nil
         try set(CURLOPT_URL, string: request.url)
         if request.http2 {
@@ -147,7 +148,7 @@ final class CurlEasyHandle {
         try set(CURLOPT_HTTPHEADER, list: list)
         curl_slist_free_all(headerList)   // the previous transfer's, when the handle was not reset
         headerList = list
-        usesSpecialOptions = special
+        needsReset = special
     }
 
     /// TLS options of an `https` request. Peer and host verification stay at libcurl's
@@ -172,7 +173,7 @@ final class CurlEasyHandle {
                 $0.peakBufferedRequestBytes = max($0.peakBufferedRequestBytes, request)
             }
         }
-        if usesSpecialOptions || !holdsSharedOptionsOnly {
+        if needsReset {
             curl_easy_reset(raw)
             holdsSharedOptionsOnly = false
             curl_slist_free_all(headerList)
@@ -180,7 +181,7 @@ final class CurlEasyHandle {
             curl_slist_free_all(connectToList)
             connectToList = nil
         }
-        usesSpecialOptions = false
+        needsReset = false
         transfer = nil
         parser = ResponseHeadParser()
         rewindableBody = nil
@@ -268,12 +269,6 @@ final class CurlEasyHandle {
     /// Queues a failure not reported by libcurl (cancellation by shutdown, a refused `add_handle`).
     func fail(_ error: UpstreamError) {
         enqueue(.failed(error, afterHead: parser.isComplete))
-    }
-
-    /// Hands queued events to the transfer's event loop, on their own.
-    func flush() {
-        guard let (transfer, events) = takePending() else { return }
-        transfer.deliver(events)
     }
 
     /// The queued events and their transfer, leaving the queue empty; `nil` when there are none.

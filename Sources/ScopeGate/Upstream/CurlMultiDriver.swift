@@ -40,7 +40,7 @@ final class CurlMultiDriver {
         _ = scopegate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
         var running: Int32 = 0
         while true {
-            _ = loop.poller.wait(milliseconds: waitMilliseconds(), into: &ready)
+            loop.poller.wait(milliseconds: waitMilliseconds(), into: &ready)
             for socket in ready {
                 _ = curl_multi_socket_action(multi, curl_socket_t(socket.socket), socket.mask, &running)
             }
@@ -122,21 +122,24 @@ final class CurlMultiDriver {
         do {
             try handle.prepare(for: transfer)
         } catch {
-            handle.fail(error as? UpstreamError ?? .failed("\(error)"))
-            handle.flush()
-            handle.recycle()
-            idle.append(handle)
+            abandon(handle, error as? UpstreamError ?? .failed("\(error)"))
             return
         }
         let code = curl_multi_add_handle(multi, handle.raw)
         guard code == CURLM_OK else {
-            handle.fail(.failed("curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))"))
-            handle.flush()
-            handle.recycle()
-            idle.append(handle)
+            abandon(handle, .failed("curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))"))
             return
         }
         active[ObjectIdentifier(transfer)] = handle
+    }
+
+    /// A handle that never reached the multi handle: its transfer fails (delivered with this
+    /// iteration's events) and the handle goes back to the pool.
+    private func abandon(_ handle: CurlEasyHandle, _ error: UpstreamError) {
+        handle.fail(error)
+        post(handle)
+        handle.recycle()
+        idle.append(handle)
     }
 
     /// Cancellation: drop the handle without telling the delegate (cancel() already detached it).

@@ -96,15 +96,13 @@ final class ReadinessPoller: @unchecked Sendable {
     }
 
     /// Blocks up to `milliseconds` (-1: until something happens) and replaces `ready` with
-    /// the sockets that are ready. Returns whether the doorbell rang (and resets it).
-    func wait(milliseconds: Int32, into ready: inout [Ready]) -> Bool {
+    /// the sockets that are ready; a rung doorbell is reset.
+    func wait(milliseconds: Int32, into ready: inout [Ready]) {
         ready.removeAll(keepingCapacity: true)
         let count = scopegate_epoll_wait(epoll, readySockets, readyEvents, Self.capacity, milliseconds)
-        var rang = false
         for index in 0..<Int(max(0, count)) {
             if readySockets[index] == doorbell {
                 scopegate_eventfd_drain(doorbell)
-                rang = true
                 continue
             }
             let socket = readySockets[index]
@@ -120,6 +118,5 @@ final class ReadinessPoller: @unchecked Sendable {
             if event & (0x008 | 0x010) != 0 { mask |= CURL_CSELECT_ERR }  // EPOLLERR, EPOLLHUP
             ready.append(Ready(socket: socket, mask: mask))
         }
-        return rang
     }
 }
