@@ -33,12 +33,14 @@ public enum BearerCredentials: Sendable, Equatable {
     public init(authorizationHeaderValues values: [String]) {
         switch values.count {
         case 0: self = .none
-        case 1: self = Self.parse(Array(values[0].utf8))
+        case 1:
+            var value = values[0]
+            self = value.withUTF8 { Self.parse($0) }
         default: self = .invalid
         }
     }
 
-    private static func parse(_ raw: [UInt8]) -> BearerCredentials {
+    private static func parse(_ raw: UnsafeBufferPointer<UInt8>) -> BearerCredentials {
         let value = raw.trimmingOWS()
         let schemeEnd = value.firstIndex(where: { !isTokenChar($0) }) ?? value.endIndex
         guard schemeEnd > value.startIndex else { return .invalid }
@@ -49,13 +51,13 @@ public enum BearerCredentials: Sendable, Equatable {
         var tokenStart = schemeEnd
         while tokenStart < value.endIndex, value[tokenStart] == UInt8(ascii: " ") { tokenStart += 1 }
         guard tokenStart > schemeEnd, tokenStart < value.endIndex else { return .invalid }
-        let token = value[tokenStart...]
+        let token = UnsafeBufferPointer(rebasing: value[tokenStart...])
         guard isToken68(token) else { return .invalid }
         return .token(String(decoding: token, as: UTF8.self))
     }
 
-    private static func isBearer(_ scheme: ArraySlice<UInt8>) -> Bool {
-        let expected = Array("bearer".utf8)
+    private static func isBearer(_ scheme: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let expected = "bearer".utf8
         guard scheme.count == expected.count else { return false }
         return zip(scheme, expected).allSatisfy { lowercased($0) == $1 }
     }
@@ -78,34 +80,55 @@ public enum BearerCredentials: Sendable, Equatable {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    /// `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`: one comparison chain per byte of a
-    /// token that is read on every request.
-    private static func isToken68Char(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"):
-            return true
-        default:
-            return false
+    /// The token68 characters below 128 as two 64-bit masks (bit `c` of `low` for `c < 64`,
+    /// bit `c - 64` of `high` otherwise): `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`.
+    /// The token is checked on every request, so this is one shift and test per byte.
+    private static let token68Masks: (low: UInt64, high: UInt64) = {
+        var low: UInt64 = 0, high: UInt64 = 0
+        for byte in Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/".utf8) {
+            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
         }
-    }
+        return (low, high)
+    }()
 
     /// RFC 9110 §11.2 `token68`.
     static func isToken68(_ bytes: ArraySlice<UInt8>) -> Bool {
-        let body = bytes.prefix { $0 != UInt8(ascii: "=") }
-        guard !body.isEmpty else { return false }
-        let padding = bytes[body.endIndex...]
-        guard padding.allSatisfy({ $0 == UInt8(ascii: "=") }) else { return false }
-        return body.allSatisfy(isToken68Char)
+        bytes.withUnsafeBufferPointer { isToken68($0) }
+    }
+
+    /// RFC 9110 §11.2 `token68`: at least one token68 character, then only `=`.
+    static func isToken68(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let (low, high) = token68Masks
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "=") { break }
+            let allowed: Bool
+            if byte < 64 {
+                allowed = low & (1 << UInt64(byte)) != 0
+            } else if byte < 128 {
+                allowed = high & (1 << UInt64(byte - 64)) != 0
+            } else {
+                allowed = false
+            }
+            guard allowed else { return false }
+            index += 1
+        }
+        guard index > 0 else { return false }
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "=") else { return false }
+            index += 1
+        }
+        return true
     }
 }
 
-extension Array where Element == UInt8 {
+extension UnsafeBufferPointer where Element == UInt8 {
     /// The bytes without leading and trailing SP / HTAB (RFC 9110 §5.6.3 OWS).
-    fileprivate func trimmingOWS() -> ArraySlice<UInt8> {
+    fileprivate func trimmingOWS() -> Slice<UnsafeBufferPointer<UInt8>> {
         let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
         guard let first = firstIndex(where: { !isOWS($0) }), let last = lastIndex(where: { !isOWS($0) }) else {
-            return []
+            return self[0..<0]
         }
         return self[first...last]
     }

@@ -34,4 +34,27 @@ struct AuthBearerCredentialsTests {
     func extract(_ name: String, _ values: [String], _ expected: BearerCredentials) {
         #expect(BearerCredentials(authorizationHeaderValues: values) == expected)
     }
+
+    /// Every byte value, against the RFC 9110 §11.2 set spelled out: the bit-mask check
+    /// must accept exactly `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"` (and `=` only
+    /// as trailing padding), nothing at or above 128, nothing next to a 64-bit boundary.
+    @Test("token68 accepts exactly its characters, byte by byte")
+    func token68EveryByte() {
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/".utf8)
+        for value in 0...255 {
+            let byte = UInt8(value)
+            let inMiddle: [UInt8] = [UInt8(ascii: "a"), byte, UInt8(ascii: "b")]
+            #expect(BearerCredentials.isToken68(inMiddle[...]) == allowed.contains(byte), "byte \(value)")
+            #expect(BearerCredentials.isToken68([byte][...]) == allowed.contains(byte), "byte \(value) alone")
+            let afterPadding: [UInt8] = [UInt8(ascii: "a"), UInt8(ascii: "="), byte]
+            #expect(BearerCredentials.isToken68(afterPadding[...]) == (byte == UInt8(ascii: "=")), "byte \(value) after =")
+        }
+    }
+
+    @Test("a JWT-sized token is taken whole from the header")
+    func longToken() {
+        let token = String(repeating: "eyJhbGciOiJSUzI1NiJ9", count: 40) + ".abc_-.x-y_z"
+        #expect(BearerCredentials(authorizationHeaderValues: ["Bearer " + token]) == .token(token))
+        #expect(BearerCredentials(authorizationHeaderValues: ["Bearer " + token + "\u{7F}"]) == .invalid)
+    }
 }
