@@ -4,6 +4,8 @@ import Foundation
 /// issuer settings and an injected `now` (RFC 7519 §4.1, RFC 9068 §4).
 ///
 /// Checks, in order (the first failure wins):
+/// Strings compare code point by code point (see `String.isIdentical(to:)`), never by
+/// Unicode equivalence.
 /// 1. `iss` (§4.1.1) is exactly the issuer's `issuer` → else `invalid_issuer` (the issuer
 ///    was chosen by this very value, so this only guards against misuse).
 /// 2. `aud` (§4.1.3) is a string equal to one of the issuer's `audiences`, or an array of
@@ -22,7 +24,7 @@ struct Claims: Sendable {
     ///
     /// - Throws: ``TokenRejection`` as listed on ``Claims``.
     init(_ payload: [String: JSONValue], issuer config: IssuerConfig, skewSeconds: Int, now: Date) throws(TokenRejection) {
-        guard case .string(let issuer)? = payload["iss"], issuer == config.issuer else {
+        guard case .string(let issuer)? = payload["iss"], issuer.isIdentical(to: config.issuer) else {
             throw TokenRejection(.invalidIssuer, payload["iss"] == nil ? "iss is missing" : "iss is not a configured issuer")
         }
         try Self.checkAudience(payload["aud"], expected: config.audiences)
@@ -40,9 +42,9 @@ struct Claims: Sendable {
 
     private static func checkAudience(_ value: JSONValue?, expected: [String]) throws(TokenRejection) {
         switch value {
-        case .string(let audience)? where expected.contains(audience):
+        case .string(let audience)? where expected.containsIdentical(audience):
             return
-        case .array(let audiences)? where audiences.contains(where: { if case .string(let a) = $0 { expected.contains(a) } else { false } }):
+        case .array(let audiences)? where audiences.contains(where: { if case .string(let a) = $0 { expected.containsIdentical(a) } else { false } }):
             return
         case nil:
             throw TokenRejection(.invalidAudience, "aud is missing")

@@ -6,7 +6,15 @@
 /// has no top-level member with that exact name (so namespaced claims such as
 /// `https://example.com/roles` still work): `realm_access.roles`,
 /// `resource_access.my-api.roles`. A missing claim, or a missing step of a path, grants
-/// nothing.
+/// nothing. Claim names match code point by code point (`Dictionary[exactly:]`).
+///
+/// Only RFC 6749 §3.3 scope-tokens are scopes: `1*( %x21 / %x23-5B / %x5D-7E )`, the same
+/// syntax `gateway.json` requires of a route's scopes. A string splits at SP (bytes, not
+/// grapheme clusters); any piece, or array element, that is not a scope-token (a space
+/// inside an array element, a tab, a control character, a quote, a backslash, any
+/// non-ASCII letter such as U+212A KELVIN SIGN for `K`) grants nothing and is not passed on
+/// in the scope claim header: so the scopes the policy decided on and the space-separated
+/// list a backend splits are the same, and no Unicode equivalence makes one scope another.
 enum ScopeClaims {
     /// The granted scopes, sorted, without duplicates.
     /// - Throws: ``TokenRejection`` `invalid_claim` when a value has another type, or a
@@ -21,12 +29,12 @@ enum ScopeClaims {
     }
 
     private static func value(of claim: String, in payload: [String: JSONValue]) throws(TokenRejection) -> JSONValue? {
-        if let value = payload[claim] { return value }
+        if let value = payload[exactly: claim] { return value }
         guard claim.contains(".") else { return nil }
         var members = payload
         let segments = claim.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for (depth, segment) in segments.enumerated() {
-            guard let next = members[segment] else { return nil }
+            guard let next = members[exactly: segment] else { return nil }
             if depth == segments.count - 1 { return next }
             guard case .object(let inner) = next else {
                 let prefix = segments[...depth].joined(separator: ".")
@@ -40,13 +48,16 @@ enum ScopeClaims {
     private static func collect(_ value: JSONValue, claim: String, into scopes: inout Set<String>) throws(TokenRejection) {
         switch value {
         case .string(let text):
-            for scope in text.split(separator: " ", omittingEmptySubsequences: true) { scopes.insert(String(scope)) }
+            for piece in text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+            where ScopeToken.isValid(piece) {
+                scopes.insert(String(decoding: piece, as: UTF8.self))
+            }
         case .array(let elements):
             for element in elements {
                 guard case .string(let scope) = element else {
                     throw TokenRejection(.invalidClaim, "\(claim) has a \(element.typeName) element, not a string")
                 }
-                scopes.insert(scope)
+                if ScopeToken.isValid(scope.utf8) { scopes.insert(scope) }
             }
         default:
             throw TokenRejection(.invalidClaim, "\(claim) is a \(value.typeName), not a string or an array")

@@ -77,18 +77,18 @@ public struct TokenVerifier: Sendable {
             throw TokenRejection(.malformedToken, "token is longer than \(maxTokenBytes) bytes")
         }
         let cacheKey = cache.map { _ in VerificationCache.Key(token: token) }
-        if let cache, let cacheKey, let entry = cache.lookup(cacheKey, now: now), let issuer = issuers[entry.issuer] {
+        if let cache, let cacheKey, let entry = cache.lookup(cacheKey, now: now), let issuer = issuers[exactly: entry.issuer] {
             try entry.times.check(now: now, skewSeconds: api.clockSkewSeconds, maxLifetimeSeconds: issuer.maxLifetimeSeconds)
             return entry.token
         }
 
         let jws = try CompactJWS.parse(token, maxBytes: maxTokenBytes)
         let header = try JOSEHeader(jws.header)
-        guard case .string(let iss)? = jws.payload["iss"], let issuer = issuers[iss] else {
+        guard case .string(let iss)? = jws.payload["iss"], let issuer = issuers[exactly: iss] else {
             throw TokenRejection(.invalidIssuer, jws.payload["iss"] == nil ? "iss is missing" : "iss is not a configured issuer")
         }
         let algorithm = try header.allowedAlgorithm(in: issuer.algorithms)
-        let issuerKeys = keys[iss]
+        let issuerKeys = keys[exactly: iss]
         let jwks = issuerKeys?.source.keySet
         let hmacKeys = algorithm.isHMAC ? issuerKeys?.hmacKeys ?? [] : []
         guard jwks != nil || !hmacKeys.isEmpty else {
@@ -100,7 +100,7 @@ public struct TokenVerifier: Sendable {
             throw TokenRejection(.invalidSignature, "signature does not verify")
         }
         if issuer.requireTyp {
-            guard let typ = header.type, ["at+jwt", "application/at+jwt"].contains(typ.lowercased()) else {
+            guard let typ = header.type, ASCII.equalsIgnoringCase(typ, "at+jwt") || ASCII.equalsIgnoringCase(typ, "application/at+jwt") else {
                 throw TokenRejection(
                     .invalidTokenType,
                     "typ \(header.type.map(TokenRejection.quoted) ?? "(none)") is not \"at+jwt\" (RFC 9068)")
@@ -128,7 +128,7 @@ public struct TokenVerifier: Sendable {
     public func refetchKeys(after token: String, completion: @escaping @Sendable (Bool) -> Void) -> Bool {
         guard let jws = try? CompactJWS.parse(token, maxBytes: maxTokenBytes),
               let header = try? JOSEHeader(jws.header), let keyID = header.keyID,
-              case .string(let iss)? = jws.payload["iss"], let source = keys[iss]?.source
+              case .string(let iss)? = jws.payload["iss"], let source = keys[exactly: iss]?.source
         else { return false }
         return source.refetch(forUnknownKeyID: keyID, completion: completion)
     }
@@ -143,7 +143,7 @@ public struct TokenVerifier: Sendable {
             }
             return fitting
         }
-        let named = keys.filter { $0.keyID == keyID }
+        let named = keys.filter { $0.keyID?.isIdentical(to: keyID) ?? false }
         guard !named.isEmpty else {
             throw TokenRejection(.unknownKeyID, "kid \(TokenRejection.quoted(keyID)) is not in the JWKS")
         }

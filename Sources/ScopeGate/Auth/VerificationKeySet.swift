@@ -73,12 +73,12 @@ public struct VerificationKeySet: Sendable {
 
     /// Whether the set holds a key with `kid` exactly `keyID`.
     public func contains(keyID: String) -> Bool {
-        keys.contains { $0.keyID == keyID }
+        keys.contains { $0.keyID?.isIdentical(to: keyID) ?? false }
     }
 
     /// The keys whose `kid` is exactly `keyID`.
     public func keys(withID keyID: String) -> [VerificationKey] {
-        keys.filter { $0.keyID == keyID }
+        keys.filter { $0.keyID?.isIdentical(to: keyID) ?? false }
     }
 
     private static func makeKey(_ description: JWKDescription, index: Int) async throws(JWKDescription.SkipReason)

@@ -127,7 +127,7 @@ extension RouteConfig {
     private static func scopeList(_ value: JSONValue, at path: String, reader: inout ConfigReader) -> [String]? {
         guard let scopes = reader.stringArray(value, at: path) else { return nil }
         var valid = true
-        for (index, scope) in scopes.enumerated() where !Self.isScopeToken(scope) {
+        for (index, scope) in scopes.enumerated() where !ScopeToken.isValid(scope.utf8) {
             reader.fail("\(path)[\(index)]", "\"\(scope)\" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)")
             valid = false
         }
@@ -139,8 +139,11 @@ extension RouteConfig {
         guard prefix.hasPrefix("/") else { return "\"\(prefix)\" must start with \"/\"" }
         if prefix == "/" { return nil }
         if prefix.hasSuffix("/") { return "\"\(prefix)\" must not end with \"/\" (prefixes match whole segments: \"/a\" covers \"/a/...\")" }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@/")
-        if let bad = prefix.first(where: { !allowed.contains($0) }) {
+        // Bytes, not Characters: `Character` equality is Unicode canonical equivalence, so a
+        // Set of Characters would let U+212A KELVIN SIGN pass as "K".
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@/".utf8)
+        if !prefix.utf8.allSatisfy(allowed.contains) {
+            let bad = prefix.unicodeScalars.first { !($0.isASCII && allowed.contains(UInt8($0.value))) }.map { String($0) } ?? "?"
             return "\"\(prefix)\" contains \"\(bad)\"; use only unreserved characters, sub-delimiters other than \";\", \":\" and \"@\" (no percent-escapes)"
         }
         for segment in prefix.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
@@ -152,10 +155,5 @@ extension RouteConfig {
 
     private static func isMethodToken(_ method: String) -> Bool {
         !method.isEmpty && method.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
-    }
-
-    /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-    static func isScopeToken(_ scope: String) -> Bool {
-        !scope.isEmpty && scope.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
     }
 }

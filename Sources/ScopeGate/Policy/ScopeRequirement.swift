@@ -21,7 +21,7 @@ public struct ScopeRequirement: Sendable, Equatable {
     /// Whether `granted` (the token's scopes: a handful, so a list, and no set is built on the
     /// request path) satisfies some alternative.
     public func isSatisfied(by granted: [String]) -> Bool {
-        alternatives.contains { $0.allSatisfy(granted.contains) }
+        alternatives.contains { $0.allSatisfy(granted.containsIdentical) }
     }
 
     /// The alternative missing the fewest scopes (the first on a tie): what a 403 names in

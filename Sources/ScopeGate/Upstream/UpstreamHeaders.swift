@@ -31,12 +31,14 @@ struct UpstreamHeaders: Sendable {
         self.gatewayOwned = owned
     }
 
-    /// A claim value that cannot go into a header (CR, LF or NUL, RFC 9110 §5.5).
+    /// A claim value that cannot go into a header: a control character other than HTAB
+    /// (RFC 9110 §5.5 `field-value` allows HTAB, SP, VCHAR and obs-text only).
     struct UnsafeClaim: Error, Equatable {
         var claim: String
     }
 
-    /// The headers for the backend, or ``UnsafeClaim`` when a propagated claim value holds CR, LF or NUL.
+    /// The headers for the backend, or ``UnsafeClaim`` when a propagated claim value holds a
+    /// control character other than HTAB (CR, LF, NUL, VT, DEL, ...).
     func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
                  allowance: Allowance) -> Result<[(name: String, value: String)], UnsafeClaim> {
         let fromTrustedProxy = clientAddress.map { address in trustedProxies.contains { $0.contains(address) } } ?? false
@@ -80,13 +82,18 @@ struct UpstreamHeaders: Sendable {
                 default: value = nil
                 }
                 guard let value else { continue }
-                if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0x00 }) {
+                if value.utf8.contains(where: Self.isForbiddenInFieldValue) {
                     return .failure(UnsafeClaim(claim: claim))
                 }
                 result.append((header, value))
             }
         }
         return .success(result)
+    }
+
+    /// %x00-08, %x0A-1F and %x7F: the bytes RFC 9110 §5.5 keeps out of a field value.
+    private static func isForbiddenInFieldValue(_ byte: UInt8) -> Bool {
+        (byte < 0x20 && byte != 0x09) || byte == 0x7F
     }
 
     /// A request ID to use: the client's when it is 1-128 characters of `A-Z a-z 0-9 - _ . :`,

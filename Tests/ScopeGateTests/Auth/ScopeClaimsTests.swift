@@ -39,6 +39,19 @@ struct AuthScopeClaimsTests {
         Case(name: "roles a number", scopeClaims: ["realm_access.roles"], claims: ["realm_access": ["roles": 1]], expected: nil),
         Case(name: "scp array with an object", scopeClaims: ["scp"], claims: ["scp": ["a", ["b": "c"] as [String: String]] as [any Sendable]], expected: nil),
         Case(name: "scope null", scopeClaims: ["scope"], claims: ["scope": NSNull()], expected: nil),
+        // Only RFC 6749 scope-tokens are scopes: the forwarded space-separated list must split
+        // back into exactly what the policy decided on.
+        Case(name: "array element with a space grants nothing", scopeClaims: ["scope", "permissions"],
+             claims: ["scope": "read:appointments", "permissions": ["x admin:appointments", "write:appointments"]],
+             expected: ["read:appointments", "write:appointments"]),
+        Case(name: "tab, CR and LF inside pieces", scopeClaims: ["scope", "roles"],
+             claims: ["scope": "a\tb c", "roles": ["d\re", "f\ng", "h"]], expected: ["c", "h"]),
+        Case(name: "quote, backslash, DEL, empty", scopeClaims: ["roles"],
+             claims: ["roles": ["a\"b", "c\\d", "e\u{7F}", "", "ok"]], expected: ["ok"]),
+        Case(name: "non-ASCII: no-break space does not split, look-alikes are not scopes", scopeClaims: ["scope"],
+             claims: ["scope": "a\u{A0}b \u{212A}iosk:read caf\u{E9} ok"], expected: ["ok"]),
+        Case(name: "SP followed by a combining mark splits on the byte", scopeClaims: ["scope"],
+             claims: ["scope": "a \u{301}b"], expected: ["a"]),
     ]
 
     @Test("granted scopes", arguments: cases)

@@ -75,6 +75,24 @@ final class HeaderPolicyTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 
+    /// Every control character but HTAB is kept out of a claim header (RFC 9110 §5.5), not
+    /// only CR, LF and NUL: backends and proxies disagree on VT, FF, DEL and friends.
+    func testClaimWithAnyControlCharacterIsRefusedNeverForwarded() async throws {
+        fixture = try await GatewayFixture.start()
+        for sub in ["al\u{0B}ice", "al\u{0C}ice", "alice\u{7F}", "alice\u{01}", "al\u{1F}ice"] {
+            let token = try await fixture.token(["sub": sub])
+            let response = try fixture.request("GET", "/appointments/1", token: token)
+            XCTAssertEqual(response.status, 401, sub.debugDescription)
+            XCTAssertEqual(try response.json()["reason"] as? String, "invalid_claim")
+        }
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+        // HTAB and non-ASCII are field-value characters: forwarded as they are.
+        let token = try await fixture.token(["sub": "al\tice \u{E9}"])
+        let response = try fixture.request("GET", "/appointments/1", token: token)
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(values(try backendHeaders(response), "X-Auth-Subject"), ["al\tice \u{E9}"])
+    }
+
     func testPreserveHostSendsTheClientsHost() async throws {
         fixture = try await GatewayFixture.start(
             extraRoutes: #", {"prefix": "/appointments/site", "backend": "appointments", "preserve_host": true, "methods": {"GET": "public"}}"#)
