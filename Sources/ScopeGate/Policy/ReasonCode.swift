@@ -18,6 +18,8 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case bodyTooLarge = "body_too_large"
     /// The request head exceeds `limits.max_header_bytes` (RFC 6585 §5).
     case headersTooLarge = "headers_too_large"
+    /// `Transfer-Encoding` names a coding other than exactly `chunked` (RFC 9112 §6.1: 501).
+    case unsupportedTransferCoding = "unsupported_transfer_coding"
 
     // MARK: Bearer token (401 / 400), RFC 6750 §3.1
     /// No bearer token (in the configured header, or query parameter) on a protected route.

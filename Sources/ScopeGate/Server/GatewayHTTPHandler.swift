@@ -20,6 +20,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let gateway: GatewayContext
+    /// The checks on each request head before the decision (limits, `Host`, framing, overrides).
+    let headCheck: RequestHeadCheck
     var context: ChannelHandlerContext?
     var state = RequestState.idle
     var clientAddress: String?
@@ -34,6 +36,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
+        self.headCheck = RequestHeadCheck(maxHeaderBytes: gateway.limits.maxHeaderBytes, maxBodyBytes: gateway.limits.maxBodyBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -128,9 +131,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let exchange = Exchange(head: head)
         exchange.requestID = gateway.upstreamHeaders.requestID(fromClient: head.headers[gateway.requestIDHeader].first)
         if inputClosed { exchange.closeAfterResponse = true }
-        if let denial = framingDenial(head) {
+        switch headCheck.check(head) {
+        case .deny(let denial):
             deny(denial, exchange: exchange, close: true)
             return
+        case .accept(let framing):
+            exchange.framing = framing
         }
         if let healthPath = gateway.healthPath, head.method == .GET || head.method == .HEAD,
            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == healthPath {
@@ -183,27 +189,6 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.read()
             }
         }
-    }
-
-    /// 400 for a missing or repeated `Host` (RFC 9112 §3.2), 431 for an oversized head,
-    /// 413 for a declared body over the limit; `nil` when the framing is acceptable.
-    func framingDenial(_ head: HTTPRequestHead) -> Denial? {
-        var headBytes = head.uri.utf8.count + head.method.rawValue.utf8.count + 12
-        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
-        if headBytes > gateway.limits.maxHeaderBytes {
-            return Denial(status: 431, reason: .headersTooLarge,
-                          description: "request head is \(headBytes) bytes; the limit is \(gateway.limits.maxHeaderBytes)")
-        }
-        let hosts = head.headers["Host"]
-        if hosts.count > 1 || (hosts.isEmpty && head.version == .http1_1) {
-            return Denial(status: 400, reason: .invalidRequest, description: "exactly one Host header is required")
-        }
-        let lengths = head.headers["Content-Length"]
-        if let length = lengths.first.flatMap({ Int($0) }), length > gateway.limits.maxBodyBytes {
-            return Denial(status: 413, reason: .bodyTooLarge,
-                          description: "request body is \(length) bytes; the limit is \(gateway.limits.maxBodyBytes)")
-        }
-        return nil
     }
 
     /// Streams one body part to the engine; holds client reads when its queue is full.

@@ -22,10 +22,15 @@ enum RequestState {
 /// One request on its way through the gateway.
 final class Exchange {
     let head: HTTPRequestHead
-    /// Whether the request has a body: a `Content-Length` above zero or `Transfer-Encoding` (RFC 9112 §6.3).
-    let expectsBody: Bool
-    /// The declared `Content-Length`, when there is one.
-    let declaredLength: Int?
+    /// How the body is delimited, from ``RequestHeadCheck`` (`.none` until the head passed it).
+    var framing: RequestBodyFraming = .none
+    /// Whether the request has a body: a `Content-Length` above zero or `Transfer-Encoding: chunked` (RFC 9112 §6.3).
+    var expectsBody: Bool { framing != .none }
+    /// The declared `Content-Length`, when there is one (and it is above zero).
+    var declaredLength: Int? {
+        if case .length(let length) = framing { return length }
+        return nil
+    }
     var allowance: Allowance?
     var transfer: UpstreamTransfer?
     /// Request-body bytes received from the client so far.
@@ -56,9 +61,6 @@ final class Exchange {
 
     init(head: HTTPRequestHead) {
         self.head = head
-        let length = head.headers["Content-Length"].first.flatMap { Int($0) }
-        self.declaredLength = length
-        self.expectsBody = (length ?? 0) > 0 || head.headers.contains(name: "Transfer-Encoding")
         self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
     }
 

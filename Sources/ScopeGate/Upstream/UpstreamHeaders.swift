@@ -7,7 +7,11 @@ import Foundation
 /// 2. less every header the gateway sets (`X-Forwarded-*`, `Forwarded`, the request ID
 ///    header, the claim headers), matched case-insensitively and in their `_` spelling,
 ///    so a client can neither forge nor, through `Connection`, delete them;
-/// 3. less the token header on a `public` method or a route with `forward_authorization: false`;
+/// 3. less the token header on a `public` method or a route with `forward_authorization: false`,
+///    and less the other client-address headers backends are known to trust (`X-Real-IP`,
+///    `True-Client-IP`, `X-Client-IP`, `X-Cluster-Client-IP`, `CF-Connecting-IP`,
+///    `Fastly-Client-IP`) unless the connection comes from a trusted proxy: the gateway vouches
+///    for the client's address in `X-Forwarded-For` only;
 /// 4. plus the gateway's own: `X-Forwarded-For` (the client's address, appended to the
 ///    incoming list only when the connection comes from a trusted proxy), `X-Forwarded-Proto`,
 ///    `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239), the request ID and the claim
@@ -18,6 +22,10 @@ struct UpstreamHeaders: Sendable {
     private let tokenHeader: String
     /// Normalised names (lower case, `_` as `-`) the gateway owns.
     private let gatewayOwned: Set<String>
+    /// Normalised names of client-address headers that only a trusted proxy may pass on.
+    static let clientAddressHeaders: Set<String> = [
+        "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+    ]
     /// Makes the IDs of requests that came without a usable one.
     private let requestIDs = RequestIDGenerator()
 
@@ -53,6 +61,7 @@ struct UpstreamHeaders: Sendable {
                 continue
             }
             if dropToken && name == tokenHeader { continue }
+            if !fromTrustedProxy && Self.clientAddressHeaders.contains(name) { continue }
             result.append(header)
         }
 

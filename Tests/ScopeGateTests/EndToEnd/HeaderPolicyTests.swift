@@ -93,6 +93,22 @@ final class HeaderPolicyTests: XCTestCase {
         XCTAssertEqual(values(try backendHeaders(response), "X-Auth-Subject"), ["al\tice \u{E9}"])
     }
 
+    /// Client-address headers backends trust are not passed on from an untrusted client, in
+    /// any case or `_` spelling (the gateway vouches for `X-Forwarded-For` only).
+    func testClientAddressHeadersFromAnUntrustedClientAreDropped() async throws {
+        fixture = try await GatewayFixture.start()
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/1", token: token, headers: [
+            "X-Real-IP: 10.0.0.1", "True-Client-IP: 10.0.0.2", "x_client_ip: 10.0.0.3", "X-Cluster-Client-IP: 10.0.0.4",
+            "CF-Connecting-IP: 10.0.0.5", "Fastly-Client-IP: 10.0.0.6", "X-Real-IPs: kept",
+        ])
+        let headers = try backendHeaders(response)
+        for name in ["X-Real-IP", "True-Client-IP", "x_client_ip", "X-Cluster-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP"] {
+            XCTAssertEqual(values(headers, name), [], name)
+        }
+        XCTAssertEqual(values(headers, "X-Real-IPs"), ["kept"])
+    }
+
     func testPreserveHostSendsTheClientsHost() async throws {
         fixture = try await GatewayFixture.start(
             extraRoutes: #", {"prefix": "/appointments/site", "backend": "appointments", "preserve_host": true, "methods": {"GET": "public"}}"#)
