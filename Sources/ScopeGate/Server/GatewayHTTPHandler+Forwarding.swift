@@ -105,11 +105,14 @@ extension GatewayHTTPHandler {
 
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
-        state = .idle
+        // A request body still arriving would otherwise be read to its end for nothing.
+        let close = exchange.closeAfterResponse || inputClosed || !requestComplete
+        // Closing: whatever the client pipelined after this request is neither answered nor
+        // logged (RFC 9112 §9.6), including the parser's error for bytes after `Connection: close`.
+        state = close ? .closing : .idle
         exchange.endAttempt(.responded)
         releaseHeldReads(exchange)
-        // A request body still arriving would otherwise be read to its end for nothing.
-        finishResponse(close: exchange.closeAfterResponse || inputClosed || !requestComplete, context: context)
+        finishResponse(close: close, context: context)
     }
 
     /// Writes the end of a response, reports the phase change, and closes if asked.

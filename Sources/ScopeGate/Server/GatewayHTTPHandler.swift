@@ -77,6 +77,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .closing = state { return }   // the connection is going away: nothing more is processed
         switch unwrapInboundIn(data) {
         case .head(let head): receiveHead(head)
         case .body(let part): receiveBody(part)

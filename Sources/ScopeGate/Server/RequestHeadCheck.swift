@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 
 /// How a request's body is delimited, read once from its head (RFC 9112 §6.3).
@@ -15,7 +16,9 @@ enum RequestBodyFraming: Equatable {
 /// reads a `Content-Length` differently from the parser that delimited the body).
 ///
 /// In order, the first failure wins; every failure closes the connection:
-/// 1. the head is larger than `limits.max_header_bytes` → 431 `headers_too_large`;
+/// 1. the head is larger than `limits.max_header_bytes` → 431 `headers_too_large`; a field
+///    value whose bytes were not UTF-8 → 400 `invalid_request` (it could not be forwarded as
+///    received);
 /// 2. not exactly one `Host` (none is allowed in HTTP/1.0), or a `Host` that is not a DNS
 ///    name, IPv4 address or bracketed IPv6 literal with an optional port (RFC 9112 §3.2,
 ///    RFC 3986 §3.2.2; stricter than `reg-name`), or an absolute-form target whose
@@ -49,10 +52,18 @@ struct RequestHeadCheck {
 
     func check(_ head: HTTPRequestHead) -> Verdict {
         var headBytes = head.uri.utf8.count + head.method.rawValue.utf8.count + 12
-        for (name, value) in head.headers { headBytes += name.utf8.count + value.utf8.count + 4 }
+        var replaced: String?
+        for (name, value) in head.headers {
+            headBytes += name.utf8.count + value.utf8.count + 4
+            if replaced == nil && Self.containsReplacementCharacter(value) { replaced = name }
+        }
         if headBytes > maxHeaderBytes {
             return .deny(Denial(status: 431, reason: .headersTooLarge,
                                    description: "request head is \(headBytes) bytes; the limit is \(maxHeaderBytes)"))
+        }
+        if let replaced {
+            return .deny(Denial(status: 400, reason: .invalidRequest,
+                                description: "\(replaced) is not valid UTF-8; it cannot be forwarded byte for byte"))
         }
         if let problem = hostProblem(head) {
             return .deny(Denial(status: 400, reason: .invalidRequest, description: problem))
@@ -75,6 +86,24 @@ struct RequestHeadCheck {
                                    description: "a _method query parameter is not accepted: the gateway authorises the request's own method"))
         }
         return .accept(framing)
+    }
+
+    /// Whether `value` holds U+FFFD (`EF BF BD`): what NIO's decoder leaves where a field value
+    /// had bytes that are not UTF-8. Forwarding it would send the backend other bytes than the
+    /// client's (RFC 9110 §5.5: obs-text is opaque), so such a request is refused.
+    static func containsReplacementCharacter(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in
+            guard var start = bytes.baseAddress else { return false }
+            let end = start + bytes.count
+            // memchr: the common all-ASCII value (a bearer token) is one vectorised scan.
+            while end - start >= 3, let found = memchr(start, 0xEF, end - start - 2) {
+                let byte = found.assumingMemoryBound(to: UInt8.self)
+                if byte[1] == 0xBF && byte[2] == 0xBD { return true }
+                start = UnsafePointer(byte + 1)
+            }
+            return false
+        }
     }
 
     // MARK: Host (RFC 9112 §3.2)

@@ -90,6 +90,24 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(try response.json()["path"] as? String, "/appointments/b~")
     }
 
+    /// After a response that closes the connection nothing the client pipelined behind it is
+    /// processed, answered or logged (RFC 9112 §9.6): no second request reaches a backend and
+    /// the parser's complaint about bytes after `Connection: close` is not a "malformed" denial.
+    func testNothingPipelinedAfterAClosingRequestIsAnsweredOrLogged() async throws {
+        let token = try await fixture.token()
+        for (first, version) in [("Connection: close\r\n", "HTTP/1.1"), ("", "HTTP/1.0")] {
+            let client = try RawHTTPClient(port: fixture.port)
+            try client.send("GET /appointments/1 \(version)\r\nHost: t\r\n\(first)Authorization: Bearer \(token)\r\n\r\n"
+                + "GET /appointments/2 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(try response.json()["path"] as? String, "/appointments/1")
+            XCTAssertTrue(client.isClosedByServer(), version)
+        }
+        XCTAssertEqual(fixture.backendRequestCount, 2)
+        XCTAssertEqual(try fixture.logLines(), [])
+    }
+
     func testKeepAliveAndPipelinedRequestsAreAnsweredInOrder() async throws {
         let token = try await fixture.token()
         let client = try RawHTTPClient(port: fixture.port)

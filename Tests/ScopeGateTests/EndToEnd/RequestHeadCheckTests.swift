@@ -107,6 +107,21 @@ final class RequestHeadCheckTests: XCTestCase {
         XCTAssertEqual(response.status, 200)
     }
 
+    /// NIO turns bytes that are not UTF-8 into U+FFFD; forwarding that would change the
+    /// client's bytes (`caf\xE9` reached the backend as `caf\xEF\xBF\xBD`).
+    func testHeaderValueThatIsNotUTF8IsRefused() async throws {
+        fixture = try await GatewayFixture.start()
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send(Array("GET /calendar/holidays/x HTTP/1.1\r\nHost: t\r\nX-Name: caf".utf8) + [0xE9]
+            + Array("\r\n\r\n".utf8))
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 400)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+        // Valid UTF-8 passes as it is.
+        let valid = try fixture.request("GET", "/calendar/holidays/x", headers: ["X-Name: caf\u{E9}"])
+        XCTAssertEqual(valid.status, 200)
+    }
+
     func testHostMustBeAHostAndPortAndMatchAnAbsoluteFormAuthority() async throws {
         fixture = try await GatewayFixture.start()
         for host in ["evil.example/reset?x=", "a.example, b.example", "x@evil.example:99999", "<svg onload=alert(1)>",
