@@ -25,6 +25,7 @@ public final class EchoBackend: Sendable {
     struct Counters {
         var requests = 0
         var connections = 0
+        var heads = 0
     }
 
     /// The name reported in `X-Backend` and in the JSON.
@@ -65,6 +66,8 @@ public final class EchoBackend: Sendable {
     public var port: Int { channel.localAddress?.port ?? 0 }
     /// Requests answered so far.
     public var requestCount: Int { counters.withLockedValue { $0.requests } }
+    /// Request heads received so far, answered or not (a request cut off mid-body counts).
+    public var headCount: Int { counters.withLockedValue { $0.heads } }
     /// TCP connections accepted so far (to observe keep-alive reuse).
     public var connectionCount: Int { counters.withLockedValue { $0.connections } }
 
@@ -140,6 +143,7 @@ private final class EchoHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            counters.withLockedValue { $0.heads += 1 }
             if Self.queryItems(head).contains("digest=1") {
                 digest = StreamDigest()
             } else {

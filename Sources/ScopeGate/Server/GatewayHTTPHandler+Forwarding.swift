@@ -15,7 +15,7 @@ extension GatewayHTTPHandler {
             headers = built
         case .failure(let unsafe):
             var denial = Denial(status: 401, reason: .invalidClaim,
-                                description: "claim \(unsafe.claim) holds CR, LF or NUL and cannot be forwarded",
+                                description: "claim \(unsafe.claim) holds a control character and cannot be forwarded",
                                 route: allowance.route.prefix, backend: backend.name, path: allowance.target.path)
             denial.bearerError = "invalid_token"
             denial.challenges = true
@@ -29,7 +29,24 @@ extension GatewayHTTPHandler {
         exchange.retriesLeft = backend.retries
         exchange.upstreamHeaders = headers
         state = .forwarding(exchange)
-        startAttempt(exchange, on: instance, context: context)
+        guard exchange.expectsBody && !exchange.requestEnded else {
+            startAttempt(exchange, on: instance, context: context)
+            return
+        }
+        // A request with a body starts upstream only after the parser went through the rest of
+        // what this read delivered: a malformed chunk, a bad chunk size or an oversized body in
+        // the same packet is refused (400/413) before any byte reaches the backend. Parts that
+        // arrive meanwhile wait in `pendingBody` (one read: at most `maxMessagesPerRead` x 64 KiB).
+        exchange.attempt = instance   // counted in flight; released by the exchange if never started
+        exchange.startDeferred = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let deferred = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = handler.value, exchange = deferred.value
+            exchange.startDeferred = false
+            guard handler.isCurrent(exchange), exchange.transfer == nil, let context = handler.context else { return }
+            handler.startAttempt(exchange, on: instance, context: context)
+        }
     }
 
     /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight).

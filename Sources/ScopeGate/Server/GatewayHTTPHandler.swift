@@ -201,6 +201,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.pendingBody.append(part)
             return
         }
+        if case .forwarding(let exchange) = state, exchange.startDeferred {
+            // The upstream start waits for the end of this read (see `forward`).
+            exchange.receivedBodyBytes += part.readableBytes
+            if exchange.receivedBodyBytes > gateway.limits.maxBodyBytes {
+                refuseOversizedBody(exchange)
+                return
+            }
+            exchange.pendingBody.append(part)
+            return
+        }
         // Otherwise: a denied request's body, or the rest of one whose response already ended.
         guard case .forwarding(let exchange) = state, let transfer = exchange.transfer else { return }
         exchange.receivedBodyBytes += part.readableBytes

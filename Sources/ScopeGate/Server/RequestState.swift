@@ -42,8 +42,11 @@ final class Exchange {
     var requestEnded = false
     /// The request ID: the client's when valid, else generated; forwarded, echoed and logged.
     var requestID = ""
-    /// Body parts read while the decision waited for a key refetch (few: reads are held).
+    /// Body parts read while the decision waited for a key refetch (few: reads are held), or
+    /// before a deferred upstream start (one read's worth).
     var pendingBody: [ByteBuffer] = []
+    /// Allowed, and the upstream start waits for the current read to be parsed to its end.
+    var startDeferred = false
     /// Whether the connection closes after this response: the client asked for it, spoke
     /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
     /// NIO's decoder stops parsing after them, so the connection cannot carry another request).

@@ -40,6 +40,29 @@ final class RequestHeadCheckTests: XCTestCase {
         XCTAssertGreaterThan(fixture.backendRequestCount, 0)
     }
 
+    /// A malformed or oversized body in the same packet as the head is refused before the
+    /// upstream starts: the backend never sees the head of a request the client was told is
+    /// malformed (the upstream start waits for the end of the read).
+    func testBadBodyInTheHeadsPacketNeverReachesTheBackend() async throws {
+        fixture = try await GatewayFixture.start(maxBodyBytes: 1000)
+        let token = try await fixture.token(["scope": "write:appointments"])
+        let bodies = ["-5\r\nhello\r\n0\r\n\r\n", "fffffffffffffffff5\r\nhello\r\n", "5\r\nhelloEXTRA\r\n0\r\n\r\n",
+                      "5;\r\nhello\r\n", "zz\r\n",
+                      "7d0\r\n" + String(repeating: "a", count: 2000) + "\r\n0\r\n\r\n"]
+        for body in bodies {
+            let response = try exchange(
+                "POST /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nTransfer-Encoding: chunked\r\n\r\n\(body)")
+            XCTAssertTrue([400, 413].contains(response.status), "\(body.prefix(20)): \(response.status)")
+        }
+        XCTAssertEqual(fixture.backendHeadCount, 0)
+        // A good chunked body in the same packet still goes through whole.
+        let response = try exchange(
+            "POST /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(try response.json()["body"] as? String, "hello world")
+    }
+
     func testTransferEncodingInHTTP10IsRefusedAndTheConnectionClosed() async throws {
         fixture = try await GatewayFixture.start()
         let client = try RawHTTPClient(port: fixture.port)

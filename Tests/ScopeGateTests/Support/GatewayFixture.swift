@@ -139,6 +139,8 @@ final class GatewayFixture: @unchecked Sendable {
     }
 
     var backendRequestCount: Int { appointments.requestCount + calendar.requestCount }
+    /// Request heads the demo backends received, including requests cut off mid-body.
+    var backendHeadCount: Int { appointments.headCount + calendar.headCount }
 }
 
 /// RSA key generation is slow in debug builds: generate the test keys once per process.
