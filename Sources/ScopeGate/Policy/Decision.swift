@@ -45,7 +45,7 @@ public struct Allowance: Sendable {
 
 /// A denied request: the status, the stable reason and what the log and the client are told.
 public struct Denial: Sendable, Equatable {
-    /// 400, 401, 403, 404, 405, 413, 431, 501 or 503.
+    /// 400, 401, 403, 404, 405, 408, 413, 431, 501 or 503.
     public var status: Int
     /// Stable reason code.
     public var reason: ReasonCode

@@ -17,6 +17,20 @@ enum ConnectionPhase: Sendable {
     case responseComplete
 }
 
+/// A request's client deadline passed: sent inbound, just before the connection closes, so
+/// the HTTP handler can log the denial (`request_timeout`) with what it knows of the request.
+struct ClientDeadlineExpired: Sendable {
+    enum Stage: Sendable {
+        /// The head did not arrive whole within `listen.request_head_timeout_ms`.
+        case head
+        /// The body went silent for `listen.body_idle_timeout_ms`.
+        case body
+    }
+    let stage: Stage
+    /// The timeout that expired, in milliseconds.
+    let milliseconds: Int64
+}
+
 /// Closes connections whose client is too slow or idle too long, so that a client cannot
 /// hold a connection (and a file descriptor) without making progress (slowloris).
 ///
@@ -27,6 +41,11 @@ enum ConnectionPhase: Sendable {
 ///   while the gateway itself holds the reads (upstream backpressure).
 /// - While the request is being forwarded, or its response written: no client deadline
 ///   (the upstream timeouts apply).
+///
+/// When the head or body deadline passes, the client gets `408 Request Timeout` (RFC 9110
+/// §15.5.9; written here as raw bytes, unless response bytes already went out) and a
+/// ``ClientDeadlineExpired`` event goes up the pipeline before the close. An idle keep-alive
+/// connection is closed silently.
 final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -56,6 +75,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     /// A deadline changed inside a read burst: the timer is brought in line at `channelReadComplete`
     /// (a request whose head and end arrive in one read never needs the head deadline's timer).
     private var timerStale = false
+    /// Response bytes went out since the current request began (no 408 can be written then).
+    private var responseBytesWritten = false
+
+    /// What the client gets when its head or body deadline passes.
+    static let requestTimeoutResponse: String = {
+        let body = #"{"error":"request_timeout","error_description":"the request was too slow","reason":"request_timeout"}"#
+        return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            + "Cache-Control: no-store\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+    }()
 
     init(keepAliveTimeout: TimeAmount, requestHeadTimeout: TimeAmount, bodyIdleTimeout: TimeAmount) {
         self.keepAliveTimeout = keepAliveTimeout
@@ -121,9 +149,34 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
             deadline = nil
         case .responseComplete:
             phase = .awaitingRequest
+            responseBytesWritten = false
             arm(keepAliveTimeout, context: context)
         }
         promise?.succeed(())
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        responseBytesWritten = true
+        context.write(data, promise: promise)
+    }
+
+    /// The deadline passed: 408 and a ``ClientDeadlineExpired`` for a slow head or body, then close.
+    private func expire(context: ChannelHandlerContext) {
+        let expired: ClientDeadlineExpired?
+        switch phase {
+        case .readingHead: expired = ClientDeadlineExpired(stage: .head, milliseconds: requestHeadTimeout.nanoseconds / 1_000_000)
+        case .readingBody: expired = ClientDeadlineExpired(stage: .body, milliseconds: bodyIdleTimeout.nanoseconds / 1_000_000)
+        case .awaitingRequest, .bodyHeld, .processing: expired = nil
+        }
+        if let expired {
+            if !responseBytesWritten {
+                var buffer = context.channel.allocator.buffer(capacity: Self.requestTimeoutResponse.utf8.count)
+                buffer.writeString(Self.requestTimeoutResponse)
+                context.writeAndFlush(NIOAny(buffer), promise: nil)
+            }
+            context.fireUserInboundEventTriggered(expired)
+        }
+        context.close(promise: nil)
     }
 
     /// Sets the deadline `timeout` from now. Within a read burst the timer follows at
@@ -157,7 +210,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
             handler.timerFiresAt = nil
             guard let deadline = handler.deadline else { return }   // cleared since: nothing to enforce
             if deadline <= .now() {
-                channel.close(promise: nil)
+                if channel.isActive { handler.expire(context: contextBound.value) } else { channel.close(promise: nil) }
             } else {
                 handler.schedule(at: deadline, context: contextBound.value)   // moved later since
             }

@@ -86,6 +86,10 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let expired = event as? ClientDeadlineExpired {
+            logTimeout(expired)
+            return
+        }
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
             switch state {
@@ -113,6 +117,28 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             context.close(promise: nil)
         }
+    }
+
+    /// One denial line for a client too slow with its head or body (the deadline handler
+    /// answered 408 and closes the connection).
+    func logTimeout(_ expired: ClientDeadlineExpired) {
+        let exchange: Exchange?
+        switch state {
+        case .forwarding(let current), .awaitingKeys(let current): exchange = current
+        case .idle, .discarding, .closing: exchange = nil
+        }
+        let description = expired.stage == .head
+            ? "request head not complete within \(expired.milliseconds) ms"
+            : "request body idle for \(expired.milliseconds) ms"
+        var denial = Denial(status: 408, reason: .requestTimeout, description: description,
+                            route: exchange?.allowance?.route.prefix, backend: exchange?.allowance?.route.backend.name,
+                            path: exchange?.allowance?.target.path)
+        denial.challenges = false
+        gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress,
+                                           method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
+                                           requestID: exchange?.requestID, denial: denial).line)
+        exchange?.transfer?.cancel()
+        state = .closing
     }
 
     /// Whether no response has started, so an error can still be answered with a status.

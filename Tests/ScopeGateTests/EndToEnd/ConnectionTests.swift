@@ -19,8 +19,24 @@ final class ConnectionTests: XCTestCase {
         fixture = try await GatewayFixture.start(listen: #", "request_head_timeout_ms": 300"#)
         let client = try RawHTTPClient(port: fixture.port)
         try client.send("GET /calendar/holidays HTTP/1.1\r\nHost: t\r\n")   // never finished
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 408)
+        XCTAssertEqual(try response.json()["reason"] as? String, "request_timeout")
         XCTAssertTrue(client.isClosedByServer())
         XCTAssertEqual(fixture.backendRequestCount, 0)
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines[0].contains(#""status":408"#) && lines[0].contains(#""reason":"request_timeout""#), lines[0])
+        XCTAssertTrue(lines[0].contains(#""method":"-""#), lines[0])
+    }
+
+    func testIdleKeepAliveConnectionIsClosedWithoutAnAnswerOrALogLine() async throws {
+        fixture = try await GatewayFixture.start(listen: #", "keep_alive_timeout_ms": 300"#)
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /calendar/holidays HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        XCTAssertTrue(client.isClosedByServer())   // no 408 bytes: isClosedByServer reads EOF first
+        XCTAssertEqual(try fixture.logLines(), [])
     }
 
     func testStalledRequestBodyIsCutAtTheBodyIdleDeadline() async throws {
@@ -28,8 +44,13 @@ final class ConnectionTests: XCTestCase {
         let token = try await fixture.token(["scope": "write:appointments"])
         let client = try RawHTTPClient(port: fixture.port)
         try client.send("POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nContent-Length: 10\r\n\r\nhello")
+        XCTAssertEqual(try client.readResponse().status, 408)
         XCTAssertTrue(client.isClosedByServer())
         XCTAssertEqual(fixture.backendRequestCount, 0)
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines[0].contains(#""reason":"request_timeout""#) && lines[0].contains(#""method":"POST""#), lines[0])
+        XCTAssertTrue(lines[0].contains(#""route":"/appointments""#), lines[0])
     }
 
     func testHalfClosedClientStillGetsItsResponse() async throws {
