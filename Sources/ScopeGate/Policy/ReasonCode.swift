@@ -23,7 +23,9 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     /// No bearer token (in the configured header, or query parameter) on a protected route.
     case missingToken = "missing_token"
     /// More than one token header, a malformed one, a token both in the header and in the query,
-    /// or the token query parameter twice (RFC 6750 §3.1 `invalid_request`).
+    /// the token query parameter twice, or a query pair backends may read as that parameter
+    /// (`;`-separated, other letter case, `.`/space/`[` variants; also on `public` methods)
+    /// (RFC 6750 §3.1 `invalid_request`).
     case invalidAuthorizationHeader = "invalid_authorization_header"
     /// Not a compact JWS: not three base64url parts, bad base64url, header or payload not a JSON object.
     case malformedToken = "malformed_token"
