@@ -6,7 +6,8 @@
 public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     // MARK: Request target and framing (400, 404, 405, 413, 431)
     /// The request target is not origin-form or absolute-form, or has a forbidden
-    /// character, a bad percent-escape, an encoded `/`, `\` or NUL, or a `;` (RFC 9112 §3.2).
+    /// character, a bad percent-escape, an encoded `/`, `\` or NUL, a `;` (RFC 9112 §3.2), or
+    /// percent-escapes that are not valid UTF-8 (RFC 3629: overlong `%C0%AE`, surrogates, ...).
     case invalidRequestTarget = "invalid_request_target"
     /// The request is malformed at the HTTP level (missing or duplicate `Host`, bad framing).
     case invalidRequest = "invalid_request"
