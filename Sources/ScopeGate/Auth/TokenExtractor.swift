@@ -9,16 +9,21 @@
 ///   value percent-decoded);
 /// - ``TokenExtraction/invalid`` (400 `invalid_request`, RFC 6750 §3.1) for two header
 ///   fields, a malformed one, the parameter twice or empty, or a token in both places:
-///   "clients MUST NOT use more than one method to transmit the token in each request" (§2).
+///   "clients MUST NOT use more than one method to transmit the token in each request" (§2);
+///   also, when the parameter is configured, for a look-alike of it that a backend may read
+///   as the token although the gateway does not (``queryHasLookAlike(_:)``).
 ///
 /// A token found in the query must be removed from what is forwarded: see
 /// ``removingParameter(_:fromQuery:)``.
 public struct TokenExtractor: Sendable {
     /// Where the token may be.
     public let location: TokenLocationConfig
+    /// `location.queryParameter` with the pair names backends may read as it.
+    private let queryName: QueryParameterName?
 
     public init(_ location: TokenLocationConfig) {
         self.location = location
+        self.queryName = location.queryParameter.map(QueryParameterName.init)
     }
 
     /// Classifies one request's token placement.
@@ -47,6 +52,7 @@ public struct TokenExtractor: Sendable {
         guard let name = location.queryParameter, let rawQuery else {
             return fromHeader.map { .token($0, fromQuery: false) } ?? .none
         }
+        guard !queryHasLookAlike(rawQuery) else { return .invalid }
         let values = Self.values(of: name, inQuery: rawQuery)
         switch (fromHeader, values.count) {
         case (let header?, 0): return .token(header, fromQuery: false)
@@ -56,6 +62,25 @@ public struct TokenExtractor: Sendable {
             return .token(token, fromQuery: true)
         default: return .invalid
         }
+    }
+
+    /// Whether `rawQuery` (without `?`) has a pair that a backend may read as the configured
+    /// query parameter but that is not a clean `&`-separated pair with exactly its
+    /// (percent-decoded) name: `x=1;access_token=T`, `Access_Token=T`, `access.token=T`,
+    /// `access%20token=T`, `access_token[]=T` (see ``QueryParameterName`` for the rules).
+    /// Such a pair must be neither checked as the token nor forwarded unchecked: 400
+    /// `invalid_request` (RFC 6750 §3.1, §5.3). Always `false` when no parameter is configured.
+    public func queryHasLookAlike(_ rawQuery: String) -> Bool {
+        guard let queryName else { return false }
+        for field in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
+            let hasSemicolon = field.contains(";")
+            for pair in field.split(separator: ";", omittingEmptySubsequences: true) {
+                let rawName = pair.prefix { $0 != "=" }
+                guard queryName.isReading(of: rawName) else { continue }
+                if hasSemicolon || Self.percentDecoded(rawName) != queryName.name { return true }
+            }
+        }
+        return false
     }
 
     /// `query` without every `name=value` pair named `name` (compared after percent-decoding),

@@ -7,7 +7,10 @@ import Foundation
 /// fixed and fails closed:
 /// 1. request target valid and normalised (else 400 `invalid_request_target`);
 /// 2. a route matches (else 404), and it configures the method (else 405 with `Allow`);
-/// 3. on a `public` method: allowed, without looking at credentials;
+/// 3. on a `public` method: allowed, without looking at credentials, but a configured token
+///    query parameter is removed from the forwarded target, and a look-alike of it
+///    (``TokenExtractor/queryHasLookAlike(_:)``) is 400 `invalid_request`: it would reach
+///    the backend unchecked;
 /// 4. exactly one well-formed bearer token where `api.token` allows it, see
 ///    ``TokenExtractor`` (none: 401 without `error`; malformed, duplicated or in two
 ///    places: 400 `invalid_request`, RFC 6750 §3.1); a token taken from the query is
@@ -55,6 +58,13 @@ public struct AccessPolicy: Sendable {
             // Credentials on a public method are not checked, so none are passed on either.
             var publicTarget = target
             if let name = extractor.location.queryParameter, let query = target.query {
+                guard !extractor.queryHasLookAlike(query) else {
+                    denial.status = 400
+                    denial.reason = .invalidAuthorizationHeader
+                    denial.description = "a query parameter that backends may read as \"\(name)\" is not allowed"
+                    denial.bearerError = "invalid_request"
+                    return .deny(denial)
+                }
                 publicTarget.query = TokenExtractor.removingParameter(name, fromQuery: query)
             }
             return .allow(Allowance(route: route, target: publicTarget, token: nil, requirement: nil))
@@ -76,7 +86,8 @@ public struct AccessPolicy: Sendable {
             denial.reason = .invalidAuthorizationHeader
             denial.description = extractor.location.queryParameter == nil
                 ? Self.headerExpectation(extractor.location)
-                : Self.headerExpectation(extractor.location) + ", or one \"\(extractor.location.queryParameter!)\" query parameter, not both"
+                : Self.headerExpectation(extractor.location) + ", or one \"\(extractor.location.queryParameter!)\" query parameter"
+                    + " (not both, and nothing backends may read as it)"
             denial.bearerError = "invalid_request"
             return .deny(denial)
         case .token(let value, let fromQuery):

@@ -7,6 +7,7 @@ enum PathNormalizer {
         var endsWithSlash = false
         var index = raw.startIndex
         var first = true
+        var hasNonASCIIEscape = false
 
         func closeSegment() {
             // RFC 3986 §5.2.4 on a whole segment, after unreserved escapes were decoded.
@@ -44,6 +45,7 @@ enum PathNormalizer {
                             || decoded == UInt8(ascii: "\\") || decoded == UInt8(ascii: ";") {
                     return .failure(.init("path has an encoded \"/\", \"\\\", \";\" or control character"))
                 } else {
+                    hasNonASCIIEscape = hasNonASCIIEscape || decoded >= 0x80
                     current.append(UInt8(ascii: "%"))
                     current.append(hexDigits[Int(decoded >> 4)])
                     current.append(hexDigits[Int(decoded & 0x0F)])
@@ -68,7 +70,34 @@ enum PathNormalizer {
             out.append(contentsOf: segment)
         }
         if endsWithSlash && !segments.isEmpty { out.append(UInt8(ascii: "/")) }
+        if hasNonASCIIEscape && !escapesAreUTF8(out) {
+            return .failure(.init("path has percent-escapes that are not UTF-8"))
+        }
         return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    /// Whether each maximal run of `%XX` escapes with XX >= 80 in the normalised `path`, read
+    /// as bytes, is valid UTF-8 (RFC 3629 §3-4: no overlong form, surrogate, code point above
+    /// U+10FFFF, lead byte C0, C1 or F5-FF, stray or missing continuation byte). A backend that
+    /// decodes leniently may otherwise read `%C0%AE` as `.` or `%C0%AF` as `/`, on a path the
+    /// policy decided as another one. Swift's UTF-8 decoding rejects all of these.
+    static func escapesAreUTF8(_ path: [UInt8]) -> Bool {
+        var run: [UInt8] = []
+        var index = 0
+        while index <= path.count {
+            if index + 2 < path.count, path[index] == UInt8(ascii: "%"),
+               let high = ASCII.hexValue(path[index + 1]), high >= 8, let low = ASCII.hexValue(path[index + 2]) {
+                run.append(high << 4 | low)
+                index += 3
+                continue
+            }
+            if !run.isEmpty {
+                guard String(decoding: run, as: UTF8.self).utf8.elementsEqual(run) else { return false }
+                run.removeAll(keepingCapacity: true)
+            }
+            index += 1
+        }
+        return true
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)

@@ -6,7 +6,8 @@
 public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     // MARK: Request target and framing (400, 404, 405, 413, 431)
     /// The request target is not origin-form or absolute-form, or has a forbidden
-    /// character, a bad percent-escape, an encoded `/`, `\` or NUL, or a `;` (RFC 9112 §3.2).
+    /// character, a bad percent-escape, an encoded `/`, `\` or NUL, a `;` (RFC 9112 §3.2), or
+    /// percent-escapes that are not valid UTF-8 (RFC 3629: overlong `%C0%AE`, surrogates, ...).
     case invalidRequestTarget = "invalid_request_target"
     /// The request is malformed at the HTTP level (missing or duplicate `Host`, bad framing).
     case invalidRequest = "invalid_request"
@@ -28,7 +29,9 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     /// No bearer token (in the configured header, or query parameter) on a protected route.
     case missingToken = "missing_token"
     /// More than one token header, a malformed one, a token both in the header and in the query,
-    /// or the token query parameter twice (RFC 6750 §3.1 `invalid_request`).
+    /// the token query parameter twice, or a query pair backends may read as that parameter
+    /// (`;`-separated, other letter case, `.`/space/`[` variants; also on `public` methods)
+    /// (RFC 6750 §3.1 `invalid_request`).
     case invalidAuthorizationHeader = "invalid_authorization_header"
     /// Not a compact JWS: not three base64url parts, bad base64url, header or payload not a JSON object.
     case malformedToken = "malformed_token"

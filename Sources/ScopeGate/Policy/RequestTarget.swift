@@ -12,7 +12,11 @@
 /// empty segments are merged (`//` -> `/`), and dot segments are resolved
 /// (RFC 3986 §5.2.4). Rejected because backends disagree on their meaning, which is how
 /// path-based authorisation is bypassed: an encoded `/`, `\`, `;`, `%` control or NUL, a
-/// raw `\` or `;`, any byte outside RFC 3986 `pchar`, and malformed escapes.
+/// raw `\` or `;`, any byte outside RFC 3986 `pchar`, malformed escapes, and escapes that do
+/// not stand for valid UTF-8 (RFC 3629 §3-4, checked on each run of `%80`-`%FF` escapes of the
+/// normalised path: overlong `%C0%AE` or `%C0%AF`, surrogates, above U+10FFFF, lead bytes
+/// `%F5`-`%FF`, stray or missing continuation bytes), which lenient decoders read as `.` or `/`.
+/// Valid escaped UTF-8 (`/caf%C3%A9`) is kept as it is.
 public struct RequestTarget: Sendable, Equatable {
     /// The normalised absolute path, always starting with `/`.
     public var path: String

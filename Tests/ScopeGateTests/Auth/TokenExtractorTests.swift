@@ -7,6 +7,7 @@ struct AuthTokenExtractorTests {
     static let bearer = TokenLocationConfig()
     static let bearerAndQuery = TokenLocationConfig(queryParameter: "access_token")
     static let custom = TokenLocationConfig(header: "X-Access-Token")
+    static let dotted = TokenLocationConfig(queryParameter: "access.token")
 
     static let cases: [(String, TokenLocationConfig, [String], String?, TokenExtraction)] = [
         ("Authorization Bearer", bearer, ["Bearer abc.def.ghi"], nil, .token("abc.def.ghi", fromQuery: false)),
@@ -24,6 +25,36 @@ struct AuthTokenExtractorTests {
         ("header, query without the parameter", bearerAndQuery, ["Bearer abc"], "page=2", .token("abc", fromQuery: false)),
         ("Basic header and query token", bearerAndQuery, ["Basic dXNlcjpwYXNz"], "access_token=abc", .token("abc", fromQuery: true)),
         ("similar parameter name", bearerAndQuery, [], "access_token_x=abc", .none),
+        // Look-alikes a backend may read as access_token (parameter cloaking): 400, with or
+        // without a valid header token, never forwarded unchecked.
+        ("look-alike: after ; (Rack < 3, parse_qs, CVE-2021-23336)", bearerAndQuery, [], "x=1;access_token=FORGED", .invalid),
+        ("look-alike: after ;, header token", bearerAndQuery, ["Bearer abc"], "x=1;access_token=FORGED", .invalid),
+        ("look-alike: ; after the value", bearerAndQuery, [], "access_token=abc;x=1", .invalid),
+        ("look-alike: . for _ (PHP)", bearerAndQuery, ["Bearer abc"], "access.token=FORGED", .invalid),
+        ("look-alike: %2E for _ (PHP)", bearerAndQuery, [], "access%2Etoken=FORGED", .invalid),
+        ("look-alike: %20 for _ (PHP)", bearerAndQuery, ["Bearer abc"], "access%20token=FORGED", .invalid),
+        ("look-alike: + for _ (PHP)", bearerAndQuery, [], "access+token=FORGED", .invalid),
+        ("look-alike: %2B for _", bearerAndQuery, [], "access%2Btoken=FORGED", .invalid),
+        ("look-alike: array (PHP)", bearerAndQuery, ["Bearer abc"], "access_token[]=FORGED", .invalid),
+        ("look-alike: encoded array (PHP)", bearerAndQuery, [], "access_token%5Bx%5D=FORGED", .invalid),
+        ("look-alike: unclosed [ for _ (PHP)", bearerAndQuery, [], "access[token=FORGED", .invalid),
+        ("look-alike: leading space (PHP)", bearerAndQuery, [], "%20access_token=FORGED", .invalid),
+        ("look-alike: cut at NUL (PHP)", bearerAndQuery, [], "access_token%00x=FORGED", .invalid),
+        ("look-alike: letter case (ASP.NET)", bearerAndQuery, ["Bearer abc"], "Access_Token=FORGED", .invalid),
+        ("look-alike: upper case", bearerAndQuery, [], "a=1&ACCESS_TOKEN=FORGED", .invalid),
+        ("look-alike: long s folds to s", bearerAndQuery, [], "acce%C5%BFs_token=FORGED", .invalid),
+        ("look-alike beside the exact one", bearerAndQuery, [], "access_token=abc&Access_Token=FORGED", .invalid),
+        ("look-alike without a value", bearerAndQuery, ["Bearer abc"], "x=1;access_token", .invalid),
+        ("still a token: exact name after other pairs", bearerAndQuery, [], "a=1&access_token=T", .token("T", fromQuery: true)),
+        ("still a token: ; in another pair", bearerAndQuery, [], "q=a;b&access_token=T", .token("T", fromQuery: true)),
+        ("still a token: name percent-encoded exactly", bearerAndQuery, [], "access%5Ftoken=T", .token("T", fromQuery: true)),
+        ("still nothing: longer name", bearerAndQuery, [], "access_tokens=x", .none),
+        ("still nothing: name as a value", bearerAndQuery, [], "x=access_token", .none),
+        ("still nothing: name as a value after ;", bearerAndQuery, ["Bearer abc"], "x=1;y=access_token", .token("abc", fromQuery: false)),
+        ("still nothing: array of another name", bearerAndQuery, [], "access[token]=x", .none),
+        ("not configured: look-alikes ignored", bearer, ["Bearer abc"], "x=1;access_token=a&Access_Token=b", .token("abc", fromQuery: false)),
+        ("configured with a dot: exact", dotted, [], "access.token=T", .token("T", fromQuery: true)),
+        ("configured with a dot: _ is a look-alike", dotted, [], "access_token=T", .invalid),
         ("custom header", custom, ["abc.def.ghi"], nil, .token("abc.def.ghi", fromQuery: false)),
         ("custom header with OWS", custom, [" abc.def "], nil, .token("abc.def", fromQuery: false)),
         ("custom header with Bearer prefix", custom, ["Bearer abc"], nil, .invalid),

@@ -16,7 +16,9 @@ struct PolicyTokenLocationTests {
         let verifier = TokenVerifier(api: api, keys: [F.issuer: IssuerKeys(source: StaticKeySource(keySet))], maxTokenBytes: 8192)
         let backend = BackendConfig(name: "b", url: "http://127.0.0.1:1")
         let config = GatewayConfig(
-            api: api, backends: ["b": backend], routes: [RouteConfig(prefix: "/r", backend: "b", methods: ["GET": .scopes(ScopeRequirement(allOf: ["read"]))])])
+            api: api, backends: ["b": backend],
+            routes: [RouteConfig(prefix: "/r", backend: "b", methods: ["GET": .scopes(ScopeRequirement(allOf: ["read"]))]),
+                     RouteConfig(prefix: "/p", backend: "b", methods: ["GET": .public])])
         return AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
     }
 
@@ -51,5 +53,46 @@ struct PolicyTokenLocationTests {
         let token = try await F.token(signedBy: F.rsaA)
         #expect(policy.decide(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: [token]), now: F.now).status == 200)
         #expect(policy.decide(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: ["Bearer \(token)"]), now: F.now).status == 400)
+    }
+
+    static let lookAlikes = ["x=1;access_token=FORGED", "access.token=FORGED", "access%20token=FORGED",
+                             "access_token[]=FORGED", "Access_Token=FORGED", "a=1&access_token=abc;x=1"]
+
+    @Test("a look-alike of the query parameter is 400 invalid_request, even with a valid header token", arguments: lookAlikes)
+    func lookAlikeOnProtectedRoute(_ query: String) async throws {
+        let policy = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
+        let token = try await F.token(signedBy: F.rsaA)
+        let decision = policy.decide(AccessRequest(method: "GET", target: "/r?\(query)", tokenHeaderValues: ["Bearer \(token)"]), now: F.now)
+        guard case .deny(let denial) = decision else { Issue.record("\(query) was allowed: \(decision)"); return }
+        #expect(denial.status == 400)
+        #expect(denial.reason == .invalidAuthorizationHeader)
+        #expect(denial.bearerError == "invalid_request")
+    }
+
+    @Test("a look-alike of the query parameter on a public route is 400, not forwarded", arguments: lookAlikes)
+    func lookAlikeOnPublicRoute(_ query: String) async throws {
+        let policy = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
+        let decision = policy.decide(AccessRequest(method: "GET", target: "/p?\(query)", tokenHeaderValues: []), now: F.now)
+        guard case .deny(let denial) = decision else { Issue.record("\(query) was forwarded: \(decision)"); return }
+        #expect(denial.status == 400)
+        #expect(denial.reason == .invalidAuthorizationHeader)
+        #expect(denial.bearerError == "invalid_request")
+        #expect(!denial.description.contains("FORGED"))
+    }
+
+    @Test("public route: the exact parameter is removed, other queries and unconfigured look-alikes pass as they are")
+    func publicRouteQueries() async throws {
+        let on = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
+        let off = try await Self.policy(TokenLocationConfig())
+        let cases: [(AccessPolicy, String, String)] = [
+            (on, "/p?a=1&access_token=abc&b=2", "/p?a=1&b=2"),
+            (on, "/p?a=1;b=2&access_tokens=x", "/p?a=1;b=2&access_tokens=x"),
+            (off, "/p?x=1;access_token=abc&Access_Token=b", "/p?x=1;access_token=abc&Access_Token=b"),
+        ]
+        for (policy, target, forwarded) in cases {
+            let decision = policy.decide(AccessRequest(method: "GET", target: target, tokenHeaderValues: []), now: F.now)
+            guard case .allow(let allowance) = decision else { Issue.record("\(target): \(decision)"); continue }
+            #expect(allowance.target.pathAndQuery == forwarded)
+        }
     }
 }
