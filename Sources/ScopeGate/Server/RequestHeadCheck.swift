@@ -40,7 +40,7 @@ struct RequestHeadCheck {
     let maxBodyBytes: Int
 
     /// Header names (lower case, `_` as `-`) that make a framework use another method or URL.
-    static let overrideHeaders: Set<String> = [
+    static let overrideHeaders: [String] = [
         "x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url",
     ]
 
@@ -124,7 +124,12 @@ struct RequestHeadCheck {
     /// `host [":" port]`: a DNS-style name (`A-Z a-z 0-9 - . _ ~`), an IPv4 address (the same
     /// characters) or `[` IPv6 literal `]`; port 1-5 digits up to 65535.
     static func isValidHost(_ value: String) -> Bool {
-        var bytes = Array(value.utf8)[...]
+        var value = value
+        return value.withUTF8 { isValidHost(bytes: $0[...]) }
+    }
+
+    private static func isValidHost(bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var bytes = bytes
         guard !bytes.isEmpty else { return false }
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > bytes.startIndex + 1 else { return false }
@@ -210,14 +215,20 @@ struct RequestHeadCheck {
     // MARK: Method and URL overrides
 
     private func overrideHeader(_ head: HTTPRequestHead) -> String? {
+        // Every header of every request passes here: compare in place, no normalised copy.
         for (name, _) in head.headers where name.utf8.count >= 13 && name.utf8.count <= 22 {
-            let normalised = String(decoding: name.utf8.map { byte -> UInt8 in
-                let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
-                return lower == UInt8(ascii: "_") ? UInt8(ascii: "-") : lower
-            }, as: UTF8.self)
-            if Self.overrideHeaders.contains(normalised) { return name }
+            if Self.overrideHeaders.contains(where: { Self.equalsHeaderName(name, $0) }) { return name }
         }
         return nil
+    }
+
+    /// Whether `name` is `normalised` (lower case, `-`) ignoring ASCII case and reading `_` as `-`.
+    static func equalsHeaderName(_ name: String, _ normalised: String) -> Bool {
+        guard name.utf8.count == normalised.utf8.count else { return false }
+        return zip(name.utf8, normalised.utf8).allSatisfy { byte, expected in
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
+            return (lower == UInt8(ascii: "_") ? UInt8(ascii: "-") : lower) == expected
+        }
     }
 
     /// Whether the query has a parameter named `_method` (any case, `&` or `;` separated,
