@@ -5,7 +5,8 @@
 /// in `Connection`: `Keep-Alive`, `Proxy-Connection` (pre-standard, still sent by clients),
 /// `TE` (RFC 9110 §10.1.4), `Trailer`, `Transfer-Encoding` (RFC 9112 §6.1) and `Upgrade`
 /// (RFC 9110 §7.8). `Proxy-Authenticate` and `Proxy-Authorization` are left to the caller's
-/// own policy, as RFC 9110 §11.7 no longer lists them as hop-by-hop.
+/// own policy, as RFC 9110 §11.7 no longer lists them as hop-by-hop (``UpstreamHeaders``
+/// drops `Proxy-Authorization`).
 public enum HopByHopHeaders {
     /// Lower-cased names that are always hop-by-hop.
     public static let alwaysRemoved: [String] = [

@@ -3,7 +3,8 @@ import Foundation
 /// Builds the header list a forwarded request carries, in this order:
 /// 1. the client's headers less hop-by-hop ones (RFC 9110 §7.6.1, including every name in
 ///    `Connection`), less `Host`, `Content-Length` and `Expect` (the gateway frames the
-///    request itself);
+///    request itself), less `Proxy-Authorization` (credentials for a proxy, RFC 9110 §11.7.2;
+///    the gateway checks none, so they are not passed on);
 /// 2. less every header the gateway sets (`X-Forwarded-*`, `Forwarded`, the request ID
 ///    header, the claim headers), matched case-insensitively and in their `_` spelling,
 ///    so a client can neither forge nor, through `Connection`, delete them;
@@ -55,7 +56,7 @@ struct UpstreamHeaders: Sendable {
         var result: [(name: String, value: String)] = []
         for header in HopByHopHeaders.removing(from: client) {
             let name = Self.normalise(header.name)
-            if name == "host" || name == "content-length" || name == "expect" { continue }
+            if name == "host" || name == "content-length" || name == "expect" || name == "proxy-authorization" { continue }
             if gatewayOwned.contains(name) {
                 if fromTrustedProxy { incoming[name, default: []].append(header.value) }
                 continue

@@ -109,6 +109,20 @@ final class HeaderPolicyTests: XCTestCase {
         XCTAssertEqual(values(headers, "X-Real-IPs"), ["kept"])
     }
 
+    /// Credentials the gateway did not check are never passed on: `Proxy-Authorization` is for
+    /// a proxy (RFC 9110 §11.7.2), and the gateway asks for none.
+    func testProxyAuthorizationIsNotPassedOn() async throws {
+        fixture = try await GatewayFixture.start()
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/1", token: token, headers: [
+            "Proxy-Authorization: Basic dXNlcjpwYXNz", "proxy_authorization: Basic eDp5",
+        ])
+        let headers = try backendHeaders(response)
+        XCTAssertEqual(values(headers, "Proxy-Authorization"), [])
+        XCTAssertEqual(values(headers, "proxy_authorization"), [])
+        XCTAssertEqual(values(headers, "Authorization").count, 1)
+    }
+
     func testPreserveHostSendsTheClientsHost() async throws {
         fixture = try await GatewayFixture.start(
             extraRoutes: #", {"prefix": "/appointments/site", "backend": "appointments", "preserve_host": true, "methods": {"GET": "public"}}"#)
