@@ -7,7 +7,9 @@ import Foundation
 /// `route`, `backend`, `status`, `reason` (a ``ReasonCode``), `description`, `sub` and
 /// `client_id` (only when the token itself was valid), `required_scopes`, `required_any_of`
 /// (only when the route accepts several alternatives), `granted_scopes`.
-/// The query string and every header value are left out, so no token can reach the log.
+/// The query string and every header value are left out, and a token-shaped run in the path,
+/// the request ID or the description is replaced (``TokenRedaction``), so no token reaches
+/// the log even when a client puts one in its path.
 public struct DenialEvent: Sendable {
     public var time: Date
     public var client: String?
@@ -29,15 +31,15 @@ public struct DenialEvent: Sendable {
     /// The JSON line, ending in `\n`.
     public var line: String {
         var json = JSONLine.event("denial", at: time)
-        json.add("request_id", requestID)
+        json.add("request_id", requestID.map(TokenRedaction.redacting))
         json.add("client", client)
         json.add("method", String(method.prefix(32)))
-        json.add("path", denial.path ?? Self.pathOnly(rawTarget))
+        json.add("path", TokenRedaction.redacting(denial.path ?? Self.pathOnly(rawTarget)))
         json.add("route", denial.route)
         json.add("backend", denial.backend)
         json.add("status", denial.status)
         json.add("reason", denial.reason.rawValue)
-        json.add("description", denial.description)
+        json.add("description", TokenRedaction.redacting(denial.description))
         json.add("sub", denial.subject)
         json.add("client_id", denial.clientID)
         json.add("required_scopes", denial.requiredScopes)
@@ -54,7 +56,8 @@ public struct DenialEvent: Sendable {
     static func pathOnly(_ raw: String) -> String {
         guard raw.hasPrefix("/") else { return "-" }
         let end = raw.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? raw.endIndex
-        return String(raw[..<end].prefix(256))
+        // Redacted before the cut, so a token cut in half is still recognised.
+        return String(TokenRedaction.redacting(String(raw[..<end])).prefix(256))
     }
 }
 
@@ -96,10 +99,10 @@ public struct UpstreamFailureEvent: Sendable {
 
     public var line: String {
         var json = JSONLine.event("upstream_failure", at: time)
-        json.add("request_id", requestID)
+        json.add("request_id", requestID.map(TokenRedaction.redacting))
         json.add("client", client)
         json.add("method", method)
-        json.add("path", path)
+        json.add("path", TokenRedaction.redacting(path))
         json.add("route", route)
         json.add("backend", backend)
         json.add("instance", instance)

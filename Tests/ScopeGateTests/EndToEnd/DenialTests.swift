@@ -51,6 +51,22 @@ final class DenialTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 
+    /// A token a client put in its path (or request ID) never reaches the denial log: an
+    /// invalid target (`;`), a 404, and a request ID made of a token.
+    func testTokenInThePathOrRequestIDIsRedactedFromTheLog() async throws {
+        let token = try await fixture.token()
+        XCTAssertEqual(try fixture.request("GET", "/appointments;access_token=\(token)").status, 400)
+        XCTAssertEqual(try fixture.request("GET", "/nothing/\(token)").status, 404)
+        let shortToken = token.split(separator: ".").map { String($0.prefix(40)) }.joined(separator: ".")
+        XCTAssertEqual(try fixture.request("GET", "/nothing", headers: ["X-Request-Id: \(shortToken)"]).status, 404)
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 3, "\(lines)")
+        for line in lines {
+            for part in token.split(separator: ".") { XCTAssertFalse(line.contains(part.prefix(20)), line) }
+            XCTAssertTrue(line.contains("[redacted]"), line)
+        }
+    }
+
     func testMissingTokenIs401WithoutErrorCode() throws {
         for extra in [[String](), ["Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l"]] {
             let response = try fixture.request("GET", "/appointments/1", headers: extra)
