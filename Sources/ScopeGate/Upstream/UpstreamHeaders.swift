@@ -9,10 +9,13 @@ import Foundation
 ///    header, the claim headers), matched case-insensitively and in their `_` spelling,
 ///    so a client can neither forge nor, through `Connection`, delete them;
 /// 3. less the token header on a `public` method or a route with `forward_authorization: false`,
-///    and less the other client-address headers backends are known to trust (`X-Real-IP`,
-///    `True-Client-IP`, `X-Client-IP`, `X-Cluster-Client-IP`, `CF-Connecting-IP`,
-///    `Fastly-Client-IP`) unless the connection comes from a trusted proxy: the gateway vouches
-///    for the client's address in `X-Forwarded-For` only;
+///    and less the headers a proxy in front of a backend vouches for, unless the connection
+///    comes from a trusted proxy: every other `X-Forwarded-*` (`-Port`, `-Prefix`, `-User`,
+///    `-Client-Cert`, ...), `X-Envoy-*`, client-address headers (`X-Real-IP`,
+///    `True-Client-IP`, `Client-IP`, ...), identity headers (`Remote-User`, `X-Remote-User`,
+///    `X-Auth-Request-*` of oauth2-proxy, `X-SSL-Client-*`) and `X-Original-URI`; see
+///    ``proxyVouchedHeaders``. The gateway vouches for the client's address in
+///    `X-Forwarded-For` and for the caller in its claim headers only;
 /// 4. plus the gateway's own: `X-Forwarded-For` (the client's address, appended to the
 ///    incoming list only when the connection comes from a trusted proxy), `X-Forwarded-Proto`,
 ///    `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239), the request ID and the claim
@@ -23,10 +26,21 @@ struct UpstreamHeaders: Sendable {
     private let tokenHeader: String
     /// Normalised names (lower case, `_` as `-`) the gateway owns.
     private let gatewayOwned: Set<String>
-    /// Normalised names of client-address headers that only a trusted proxy may pass on.
-    static let clientAddressHeaders: Set<String> = [
+    /// Normalised names that only a trusted proxy may pass on: what backends behind common
+    /// proxies trust as the client's address, identity or original request.
+    static let proxyVouchedHeaders: Set<String> = [
         "x-real-ip", "true-client-ip", "x-client-ip", "x-cluster-client-ip", "cf-connecting-ip", "fastly-client-ip",
+        "client-ip", "forwarded-for", "x-forwarded", "x-originating-ip", "x-remote-ip", "x-remote-addr", "x-proxyuser-ip",
+        "remote-user", "x-remote-user", "x-authenticated-user", "x-original-uri",
+        "x-client-cert", "ssl-client-cert",
     ]
+    /// Normalised name prefixes that only a trusted proxy may pass on.
+    static let proxyVouchedPrefixes: [String] = ["x-forwarded-", "x-envoy-", "x-auth-request-", "x-ssl-client-"]
+
+    /// Whether the normalised `name` is one only a trusted proxy may pass on.
+    static func isProxyVouched(_ name: String) -> Bool {
+        proxyVouchedHeaders.contains(name) || proxyVouchedPrefixes.contains { name.utf8.starts(with: $0.utf8) }
+    }
     /// Makes the IDs of requests that came without a usable one.
     private let requestIDs = RequestIDGenerator()
 
@@ -62,7 +76,7 @@ struct UpstreamHeaders: Sendable {
                 continue
             }
             if dropToken && name == tokenHeader { continue }
-            if !fromTrustedProxy && Self.clientAddressHeaders.contains(name) { continue }
+            if !fromTrustedProxy && Self.isProxyVouched(name) { continue }
             result.append(header)
         }
 

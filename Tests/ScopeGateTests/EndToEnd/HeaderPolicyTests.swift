@@ -93,17 +93,25 @@ final class HeaderPolicyTests: XCTestCase {
         XCTAssertEqual(values(try backendHeaders(response), "X-Auth-Subject"), ["al\tice \u{E9}"])
     }
 
-    /// Client-address headers backends trust are not passed on from an untrusted client, in
-    /// any case or `_` spelling (the gateway vouches for `X-Forwarded-For` only).
+    /// Headers a proxy vouches for (client address, identity, original request) are not passed
+    /// on from an untrusted client, in any case or `_` spelling.
     func testClientAddressHeadersFromAnUntrustedClientAreDropped() async throws {
         fixture = try await GatewayFixture.start()
         let token = try await fixture.token()
         let response = try fixture.request("GET", "/appointments/1", token: token, headers: [
             "X-Real-IP: 10.0.0.1", "True-Client-IP: 10.0.0.2", "x_client_ip: 10.0.0.3", "X-Cluster-Client-IP: 10.0.0.4",
             "CF-Connecting-IP: 10.0.0.5", "Fastly-Client-IP: 10.0.0.6", "X-Real-IPs: kept",
+            // Found by the second pass: proxy-vouched headers beyond the client address.
+            "X-Forwarded-Port: 443", "X-Forwarded-Prefix: /admin", "X-Forwarded-User: admin", "X-Forwarded-Client-Cert: x",
+            "X-Forwarded-Email: a@b", "X-Envoy-Original-Path: /admin", "X-Original-URI: /admin", "Remote-User: admin",
+            "X-Remote-User: admin", "Client-IP: 10.0.0.7", "X-Originating-IP: 10.0.0.8", "X-Auth-Request-User: admin",
+            "X-SSL-Client-Verify: SUCCESS", "Forwarded-For: 10.0.0.9",
         ])
         let headers = try backendHeaders(response)
-        for name in ["X-Real-IP", "True-Client-IP", "x_client_ip", "X-Cluster-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP"] {
+        for name in ["X-Real-IP", "True-Client-IP", "x_client_ip", "X-Cluster-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP",
+                     "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-User", "X-Forwarded-Client-Cert", "X-Forwarded-Email",
+                     "X-Envoy-Original-Path", "X-Original-URI", "Remote-User", "X-Remote-User", "Client-IP", "X-Originating-IP",
+                     "X-Auth-Request-User", "X-SSL-Client-Verify", "Forwarded-For"] {
             XCTAssertEqual(values(headers, name), [], name)
         }
         XCTAssertEqual(values(headers, "X-Real-IPs"), ["kept"])
