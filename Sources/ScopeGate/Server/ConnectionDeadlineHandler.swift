@@ -75,6 +75,10 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     /// A deadline changed inside a read burst: the timer is brought in line at `channelReadComplete`
     /// (a request whose head and end arrive in one read never needs the head deadline's timer).
     private var timerStale = false
+    /// Between a `channelRead` and its `channelReadComplete`. A phase change reported outside
+    /// a read (a pipelined request's head, released when the previous response ended) must
+    /// bring the timer in line at once: no `channelReadComplete` may follow.
+    private var inReadBurst = false
     /// Response bytes went out since the current request began (no 408 can be written then).
     private var responseBytesWritten = false
 
@@ -110,11 +114,13 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBurst = false
         if timerStale { syncTimer(context: context) }
         context.fireChannelReadComplete()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadBurst = true
         switch phase {
         case .awaitingRequest:
             phase = .readingHead
@@ -135,7 +141,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         switch event {
         case .requestHeadReceived:
             phase = .readingBody
-            arm(bodyIdleTimeout, context: context, inReadBurst: true)
+            arm(bodyIdleTimeout, context: context, inReadBurst: inReadBurst)
         case .requestBodyHeld:
             guard phase == .readingBody else { break }
             phase = .bodyHeld

@@ -53,6 +53,20 @@ final class ConnectionTests: XCTestCase {
         XCTAssertTrue(lines[0].contains(#""route":"/appointments""#), lines[0])
     }
 
+    /// A pipelined request's head is released when the previous response ends, outside any
+    /// read: its body idle deadline must start then (it used to wait for a read that never
+    /// came, and the backend connection was held until the upstream timeout).
+    func testPipelinedRequestWithAStalledBodyGets408() async throws {
+        fixture = try await GatewayFixture.start(listen: #", "body_idle_timeout_ms": 300"#)
+        let token = try await fixture.token(["scope": "read:appointments write:appointments"])
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n"
+            + "POST /appointments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\nContent-Length: 10\r\n\r\nab")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        XCTAssertEqual(try client.readResponse().status, 408)   // the client's read times out after 10 s otherwise
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
     func testHalfClosedClientStillGetsItsResponse() async throws {
         fixture = try await GatewayFixture.start()
         let token = try await fixture.token(["scope": "write:appointments"])
