@@ -52,7 +52,9 @@ struct MintToken: AsyncParsableCommand {
         let keyPath = key ?? URL(fileURLWithPath: options.config).deletingLastPathComponent().appendingPathComponent(demoKey).path
         let kid = kid ?? (alg.hasPrefix("ES") ? "demo-es256" : "demo-rs256")
         guard let pem = FileManager.default.contents(atPath: keyPath).map({ String(decoding: $0, as: UTF8.self) }) else {
-            printError("cannot read key file \(keyPath)")
+            printError(key == nil
+                ? "cannot read key file \(keyPath) (the demo key is looked up next to --config; pass --key PEM to sign with another)"
+                : "cannot read key file \(keyPath)")
             throw ExitCode(2)
         }
         let signingKey: TokenMinter.SigningKey

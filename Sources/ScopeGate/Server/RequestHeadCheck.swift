@@ -113,9 +113,11 @@ struct RequestHeadCheck {
         if hosts.count > 1 || (hosts.isEmpty && head.version == .http1_1) {
             return "exactly one Host header is required"
         }
-        guard let host = hosts.first else { return nil }
+        guard let raw = hosts.first else { return nil }
+        let host = String(decoding: Self.trimmingOWS(raw.utf8), as: UTF8.self)
         guard Self.isValidHost(host) else { return "Host is not a host name or address with an optional port" }
-        if let authority = Self.absoluteFormAuthority(head.uri), !ASCII.equalsIgnoringCase(authority, host.lowercased()) {
+        if let (scheme, authority) = Self.absoluteFormAuthority(head.uri),
+           Self.canonicalAuthority(authority, scheme: scheme) != Self.canonicalAuthority(host.lowercased(), scheme: scheme) {
             return "Host is not the authority of the absolute-form request target"
         }
         return nil
@@ -161,13 +163,28 @@ struct RequestHeadCheck {
         }
     }
 
-    /// The authority of an absolute-form target (`http://authority/path`), lower-cased;
-    /// `nil` for origin-form and anything else (the target check rejects those).
-    static func absoluteFormAuthority(_ uri: String) -> String? {
+    /// The scheme and authority of an absolute-form target (`http://authority/path`), both
+    /// lower-cased; `nil` for origin-form and anything else (the target check rejects those).
+    static func absoluteFormAuthority(_ uri: String) -> (scheme: String, authority: String)? {
         guard let first = uri.utf8.first, first != UInt8(ascii: "/"), let schemeEnd = uri.range(of: "://") else { return nil }
         let rest = uri[schemeEnd.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        return rest[..<end].lowercased()
+        return (uri[..<schemeEnd.lowerBound].lowercased(), rest[..<end].lowercased())
+    }
+
+    /// `authority` (lower case) without the scheme's default port (RFC 9110 §4.2.3: `:80`
+    /// for `http`, `:443` for `https`, or an empty port) and without one trailing dot of the
+    /// host name, so equivalent spellings compare equal.
+    static func canonicalAuthority(_ authority: String, scheme: String) -> String {
+        var host = Substring(authority)
+        var port = ""
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+            host = authority[..<colon]
+            port = String(authority[authority.index(after: colon)...])
+        }
+        if port == (scheme == "https" ? "443" : "80") { port = "" }
+        if host.hasSuffix(".") && host.count > 1 { host = host.dropLast() }
+        return port.isEmpty ? String(host) : "\(host):\(port)"
     }
 
     // MARK: Framing (RFC 9112 §6)
@@ -231,15 +248,18 @@ struct RequestHeadCheck {
         }
     }
 
-    /// Whether the query has a parameter named `_method` (any case, `&` or `;` separated,
-    /// percent-escapes decoded).
+    /// `_method` as backends' parsers read pair names (see ``QueryParameterName``).
+    private static let methodParameter = QueryParameterName("_method")
+
+    /// Whether the query has a parameter a backend may read as `_method`: any case, `&` or
+    /// `;` separated, percent-escapes decoded, PHP's `.`/space/`[` spellings (`.method`,
+    /// `[method`).
     static func hasMethodParameter(_ uri: String) -> Bool {
         guard let question = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return false }
         let query = uri[uri.index(after: question)...]
         for pair in query.split(whereSeparator: { $0 == "&" || $0 == ";" }) {
             let name = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            guard let decoded = TokenExtractor.percentDecoded(name) else { continue }
-            if ASCII.equalsIgnoringCase(decoded, "_method") { return true }
+            if methodParameter.isReading(of: name) { return true }
         }
         return false
     }

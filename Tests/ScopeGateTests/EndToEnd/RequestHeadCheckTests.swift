@@ -161,5 +161,13 @@ final class RequestHeadCheckTests: XCTestCase {
         XCTAssertEqual(mismatch.status, 400)
         let match = try exchange("GET http://Good.Example/calendar/holidays/x HTTP/1.1\r\nHost: good.example\r\n\r\n")
         XCTAssertEqual(match.status, 200)
+        // Equivalent spellings are not a mismatch (second pass: these were false positives).
+        for (target, host) in [("http://api.example.com:80/calendar/holidays/x", "api.example.com"),
+                               ("https://api.example.com:443/calendar/holidays/x", "api.example.com"),
+                               ("http://api.example.com./calendar/holidays/x", "api.example.com"),
+                               ("http://api.example.com/calendar/holidays/x", "api.example.com:80")] {
+            XCTAssertEqual(try exchange("GET \(target) HTTP/1.1\r\nHost: \(host)\r\n\r\n").status, 200, "\(target) \(host)")
+        }
+        XCTAssertEqual(try exchange("GET /calendar/holidays/x HTTP/1.1\r\nHost: gateway.test\t\r\n\r\n").status, 200)
     }
 }

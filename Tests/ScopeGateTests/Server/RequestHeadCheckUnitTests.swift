@@ -27,14 +27,25 @@ struct RequestHeadCheckUnitTests {
 
     @Test("absolute-form authority, lower-cased")
     func authority() {
-        #expect(RequestHeadCheck.absoluteFormAuthority("http://Good.Example:8080/x?y") == "good.example:8080")
-        #expect(RequestHeadCheck.absoluteFormAuthority("https://h") == "h")
+        #expect(RequestHeadCheck.absoluteFormAuthority("http://Good.Example:8080/x?y")?.authority == "good.example:8080")
+        #expect(RequestHeadCheck.absoluteFormAuthority("HTTPS://h")?.scheme == "https")
+        #expect(RequestHeadCheck.absoluteFormAuthority("https://h")?.authority == "h")
         #expect(RequestHeadCheck.absoluteFormAuthority("/x") == nil)
+        // Equivalent spellings (RFC 9110 §4.2.3): default port, empty port, one trailing dot.
+        let canonical = { (authority: String, scheme: String) in RequestHeadCheck.canonicalAuthority(authority, scheme: scheme) }
+        #expect(canonical("api.example.com:80", "http") == "api.example.com")
+        #expect(canonical("api.example.com:", "http") == "api.example.com")
+        #expect(canonical("api.example.com:443", "https") == "api.example.com")
+        #expect(canonical("api.example.com:443", "http") == "api.example.com:443")
+        #expect(canonical("api.example.com.", "http") == "api.example.com")
+        #expect(canonical("[::1]:80", "http") == "[::1]")
+        #expect(canonical("[::1]", "http") == "[::1]")
     }
 
     @Test("_method query parameter, any case, & or ; separated, escaped")
     func methodParameter() {
-        for uri in ["/a?_method=DELETE", "/a?x=1&_METHOD=put", "/a?x=1;_method=put", "/a?%5Fmethod=x", "/a?_method"] {
+        for uri in ["/a?_method=DELETE", "/a?x=1&_METHOD=put", "/a?x=1;_method=put", "/a?%5Fmethod=x", "/a?_method",
+                    "/a?.method=DELETE", "/a?[method=DELETE", "/a?_method[]=x"] {
             #expect(RequestHeadCheck.hasMethodParameter(uri), "\(uri)")
         }
         for uri in ["/a", "/a?method=x", "/a?_methods=x", "/a?x=_method", "/_method"] {
