@@ -41,7 +41,7 @@ public enum BearerCredentials: Sendable, Equatable {
     }
 
     private static func parse(_ raw: UnsafeBufferPointer<UInt8>) -> BearerCredentials {
-        let value = raw.trimmingOWS()
+        let value = ASCII.trimmingOWS(raw)
         let schemeEnd = value.firstIndex(where: { !isTokenChar($0) }) ?? value.endIndex
         guard schemeEnd > value.startIndex else { return .invalid }
         let scheme = value[value.startIndex..<schemeEnd]
@@ -120,16 +120,5 @@ public enum BearerCredentials: Sendable, Equatable {
             index += 1
         }
         return true
-    }
-}
-
-extension UnsafeBufferPointer where Element == UInt8 {
-    /// The bytes without leading and trailing SP / HTAB (RFC 9110 §5.6.3 OWS).
-    fileprivate func trimmingOWS() -> Slice<UnsafeBufferPointer<UInt8>> {
-        let isOWS: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-        guard let first = firstIndex(where: { !isOWS($0) }), let last = lastIndex(where: { !isOWS($0) }) else {
-            return self[0..<0]
-        }
-        return self[first...last]
     }
 }

@@ -114,7 +114,7 @@ struct RequestHeadCheck {
             return "exactly one Host header is required"
         }
         guard let raw = hosts.first else { return nil }
-        let host = String(decoding: Self.trimmingOWS(raw.utf8), as: UTF8.self)
+        let host = String(decoding: ASCII.trimmingOWS(raw.utf8), as: UTF8.self)
         guard Self.isValidHost(host) else { return "Host is not a host name or address with an optional port" }
         if let (scheme, authority) = Self.absoluteFormAuthority(head.uri),
            Self.canonicalAuthority(authority, scheme: scheme) != Self.canonicalAuthority(host.lowercased(), scheme: scheme) {
@@ -197,7 +197,7 @@ struct RequestHeadCheck {
                                        description: "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)"))
             }
             let codings = encodings.flatMap { $0.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) }
-                .map { String(decoding: Self.trimmingOWS($0), as: UTF8.self) }
+                .map { String(decoding: ASCII.trimmingOWS($0), as: UTF8.self) }
             guard codings.count == 1, ASCII.equalsIgnoringCase(codings[0], "chunked") else {
                 return .deny(Denial(status: 501, reason: .unsupportedTransferCoding,
                                        description: "only the chunked transfer coding is supported (RFC 9112 §6.1)"))
@@ -215,18 +215,9 @@ struct RequestHeadCheck {
     /// `Content-Length = 1*DIGIT` (RFC 9110 §8.6) after removing SP/HTAB around the value
     /// (RFC 9110 §5.5); `nil` for anything else or a value beyond `Int`.
     static func contentLength(_ value: String) -> Int? {
-        let trimmed = trimmingOWS(value.utf8)
+        let trimmed = ASCII.trimmingOWS(value.utf8)
         guard !trimmed.isEmpty, trimmed.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         return Int(String(decoding: trimmed, as: UTF8.self))
-    }
-
-    /// `bytes` without SP/HTAB at either end (RFC 9110 §5.6.3 OWS).
-    private static func trimmingOWS<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
-        let isOWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        guard let first = bytes.firstIndex(where: { !isOWS($0) }), let last = bytes.lastIndex(where: { !isOWS($0) }) else {
-            return bytes[bytes.endIndex...]
-        }
-        return bytes[first...last]
     }
 
     // MARK: Method and URL overrides

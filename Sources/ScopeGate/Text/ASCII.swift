@@ -27,4 +27,13 @@ enum ASCII {
             }
         }
     }
+
+    /// `bytes` without SP / HTAB at either end (RFC 9110 §5.6.3 OWS); empty when nothing else.
+    static func trimmingOWS<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        let isOWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard let first = bytes.firstIndex(where: { !isOWS($0) }), let last = bytes.lastIndex(where: { !isOWS($0) }) else {
+            return bytes[bytes.endIndex...]
+        }
+        return bytes[first...last]
+    }
 }

@@ -18,7 +18,7 @@ public enum HopByHopHeaders {
         var nominated: Set<String> = []
         for header in headers where ASCII.equalsIgnoringCase(header.name, "connection") {
             for option in header.value.split(separator: ",") {
-                let token = option.trimmingWhitespace().lowercased()
+                let token = String(Substring(ASCII.trimmingOWS(option.utf8))).lowercased()
                 if !token.isEmpty { nominated.insert(token) }
             }
         }
@@ -33,15 +33,5 @@ public enum HopByHopHeaders {
     static func isAlwaysRemoved(_ name: String) -> Bool {
         let count = name.utf8.count
         return alwaysRemoved.contains { $0.utf8.count == count && ASCII.equalsIgnoringCase(name, $0) }
-    }
-}
-
-extension Substring {
-    /// Trims optional whitespace (SP and HTAB, RFC 9110 §5.6.3) from both ends.
-    fileprivate func trimmingWhitespace() -> Substring {
-        var s = self
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
-        return s
     }
 }
