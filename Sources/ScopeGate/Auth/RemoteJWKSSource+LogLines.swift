@@ -13,6 +13,7 @@ extension RemoteJWKSSource {
         if !keySet.skipped.isEmpty {
             line += "; skipped " + keySet.skipped.map(\.description).joined(separator: "; ")
         }
+        if keySet.keys.isEmpty { line += "; no usable key: every token of this issuer is refused" }
         return line + "; next refresh in \(refreshSeconds) s"
     }
 

@@ -255,10 +255,17 @@ public final class RemoteJWKSSource: KeySource {
             }
         }
         let response = try await get(jwksURL)
+        let refreshSeconds = policy.refreshInterval(cacheControl: response.cacheControl)
         do {
             let keySet = try await VerificationKeySet.load(jwks: response.body, allowed: allowed)
-            return Loaded(
-                keySet: keySet, url: jwksURL, refreshSeconds: policy.refreshInterval(cacheControl: response.cacheControl))
+            return Loaded(keySet: keySet, url: jwksURL, refreshSeconds: refreshSeconds)
+        } catch .noUsableKeys(let skipped) {
+            // A JWKS document the issuer serves is its current set (RFC 7517 §5): when none of
+            // its keys is usable here (`{"keys": []}`, only another key type, only `use: enc`),
+            // the keys it no longer lists are revoked all the same. Keeping the previous set
+            // would keep trusting a key the issuer withdrew; every token of this issuer is
+            // refused instead, until the set holds a usable key.
+            return Loaded(keySet: VerificationKeySet(keys: [], skipped: skipped), url: jwksURL, refreshSeconds: refreshSeconds)
         } catch {
             throw .notJWKS(url: jwksURL, reason: error)
         }

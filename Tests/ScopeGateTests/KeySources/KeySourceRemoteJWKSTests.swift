@@ -111,7 +111,6 @@ struct KeySourceRemoteJWKSTests {
     enum Breakage: String, CaseIterable, Sendable {
         case status500 = "HTTP 500"
         case garbage = "garbage body"
-        case noUsableKeys = "only an oct key"
         case notFound = "HTTP 404"
         case serverDown = "server stopped"
         case tooLarge = "body over 1 MiB"
@@ -136,9 +135,6 @@ struct KeySourceRemoteJWKSTests {
             case .garbage:
                 h.server.serve("/keys", .init(body: Array("<html>oops</html>".utf8)))
                 expectedCode = "jwks_invalid"
-            case .noUsableKeys:
-                h.server.serve("/keys", .init(body: DemoKeyPair.jwksJSON([["kty": "oct", "kid": "s", "k": "c2VjcmV0"]])))
-                expectedCode = "jwks_invalid"
             case .tooLarge:
                 h.server.serve("/keys", .init(body: [UInt8](repeating: 0x20, count: (1 << 20) + 1)))
                 expectedCode = "jwks_too_large"
@@ -162,6 +158,38 @@ struct KeySourceRemoteJWKSTests {
             // An unknown kid during the outage: the refetch fails and says so.
             #expect(await source.refetchAndWait("ec-2") == false)
             #expect(source.keyIDs == ["ec-1"])
+        }
+    }
+
+    /// Revocation: a JWKS the issuer serves is its current set, even when none of its keys
+    /// is usable here. Found by an adversarial pass: the previous set (and a key the issuer
+    /// had withdrawn) used to be kept until restart.
+    @Test("a refresh whose JWKS holds no usable key replaces the set: the withdrawn key is gone", arguments: [
+        "empty keys", "only an oct key", "only use: enc",
+    ])
+    func unusableSetRevokes(variant: String) async throws {
+        try await KeySourceHarness.with { h in
+            h.server.serveJWKS("/keys", [F.ec1], cacheControl: "max-age=900")
+            let source = h.source(.jwksURL(h.server.url("/keys")))
+            #expect(await source.refreshNow())
+            #expect(source.keyIDs == ["ec-1"])
+            var encOnly = F.ec1.publicJWK()
+            encOnly["use"] = "enc"
+            let members: [[String: String]] = switch variant {
+            case "empty keys": []
+            case "only an oct key": [["kty": "oct", "kid": "s", "k": "c2VjcmV0"]]
+            default: [encOnly]
+            }
+            h.server.serve("/keys", .init(body: DemoKeyPair.jwksJSON(members)))
+            h.clock.advance(seconds: 900)
+            #expect(await source.refreshNow())
+            #expect(source.keyIDs == [])
+            let line = try #require(h.log.all.last)
+            #expect(line.contains("0 key(s)") && line.contains("no usable key"), "\(line)")
+            // The withdrawn kid is not found again through a refetch either.
+            h.clock.advance(seconds: 900)
+            #expect(await source.refetchAndWait("ec-1") == false)
+            #expect(source.keyIDs == [])
         }
     }
 
