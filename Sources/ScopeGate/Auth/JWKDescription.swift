@@ -3,8 +3,11 @@
 ///
 /// Only signature-verification keys survive: `kty` `RSA` (RFC 7518 §6.3.1: `n`, `e`),
 /// `EC` (§6.2.1: `crv`, `x`, `y`), `OKP` (RFC 8037 §2: `crv`, `x`) and, from a local
-/// JWKS file only (``SymmetricKeyPolicy/accept``), `oct` (§6.4.1: `k`) for HMAC. Private
-/// members (`d`, `p`, `q`, ...) are ignored: only the public key is ever built.
+/// JWKS file only (``SymmetricKeyPolicy/accept``), `oct` (§6.4.1: `k`) for HMAC. An `RSA`,
+/// `EC` or `OKP` key that carries private members (`d`, `p`, `q`, `dp`, `dq`, `qi`, `oth`) is
+/// skipped: a private key published in a JWKS is compromised (RFC 7517 §9.2), anyone could
+/// sign with it. So is an Ed25519 key that is a small-order or non-canonical point
+/// (``Ed25519WeakKey``).
 struct JWKDescription: Sendable, Equatable {
     enum Material: Sendable, Equatable {
         case rsa(modulus: String, exponent: String)
@@ -75,6 +78,15 @@ struct JWKDescription: Sendable, Equatable {
             material = .oct(secret: secret)
         default:
             return .failure("kty \(TokenRejection.quoted(kty)) is not a signature key type the gateway supports")
+        }
+        if kty != "oct" {
+            let privateMembers = ["d", "p", "q", "dp", "dq", "qi", "oth"].filter { members[$0] != nil }
+            if !privateMembers.isEmpty {
+                return .failure("holds private key members (\(privateMembers.joined(separator: ", "))): a published private key is compromised (RFC 7517 §9.2)")
+            }
+        }
+        if case .okp("Ed25519", let x) = material, let bytes = Base64URL.decode(Array(x.utf8)), Ed25519WeakKey.isWeak(bytes) {
+            return .failure("Ed25519 key is a small-order or non-canonical point: anyone could forge its signatures (RFC 8032 §5.1.7)")
         }
 
         let fitting = JWSAlgorithm.allCases.filter {

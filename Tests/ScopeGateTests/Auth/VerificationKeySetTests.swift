@@ -59,6 +59,62 @@ struct AuthVerificationKeySetTests {
         #expect(set.skipped.first?.index == 0)
     }
 
+    /// A published private key is compromised (RFC 7517 §9.2): the key is skipped, whatever
+    /// else it holds. Found by an adversarial pass: a JWKS with `d` let anyone mint tokens.
+    @Test("keys carrying private members are skipped", arguments: ["d", "p", "q", "dp", "dq", "qi"])
+    func privateMembers(_ member: String) async throws {
+        var rsa = F.rsaA.publicJWK(alg: .rs256)
+        rsa[member] = "AQAB"
+        var ec = F.ecA.publicJWK()
+        ec["d"] = "AQAB"
+        let jwks = DemoKeyPair.jwksJSON([rsa, ec, F.rsaB.publicJWK(alg: .rs256)])
+        let set = try await VerificationKeySet.load(jwks: jwks, allowed: [.rs256, .es256])
+        #expect(set.keys.map(\.keyID) == ["rsa-b"])
+        #expect(set.skipped.map(\.index) == [0, 1])
+        #expect(set.skipped.allSatisfy { $0.reason.contains("private key members") })
+    }
+
+    /// Small-order and non-canonical Ed25519 points (a signature R = identity, S = 0 verified
+    /// for any message under the identity key, found by an adversarial pass), with and
+    /// without the sign bit; a real Ed25519 key beside them loads.
+    @Test("degenerate Ed25519 keys are skipped")
+    func weakEd25519() async throws {
+        let real = DemoKeyPair.ed25519(keyID: "real")
+        let encodings: [[UInt8]] = [
+            [UInt8](repeating: 0, count: 32),
+            [1] + [UInt8](repeating: 0, count: 31),
+            [0xEC] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],
+            [0xED] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],   // y = p (non-canonical 0)
+            [0xEE] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],   // y = p + 1 (non-canonical 1)
+            [0xFF] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],   // y = 2^255 - 1
+            [0x26, 0xE8, 0x95, 0x8F, 0xC2, 0xB2, 0x27, 0xB0, 0x45, 0xC3, 0xF4, 0x89, 0xF2, 0xEF, 0x98, 0xF0,
+             0xD5, 0xDF, 0xAC, 0x05, 0xD3, 0xC6, 0x33, 0x39, 0xB1, 0x38, 0x02, 0x88, 0x6D, 0x53, 0xFC, 0x05],
+            [0xC7, 0x17, 0x6A, 0x70, 0x3D, 0x4D, 0xD8, 0x4F, 0xBA, 0x3C, 0x0B, 0x76, 0x0D, 0x10, 0x67, 0x0F,
+             0x2A, 0x20, 0x53, 0xFA, 0x2C, 0x39, 0xCC, 0xC6, 0x4E, 0xC7, 0xFD, 0x77, 0x92, 0xAC, 0x03, 0x7A],
+        ]
+        var members: [[String: String]] = []
+        for (index, encoding) in encodings.enumerated() {
+            for sign in [UInt8(0), 0x80] {
+                var x = encoding
+                x[31] |= sign
+                #expect(Ed25519WeakKey.isWeak(x), "encoding \(index) sign \(sign)")
+                members.append(["kty": "OKP", "crv": "Ed25519", "kid": "weak-\(index)-\(sign)", "x": Base64URL.encode(x)])
+            }
+        }
+        members.append(real.publicJWK())
+        let set = try await VerificationKeySet.load(jwks: DemoKeyPair.jwksJSON(members), allowed: [.eddsa])
+        #expect(set.keys.map(\.keyID) == ["real"])
+        #expect(set.skipped.count == encodings.count * 2)
+        #expect(set.skipped.allSatisfy { $0.reason.contains("small-order") })
+        // Ordinary keys are not caught: 200 fresh ones.
+        for _ in 0..<200 {
+            let key = DemoKeyPair.ed25519(keyID: "k")
+            let encoded = try #require(key.publicJWK()["x"])
+            let x = try #require(Base64URL.decode(Array(encoded.utf8)))
+            #expect(!Ed25519WeakKey.isWeak(x))
+        }
+    }
+
     static let fatal: [(String, [UInt8], KeySetLoadError)] = [
         ("not JSON", Array("nope".utf8), .notJSON),
         ("JSON array", Array("[]".utf8), .notJSON),
