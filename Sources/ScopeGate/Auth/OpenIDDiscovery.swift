@@ -31,7 +31,7 @@ public enum OpenIDDiscovery {
         guard case .string(let issuer)? = members["issuer"] else {
             throw .discoveryInvalid(url: url, reason: "no string \"issuer\"")
         }
-        guard issuer == expectedIssuer else {
+        guard issuer.isIdentical(to: expectedIssuer) else {   // OIDC Discovery §4.3: identical, code point by code point
             throw .discoveryIssuerMismatch(expected: expectedIssuer, actual: issuer)
         }
         guard case .string(let jwksURI)? = members["jwks_uri"] else {

@@ -239,6 +239,20 @@ struct KeySourceRemoteJWKSTests {
         }
     }
 
+    /// OIDC Discovery §4.3: the issuer must be identical, not Unicode-equivalent (an NFD
+    /// spelling of an NFC issuer was accepted; third adversarial pass).
+    @Test("discovery: an issuer that is only canonically equivalent is a mismatch")
+    func discoveryIssuerUnicodeTwin() throws {
+        let configured = "https://127.0.0.1:1/t\u{E9}nant"
+        let document = Array(#"{"issuer": "https://127.0.0.1:1/te\#u{301}nant", "jwks_uri": "https://127.0.0.1:1/keys"}"#.utf8)
+        #expect(throws: RemoteJWKSError.self) {
+            try OpenIDDiscovery.jwksURI(fromConfiguration: document, url: "https://127.0.0.1:1/x", expectedIssuer: configured)
+        }
+        let same = Array(#"{"issuer": "https://127.0.0.1:1/t\#u{E9}nant", "jwks_uri": "https://127.0.0.1:1/keys"}"#.utf8)
+        #expect(try OpenIDDiscovery.jwksURI(fromConfiguration: same, url: "https://127.0.0.1:1/x", expectedIssuer: configured)
+            == "https://127.0.0.1:1/keys")
+    }
+
     @Test("discovery: a configuration naming another issuer is rejected, no keys, JWKS never fetched")
     func discoveryIssuerMismatch() async throws {
         try await KeySourceHarness.with { h in
