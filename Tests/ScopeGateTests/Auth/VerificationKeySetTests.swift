@@ -115,6 +115,30 @@ struct AuthVerificationKeySetTests {
         }
     }
 
+    /// A kid-less token is tried against at most `maxCandidateKeys` keys: a large JWKS must
+    /// not turn one forged kid-less token into thousands of signature checks on an event loop.
+    @Test("kid-less tokens: up to 8 fitting keys are tried, past that a kid is required")
+    func candidateCap() async throws {
+        let signer = DemoKeyPair.p256(keyID: "signer")
+        var signerJWK = signer.publicJWK()
+        signerJWK["kid"] = nil
+        func verifier(extraKeys: Int) async throws -> TokenVerifier {
+            var members = (0..<extraKeys).map { _ -> [String: String] in
+                var jwk = DemoKeyPair.p256(keyID: "x").publicJWK()
+                jwk["kid"] = nil
+                return jwk
+            }
+            members.append(signerJWK)
+            let set = try await VerificationKeySet.load(jwks: DemoKeyPair.jwksJSON(members), allowed: [.es256])
+            return TokenVerifier(api: F.api(algorithms: [.es256]), keys: [F.issuer: IssuerKeys(source: StaticKeySource(set), hmacKeys: [])],
+                                 maxTokenBytes: 8192)
+        }
+        let token = try await F.token(signedBy: signer, kid: .some(nil))
+        #expect((try? await verifier(extraKeys: 7).verify(token, now: F.now).get()) != nil)
+        let result = try await verifier(extraKeys: 8).verify(token, now: F.now)
+        #expect(result.reason == .unknownKeyID)
+    }
+
     static let fatal: [(String, [UInt8], KeySetLoadError)] = [
         ("not JSON", Array("nope".utf8), .notJSON),
         ("JSON array", Array("[]".utf8), .notJSON),
