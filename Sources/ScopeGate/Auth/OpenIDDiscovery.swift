@@ -43,10 +43,12 @@ public enum OpenIDDiscovery {
 
     /// Whether a discovered `jwks_uri` may be fetched: an absolute `https` URL with a host
     /// (Discovery §3 requires TLS), or `http` to a loopback host (`localhost`, `127.0.0.0/8`,
-    /// `::1`) for local development and tests.
+    /// `::1`) for local development and tests; no userinfo and no fragment, as for
+    /// `jwks.url` in `gateway.json`.
     public static func isAcceptableJWKSURI(_ uri: String) -> Bool {
         guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(),
-            var host = components.host, !host.isEmpty
+            var host = components.host, !host.isEmpty, components.user == nil, components.password == nil,
+            components.fragment == nil
         else { return false }
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         switch scheme {

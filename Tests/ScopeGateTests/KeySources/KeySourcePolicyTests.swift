@@ -96,6 +96,9 @@ struct KeySourceDiscoveryDocumentTests {
         ("/keys", false),
         ("https:///keys", false),
         ("not a url", false),
+        ("http://u:p@127.0.0.1/keys", false),   // userinfo, refused as in jwks.url (third adversarial pass)
+        ("https://u@id.example/keys", false),
+        ("https://id.example/keys#x", false),
     ]
 
     @Test("jwks_uri must be https, or http to a loopback host", arguments: uris)
