@@ -89,6 +89,10 @@ extension GatewayHTTPHandler {
             relayFailure(.reset("backend sent status \(head.status)"), afterHead: false, for: exchange)
             return
         }
+        if let framingError = head.framingError {
+            relayFailure(.reset(framingError), afterHead: false, for: exchange)   // RFC 9112 §6.3: 502
+            return
+        }
         exchange.responseStarted = true
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
@@ -103,6 +107,8 @@ extension GatewayHTTPHandler {
         } else if version == .http1_0 {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
+        // The client frames the body by this length: never let more bytes than it through.
+        exchange.responseBytesLeft = exchange.head.method == .HEAD ? nil : headers.first(name: "Content-Length").flatMap { Int($0) }
         let responseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
     }
@@ -113,6 +119,16 @@ extension GatewayHTTPHandler {
     /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
     func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
+        if let left = exchange.responseBytesLeft {
+            guard part.readableBytes <= left else {
+                // More than the Content-Length the client was given: the rest would read as
+                // another response on the client's connection. Cut it (defence in depth: the
+                // head check makes libcurl's framing and the forwarded length the same).
+                relayFailure(.reset("backend sent more body than its Content-Length"), afterHead: true, for: exchange)
+                return
+            }
+            exchange.responseBytesLeft = left - part.readableBytes
+        }
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
         if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
             peakUnwrittenBytes = unwritten

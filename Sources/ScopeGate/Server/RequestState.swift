@@ -47,6 +47,9 @@ final class Exchange {
     var pendingBody: [ByteBuffer] = []
     /// Allowed, and the upstream start waits for the current read to be parsed to its end.
     var startDeferred = false
+    /// Response body bytes the client still expects under the forwarded `Content-Length`;
+    /// `nil` when the response is chunked, bodiless (HEAD) or not started.
+    var responseBytesLeft: Int?
     /// Whether the connection closes after this response: the client asked for it, spoke
     /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
     /// NIO's decoder stops parsing after them, so the connection cannot carry another request).

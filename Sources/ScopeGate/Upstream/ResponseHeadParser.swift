@@ -8,6 +8,9 @@
 struct ResponseHeadParser {
     private var status: Int?
     private var fields: [(name: String, value: String)] = []
+    /// The previous field line was malformed and dropped: an obs-fold line after it is
+    /// dropped too, instead of joining the field before it.
+    private var droppedLastField = false
     /// True once the final head was returned.
     private(set) var isComplete = false
 
@@ -24,23 +27,54 @@ struct ResponseHeadParser {
             return nil
         }
         if bytes.isEmpty {
-            defer { self.status = nil; fields = [] }
+            defer { self.status = nil; fields = []; droppedLastField = false }
             if status >= 200 {
                 isComplete = true
-                return UpstreamResponseHead(status: status, headers: HopByHopHeaders.removing(from: fields))
+                return Self.finalHead(status: status, fields: fields)
             }
             return nil  // end of an interim 1xx block: the real status line follows
         }
         if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t") {
             // obs-fold: a proxy replaces it with SP (RFC 9112 §5.2).
-            if !fields.isEmpty, let more = Self.fieldValue(bytes) {
+            if !droppedLastField, !fields.isEmpty, let more = Self.fieldValue(bytes) {
                 let last = fields.count - 1
                 fields[last].value = fields[last].value.isEmpty ? more : fields[last].value + " " + more
             }
             return nil
         }
-        if let field = Self.parseField(bytes) { fields.append(field) }
+        if let field = Self.parseField(bytes) {
+            fields.append(field)
+            droppedLastField = false
+        } else {
+            droppedLastField = true
+        }
         return nil
+    }
+
+    /// The head to forward, with the body's framing made unambiguous (RFC 9112 §6.3): with
+    /// `Transfer-Encoding` (which libcurl decodes, and which wins) every `Content-Length` is
+    /// removed; without it, `Content-Length` must be one decimal number (repeated identical
+    /// values are folded into one), else ``UpstreamResponseHead/framingError`` says why.
+    /// Forwarding a length libcurl did not frame the body by would let a backend append a
+    /// second response to the client's connection (response splitting).
+    static func finalHead(status: Int, fields: [(name: String, value: String)]) -> UpstreamResponseHead {
+        let chunked = fields.contains { ASCII.equalsIgnoringCase($0.name, "transfer-encoding") }
+        var kept = HopByHopHeaders.removing(from: fields)
+        let lengths = kept.filter { ASCII.equalsIgnoringCase($0.name, "content-length") }.flatMap {
+            $0.value.split(separator: ",", omittingEmptySubsequences: false).map { String(Substring(ASCII.trimmingOWS($0.utf8))) }
+        }
+        guard !lengths.isEmpty else { return UpstreamResponseHead(status: status, headers: kept) }
+        kept.removeAll { ASCII.equalsIgnoringCase($0.name, "content-length") }
+        if chunked { return UpstreamResponseHead(status: status, headers: kept) }
+        let distinct = Set(lengths)
+        guard distinct.count == 1, let length = lengths.first, !length.isEmpty,
+              length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int(length) != nil
+        else {
+            return UpstreamResponseHead(status: status, headers: kept,
+                                        framingError: "backend sent an invalid or contradictory Content-Length")
+        }
+        kept.append(("Content-Length", length))
+        return UpstreamResponseHead(status: status, headers: kept)
     }
 
     /// The status code of `HTTP/x.y NNN ...` (or libcurl's `HTTP/2 NNN` for an HTTP/2

@@ -166,6 +166,59 @@ final class ForwardingTests: XCTestCase {
     }
 }
 
+/// The backend's framing, made unambiguous before it reaches the client (RFC 9112 §6.3): a
+/// backend cannot append a second response to the client's connection (response splitting,
+/// found by an adversarial pass: `Content-Length: 2` beside `Transfer-Encoding: chunked`
+/// forwarded the length while libcurl framed the body by the chunks).
+final class ResponseFramingTests: XCTestCase {
+    private var fixture: GatewayFixture?
+    private var backend: CannedResponseBackend?
+
+    override func tearDown() async throws {
+        try await fixture?.shutdown()
+        try await backend?.stop()
+    }
+
+    private func start(_ response: String) async throws -> GatewayFixture {
+        let backend = try await CannedResponseBackend.start(response: response)
+        self.backend = backend
+        let fixture = try await GatewayFixture.start(
+            extraRoutes: #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}"#,
+            rawBackends: "\"canned\": {\"url\": \"http://127.0.0.1:\(backend.port)\", \"timeout_ms\": 3000}")
+        self.fixture = fixture
+        return fixture
+    }
+
+    func testTransferEncodingWinsOverContentLengthAndNothingIsSmuggled() async throws {
+        let smuggled = "okHTTP/1.1 200 OK\r\nX-Smuggled: yes\r\nContent-Length: 5\r\n\r\nEVIL!"
+        let chunk = String(smuggled.utf8.count, radix: 16)
+        let fixture = try await start("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "\(chunk)\r\n\(smuggled)\r\n0\r\n\r\n")
+        let client = try RawHTTPClient(port: fixture.port)
+        for round in 1...2 {
+            try client.send("GET /canned/\(round) HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200, "round \(round)")
+            XCTAssertNil(response.header("Content-Length"), "round \(round)")
+            XCTAssertNil(response.header("X-Smuggled"), "round \(round)")
+            XCTAssertEqual(response.bodyText, smuggled, "round \(round): the chunk is body, all of it")
+        }
+    }
+
+    func testContradictoryOrMalformedContentLengthIs502() async throws {
+        for lengths in [["2", "60"], ["2, 60"], ["+2"], ["2abc"], ["2 0"]] {
+            let lines = lengths.map { "Content-Length: \($0)\r\n" }.joined()
+            let fixture = try await start("HTTP/1.1 200 OK\r\n\(lines)\r\nokEXTRA-BYTES-UP-TO-SIXTY")
+            let response = try fixture.request("GET", "/canned/x")
+            XCTAssertEqual(response.status, 502, "\(lengths)")
+            try await fixture.shutdown()
+            try await backend?.stop()
+            self.fixture = nil
+            self.backend = nil
+        }
+    }
+}
+
 /// A loopback port with nothing listening: bound, then closed.
 enum ClosedPort {
     static func find() throws -> Int {

@@ -42,6 +42,28 @@ final class UpstreamResponseHeadParserTests: XCTestCase {
         XCTAssertEqual(names(heads.first), ["X-Fold=a b", "X-Ok=v"])
     }
 
+    /// RFC 9112 §6.3: with Transfer-Encoding every Content-Length goes; without it, one
+    /// decimal number or a framing error (a proxy answers 502). Repeated equal values fold.
+    func testContentLengthIsTheBodysFramingOrAnError() {
+        let withTE = parse(["HTTP/1.1 200 OK", "Content-Length: 2", "Transfer-Encoding: chunked", ""]).first
+        XCTAssertEqual(names(withTE), [])
+        XCTAssertNil(withTE?.framingError)
+        let folded = parse(["HTTP/1.1 200 OK", "Content-Length: 5", "X: y", "content-length: 5, 5", ""]).first
+        XCTAssertEqual(names(folded), ["X=y", "Content-Length=5"])
+        XCTAssertNil(folded?.framingError)
+        for bad in [["2", "60"], ["2, 60"], ["+2"], ["-1"], ["2abc"], [""], ["0x2"]] {
+            let head = parse(["HTTP/1.1 200 OK"] + bad.map { "Content-Length: \($0)" } + [""]).first
+            XCTAssertNotNil(head?.framingError, "\(bad)")
+            XCTAssertFalse(names(head).contains { $0.hasPrefix("Content-Length") }, "\(bad)")
+        }
+    }
+
+    /// An obs-fold line after a dropped (malformed) field does not join the field before it.
+    func testFoldAfterADroppedFieldIsDroppedToo() {
+        let head = parse(["HTTP/1.1 200 OK", "Set-Cookie: s=1", "Bad Name: x", " ; Domain=evil.example", "A: b", " c", ""]).first
+        XCTAssertEqual(names(head), ["Set-Cookie=s=1", "A=b c"])
+    }
+
     func testStatusLineTable() {
         let table: [(String, Int?)] = [
             ("HTTP/1.1 200 OK", 200), ("HTTP/1.0 404", 404), ("HTTP/2 503 x", 503), ("HTTP/2 200", 200), ("HTTP/2 20", nil), ("HTTP/1.1 20 OK", nil),
