@@ -83,7 +83,7 @@ extension GatewayHTTPHandler {
     }
 
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
-        guard isCurrent(exchange), let context else { return }
+        guard isCurrent(exchange), context != nil else { return }
         guard (200...599).contains(head.status) else {
             // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
             relayFailure(.reset("backend sent status \(head.status)"), afterHead: false, for: exchange)
@@ -93,7 +93,6 @@ extension GatewayHTTPHandler {
             relayFailure(.reset(framingError), afterHead: false, for: exchange)   // RFC 9112 §6.3: 502
             return
         }
-        exchange.responseStarted = true
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
         for field in head.headers { headers.add(name: field.name, value: field.value) }
@@ -109,8 +108,24 @@ extension GatewayHTTPHandler {
         }
         // The client frames the body by this length: never let more bytes than it through.
         exchange.responseBytesLeft = exchange.head.method == .HEAD ? nil : headers.first(name: "Content-Length").flatMap { Int($0) }
-        let responseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        // Held: written with the first body part, the end, or at the end of the event batch.
+        exchange.heldResponseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
+    }
+
+    /// Writes the held response head, if any; from now on the response has started.
+    func writeHeldHead(_ exchange: Exchange, context: ChannelHandlerContext) {
+        guard let head = exchange.heldResponseHead else { return }
+        exchange.heldResponseHead = nil
+        exchange.responseStarted = true
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    /// The engine's batch ended with the head but no body yet (a slow first byte, an event
+    /// stream, a long poll): the client gets the head now.
+    func relayHeldHead(for exchange: Exchange) {
+        guard isCurrent(exchange), let context, exchange.heldResponseHead != nil else { return }
+        writeHeldHead(exchange, context: context)
+        context.flush()
     }
 
     /// Writes a response part. What the channel cannot send yet stays in its buffer, bounded
@@ -129,6 +144,7 @@ extension GatewayHTTPHandler {
             }
             exchange.responseBytesLeft = left - part.readableBytes
         }
+        writeHeldHead(exchange, context: context)
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
         if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
             peakUnwrittenBytes = unwritten
@@ -143,6 +159,7 @@ extension GatewayHTTPHandler {
         // Closing: whatever the client pipelined after this request is neither answered nor
         // logged (RFC 9112 §9.6), including the parser's error for bytes after `Connection: close`.
         state = close ? .closing : .idle
+        writeHeldHead(exchange, context: context)
         exchange.endAttempt(.responded)
         releaseHeldReads(exchange)
         finishResponse(close: close, context: context)
@@ -178,7 +195,9 @@ extension GatewayHTTPHandler {
 
     func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
         guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
-        let started = afterHead || exchange.responseStarted
+        // A head still held never reached the client: the failure can be answered (502/504).
+        exchange.heldResponseHead = nil
+        let started = exchange.responseStarted
         let instance = exchange.attempt?.url
         var connectFailed = false
         if case .connectFailed = error { connectFailed = true }

@@ -47,6 +47,10 @@ final class Exchange {
     var pendingBody: [ByteBuffer] = []
     /// Allowed, and the upstream start waits for the current read to be parsed to its end.
     var startDeferred = false
+    /// The response head, built but not written: it goes out with the first body part, the
+    /// end, or at the end of the engine's event batch, so that a failure in the same batch
+    /// (a malformed first chunk) can still be answered with a 502 instead of a bare close.
+    var heldResponseHead: HTTPResponseHead?
     /// Response body bytes the client still expects under the forwarded `Content-Length`;
     /// `nil` when the response is chunked, bodiless (HEAD) or not started.
     var responseBytesLeft: Int?

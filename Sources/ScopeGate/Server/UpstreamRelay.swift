@@ -17,4 +17,5 @@ final class UpstreamRelay: UpstreamResponseDelegate {
     func upstreamDidFinish() { handler.relayEnd(for: exchange) }
     func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) { handler.relayFailure(error, afterHead: afterHead, for: exchange) }
     func upstreamWantsMoreBody() { handler.resumeReadingBody(for: exchange) }
+    func upstreamDidDeliverEvents() { handler.relayHeldHead(for: exchange) }
 }

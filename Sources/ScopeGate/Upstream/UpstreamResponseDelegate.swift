@@ -21,8 +21,12 @@ public protocol UpstreamResponseDelegate: AnyObject {
     /// The streamed request body's queue drained after ``UpstreamTransfer/sendBodyPart(_:)``
     /// returned false: read the client again. Default: nothing.
     func upstreamWantsMoreBody()
+    /// The events of one engine iteration were delivered and the transfer goes on: what was
+    /// held for the next event may go out now (a head whose body has not started). Default: nothing.
+    func upstreamDidDeliverEvents()
 }
 
 extension UpstreamResponseDelegate {
     public func upstreamWantsMoreBody() {}
+    public func upstreamDidDeliverEvents() {}
 }

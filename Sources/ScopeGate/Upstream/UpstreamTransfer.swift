@@ -174,6 +174,8 @@ public final class UpstreamTransfer: Sendable {
     }
 
     private func dispatch(_ events: [UpstreamEvent]) {
+        var last: (any UpstreamResponseDelegate)?
+        defer { last?.upstreamDidDeliverEvents() }
         for event in events {
             let terminal = event.isTerminal
             let bodyBytes: Int
@@ -189,7 +191,8 @@ public final class UpstreamTransfer: Sendable {
                 return (state.delegate, kick)
             }
             if kick, delegate != nil { loop?.kick(self) }
-            guard let delegate else { return }  // cancelled, possibly by the previous call
+            guard let delegate else { last = nil; return }  // cancelled, possibly by the previous call
+            last = terminal ? nil : delegate
             switch event {
             case .head(let head): delegate.upstreamDidReceiveHead(head)
             case .body(let part): delegate.upstreamDidReceiveBodyPart(part)

@@ -205,6 +205,39 @@ final class ResponseFramingTests: XCTestCase {
         }
     }
 
+    /// A head whose body comes later reaches the client before the body (an event stream, a
+    /// long poll): it used to wait for the first body byte.
+    func testHeadGoesOutBeforeASlowBody() async throws {
+        let backend = try await CannedResponseBackend.start(
+            response: "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+            held: "6\r\nevent1\r\n0\r\n\r\n")
+        self.backend = backend
+        let fixture = try await GatewayFixture.start(
+            extraRoutes: #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}"#,
+            rawBackends: "\"canned\": {\"url\": \"http://127.0.0.1:\(backend.port)\", \"timeout_ms\": 20000}")
+        self.fixture = fixture
+        let client = try RawHTTPClient(port: fixture.port)
+        try client.send("GET /canned/stream HTTP/1.1\r\nHost: t\r\n\r\n")
+        let head = try client.readHead()   // times out (10 s) if the head waits for the body
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Type"), "text/event-stream")
+        backend.release()
+        var body: [UInt8] = []
+        _ = try client.readBody(upTo: 16) { body += $0 }   // re-chunked: "6\r\nevent1\r\n0\r\n\r\n"
+        XCTAssertEqual(String(decoding: body, as: UTF8.self), "6\r\nevent1\r\n0\r\n\r\n")
+    }
+
+    /// A malformed first chunk in the same packet as the head: the head was never written,
+    /// so the client gets a 502, not a bare close.
+    func testBadFirstChunkBeforeAnyByteReachedTheClientIs502() async throws {
+        let fixture = try await start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n")
+        let response = try fixture.request("GET", "/canned/x")
+        XCTAssertEqual(response.status, 502)
+        let lines = try fixture.logLines()
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines[0].contains(#""status":502"#), lines[0])
+    }
+
     func testContradictoryOrMalformedContentLengthIs502() async throws {
         for lengths in [["2", "60"], ["2, 60"], ["+2"], ["2abc"], ["2 0"]] {
             let lines = lengths.map { "Content-Length: \($0)\r\n" }.joined()
