@@ -45,11 +45,6 @@ public enum TokenRedaction {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Whether `text` holds a token-shaped run.
-    public static func containsToken(_ text: String) -> Bool {
-        redacting(text) != text
-    }
-
     private static func isRunByte(_ bytes: [UInt8], _ index: Int) -> Bool {
         let byte = bytes[index]
         switch byte {

@@ -86,11 +86,11 @@ extension GatewayHTTPHandler {
         guard isCurrent(exchange), context != nil else { return }
         guard (200...599).contains(head.status) else {
             // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
-            relayFailure(.reset("backend sent status \(head.status)"), afterHead: false, for: exchange)
+            relayFailure(.reset("backend sent status \(head.status)"), for: exchange)
             return
         }
         if let framingError = head.framingError {
-            relayFailure(.reset(framingError), afterHead: false, for: exchange)   // RFC 9112 §6.3: 502
+            relayFailure(.reset(framingError), for: exchange)   // RFC 9112 §6.3: 502
             return
         }
         var headers = HTTPHeaders()
@@ -139,7 +139,7 @@ extension GatewayHTTPHandler {
                 // More than the Content-Length the client was given: the rest would read as
                 // another response on the client's connection. Cut it (defence in depth: the
                 // head check makes libcurl's framing and the forwarded length the same).
-                relayFailure(.reset("backend sent more body than its Content-Length"), afterHead: true, for: exchange)
+                relayFailure(.reset("backend sent more body than its Content-Length"), for: exchange)
                 return
             }
             exchange.responseBytesLeft = left - part.readableBytes
@@ -193,9 +193,11 @@ extension GatewayHTTPHandler {
     /// How long a lingering close keeps reading a request body nobody will use.
     static let lingerTime = TimeAmount.seconds(2)
 
-    func relayFailure(_ error: UpstreamError, afterHead: Bool, for exchange: Exchange) {
+    /// An attempt failed. Whether the client already has part of the response is the
+    /// exchange's own record (``Exchange/responseStarted``), not the engine's `afterHead`: a
+    /// head still held never reached the client, so the failure can be answered (502/504).
+    func relayFailure(_ error: UpstreamError, for exchange: Exchange) {
         guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
-        // A head still held never reached the client: the failure can be answered (502/504).
         exchange.heldResponseHead = nil
         let started = exchange.responseStarted
         let instance = exchange.attempt?.url

@@ -32,10 +32,15 @@ extension GatewayHTTPHandler {
     func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, close: Bool) {
         let close = close || inputClosed
         if case .forwarding(let exchange) = state { releaseHeldReads(exchange) }
-        gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
-                                           rawTarget: rawTarget, requestID: requestID, denial: denial).line)
+        logDenial(denial, method: method, rawTarget: rawTarget, requestID: requestID)
         state = .discarding(close: close)
         write(DenialResponse(denial, realm: gateway.realm), version: version, requestID: requestID, close: close)
+    }
+
+    /// Writes one denial line to the event log (the only place that does).
+    func logDenial(_ denial: Denial, method: String, rawTarget: String, requestID: String?) {
+        gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
+                                           rawTarget: rawTarget, requestID: requestID, denial: denial).line)
     }
 
     func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, close: Bool) {

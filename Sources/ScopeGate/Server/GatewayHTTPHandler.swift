@@ -134,9 +134,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                             route: exchange?.allowance?.route.prefix, backend: exchange?.allowance?.route.backend.name,
                             path: exchange?.allowance?.target.path)
         denial.challenges = false
-        gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress,
-                                           method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
-                                           requestID: exchange?.requestID, denial: denial).line)
+        logDenial(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
+                  requestID: exchange?.requestID)
         exchange?.transfer?.cancel()
         state = .closing
     }
@@ -261,8 +260,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
                             path: exchange.allowance?.target.path)
         if exchange.responseStarted {
-            gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
-                                               rawTarget: exchange.head.uri, requestID: exchange.requestID, denial: denial).line)
+            logDenial(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, requestID: exchange.requestID)
             state = .closing
             context?.close(promise: nil)
         } else {

@@ -15,7 +15,7 @@ final class UpstreamRelay: UpstreamResponseDelegate {
     func upstreamDidReceiveHead(_ head: UpstreamResponseHead) { handler.relayHead(head, for: exchange) }
     func upstreamDidReceiveBodyPart(_ part: ByteBuffer) { handler.relayBodyPart(part, for: exchange) }
     func upstreamDidFinish() { handler.relayEnd(for: exchange) }
-    func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) { handler.relayFailure(error, afterHead: afterHead, for: exchange) }
+    func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) { handler.relayFailure(error, for: exchange) }
     func upstreamWantsMoreBody() { handler.resumeReadingBody(for: exchange) }
     func upstreamDidDeliverEvents() { handler.relayHeldHead(for: exchange) }
 }
