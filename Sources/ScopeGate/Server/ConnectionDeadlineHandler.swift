@@ -82,11 +82,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     /// Response bytes went out since the current request began (no 408 can be written then).
     private var responseBytesWritten = false
 
-    /// What the client gets when its head or body deadline passes.
+    /// What the client gets when its head or body deadline passes: the ``DenialResponse`` of a
+    /// `request_timeout`, as raw bytes (this handler sits below the HTTP codec).
     static let requestTimeoutResponse: String = {
-        let body = #"{"error":"request_timeout","error_description":"the request was too slow","reason":"request_timeout"}"#
-        return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            + "Cache-Control: no-store\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        var denial = Denial(status: 408, reason: .requestTimeout, description: "the request was too slow")
+        denial.challenges = false
+        let response = DenialResponse(denial, realm: "")
+        var text = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+        for (name, value) in response.headers { text += "\(name): \(value)\r\n" }
+        return text + "Content-Length: \(response.body.utf8.count)\r\n\r\n" + response.body
     }()
 
     init(keepAliveTimeout: TimeAmount, requestHeadTimeout: TimeAmount, bodyIdleTimeout: TimeAmount) {

@@ -52,10 +52,14 @@ struct RequestHeadCheck {
 
     func check(_ head: HTTPRequestHead) -> Verdict {
         var headBytes = head.uri.utf8.count + head.method.rawValue.utf8.count + 12
+        // One pass over the fields for the size, the values and the override names; the
+        // verdicts keep the order below.
         var replaced: String?
+        var override: String?
         for (name, value) in head.headers {
             headBytes += name.utf8.count + value.utf8.count + 4
             if replaced == nil && Self.containsReplacementCharacter(value) { replaced = name }
+            if override == nil && Self.isOverrideHeader(name) { override = name }
         }
         if headBytes > maxHeaderBytes {
             return .deny(Denial(status: 431, reason: .headersTooLarge,
@@ -77,7 +81,7 @@ struct RequestHeadCheck {
             return .deny(Denial(status: 413, reason: .bodyTooLarge,
                                    description: "request body is \(length) bytes; the limit is \(maxBodyBytes)"))
         }
-        if let name = overrideHeader(head) {
+        if let name = override {
             return .deny(Denial(status: 400, reason: .invalidRequest,
                                    description: "\(name) is not accepted: the gateway authorises the request's own method and path"))
         }
@@ -222,12 +226,12 @@ struct RequestHeadCheck {
 
     // MARK: Method and URL overrides
 
-    private func overrideHeader(_ head: HTTPRequestHead) -> String? {
-        // Every header of every request passes here: compare in place, no normalised copy.
-        for (name, _) in head.headers where name.utf8.count >= 13 && name.utf8.count <= 22 {
-            if Self.overrideHeaders.contains(where: { Self.equalsHeaderName(name, $0) }) { return name }
-        }
-        return nil
+    /// Whether `name` is one of ``overrideHeaders`` in any case or `_` spelling. Every header
+    /// of every request passes here: the length rules out nearly all, then an in-place compare.
+    private static func isOverrideHeader(_ name: String) -> Bool {
+        let count = name.utf8.count
+        guard count >= 13 && count <= 22 else { return false }
+        return overrideHeaders.contains { equalsHeaderName(name, $0) }
     }
 
     /// Whether `name` is `normalised` (lower case, `-`) ignoring ASCII case and reading `_` as `-`.
