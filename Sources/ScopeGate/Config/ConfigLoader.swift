@@ -45,7 +45,9 @@ public enum ConfigLoader {
         return config
     }
 
-    private static let topLevelKeys: Set<String> = ["listen", "api", "backends", "routes", "limits", "log", "upstream", "forwarding"]
+    /// `$schema` names the JSON Schema the file follows (editors read it); it is accepted and ignored.
+    private static let topLevelKeys: Set<String> = ["$schema", "listen", "api", "backends", "routes", "limits", "log",
+                                                     "upstream", "forwarding", "shutdown", "admin"]
 
     private static func decodeDocument(
         _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
@@ -65,6 +67,14 @@ public enum ConfigLoader {
         let log = LogConfig.decode(root["log"], reader: &reader, baseDirectory: baseDirectory)
         let upstream = UpstreamEngineConfig.decode(root["upstream"], reader: &reader)
         let forwarding = ForwardingConfig.decode(root["forwarding"], reader: &reader)
+        let shutdown = ShutdownConfig.decode(root["shutdown"], reader: &reader)
+        let admin = AdminConfig.decode(root["admin"], reader: &reader)
+        if let schema = root["$schema"], case .string = schema {} else if let schema = root["$schema"] {
+            reader.fail("$schema", "must be a string (the URI of the JSON Schema), found \(schema.typeDescription)")
+        }
+        if let admin, admin.port != 0, admin.port == listener.port, admin.host == listener.host {
+            reader.fail("admin.port", "\(admin.port) is also listen.port: the admin listener needs its own port")
+        }
 
         if let healthPath = listener.healthPath, let routes, routes.contains(where: { $0.prefix == healthPath }) {
             reader.fail("listen.health_path", "\"\(healthPath)\" is also a route prefix; the health answer would hide the route (pick another path, or null)")
@@ -72,7 +82,8 @@ public enum ConfigLoader {
         guard let api, let backends, let routes else { return nil }
         return GatewayConfig(
             listener: listener, api: api, backends: backends, routes: routes,
-            limits: limits, log: log, upstream: upstream, forwarding: forwarding
+            limits: limits, log: log, upstream: upstream, forwarding: forwarding,
+            shutdown: shutdown, admin: admin
         )
     }
 

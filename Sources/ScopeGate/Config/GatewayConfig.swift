@@ -20,6 +20,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var upstream: UpstreamEngineConfig
     /// Headers added to forwarded requests (`forwarding`).
     public var forwarding: ForwardingConfig
+    /// What happens on SIGTERM/SIGINT (`shutdown`).
+    public var shutdown: ShutdownConfig
+    /// The admin listener (`admin`): metrics and probes; `nil` when `"admin": null`.
+    public var admin: AdminConfig?
 
     public init(
         listener: ListenerConfig = .init(),
@@ -29,7 +33,9 @@ public struct GatewayConfig: Sendable, Equatable {
         limits: LimitsConfig = .init(),
         log: LogConfig = .init(),
         upstream: UpstreamEngineConfig = .init(),
-        forwarding: ForwardingConfig = .init()
+        forwarding: ForwardingConfig = .init(),
+        shutdown: ShutdownConfig = .init(),
+        admin: AdminConfig? = .init()
     ) {
         self.listener = listener
         self.api = api
@@ -39,6 +45,8 @@ public struct GatewayConfig: Sendable, Equatable {
         self.log = log
         self.upstream = upstream
         self.forwarding = forwarding
+        self.shutdown = shutdown
+        self.admin = admin
     }
 }
 
@@ -239,12 +247,16 @@ public struct LogConfig: Sendable, Equatable {
     }
     /// `log.denials`: destination of denial and upstream-failure lines. Default `"stderr"`.
     public var denials: Destination
+    /// `log.access`: destination of access lines (one per forwarded request); `nil` when
+    /// `"off"`. Default `nil` (off).
+    public var access: Destination?
     /// `log.stats_interval_seconds`: how often counters (verified-token cache, JWKS fetches)
     /// are written as `stats` lines to the same log, in seconds; 0 disables. Default 60.
     public var statsIntervalSeconds: Int
 
-    public init(denials: Destination = .standardError, statsIntervalSeconds: Int = 60) {
+    public init(denials: Destination = .standardError, access: Destination? = nil, statsIntervalSeconds: Int = 60) {
         self.denials = denials
+        self.access = access
         self.statsIntervalSeconds = statsIntervalSeconds
     }
 }

@@ -44,20 +44,63 @@ extension LogConfig {
     static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> LogConfig {
         var config = LogConfig()
         guard let value, let members = reader.object(value, at: "log") else { return config }
-        reader.rejectUnknownKeys(members, known: ["denials", "stats_interval_seconds"], at: "log")
+        reader.rejectUnknownKeys(members, known: ["denials", "access", "stats_interval_seconds"], at: "log")
         config.statsIntervalSeconds = reader.integer(members, "stats_interval_seconds", at: "log", in: 0...86_400,
                                                      default: config.statsIntervalSeconds)
-        switch members["denials"] {
-        case nil, .string("stderr"):
-            break
-        case .object(let destination):
-            reader.rejectUnknownKeys(destination, known: ["file"], at: "log.denials")
-            if let path = reader.string(destination, "file", at: "log.denials", required: true) {
-                config.denials = .file(path: ConfigLoader.resolve(path, against: baseDirectory))
-            }
-        case let other?:
-            reader.fail("log.denials", "must be \"stderr\" or {\"file\": \"path\"}, found \(ConfigReader.render(other))")
+        if let denials = members["denials"] {
+            config.denials = decodeDestination(denials, at: "log.denials", allowsOff: false, reader: &reader,
+                                               baseDirectory: baseDirectory) ?? .standardError
         }
+        if let access = members["access"] {
+            config.access = decodeDestination(access, at: "log.access", allowsOff: true, reader: &reader,
+                                              baseDirectory: baseDirectory)
+        }
+        return config
+    }
+
+    /// `"stderr"`, `{"file": "path"}` or (where allowed) `"off"`; `nil` for off or a problem.
+    private static func decodeDestination(_ value: JSONValue, at path: String, allowsOff: Bool, reader: inout ConfigReader,
+                                          baseDirectory: String?) -> Destination? {
+        switch value {
+        case .string("stderr"):
+            return .standardError
+        case .string("off") where allowsOff:
+            return nil
+        case .object(let destination):
+            reader.rejectUnknownKeys(destination, known: ["file"], at: path)
+            guard let file = reader.string(destination, "file", at: path, required: true) else { return nil }
+            return .file(path: ConfigLoader.resolve(file, against: baseDirectory))
+        default:
+            let choices = allowsOff ? "\"stderr\", \"off\" or {\"file\": \"path\"}" : "\"stderr\" or {\"file\": \"path\"}"
+            reader.fail(path, "must be \(choices), found \(ConfigReader.render(value))")
+            return nil
+        }
+    }
+}
+
+extension ShutdownConfig {
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> ShutdownConfig {
+        var config = ShutdownConfig()
+        guard let value, let members = reader.object(value, at: "shutdown") else { return config }
+        reader.rejectUnknownKeys(members, known: ["drain_delay_ms", "grace_ms"], at: "shutdown")
+        config.drainDelayMilliseconds = reader.integer(members, "drain_delay_ms", at: "shutdown", in: 0...600_000,
+                                                       default: config.drainDelayMilliseconds)
+        config.graceMilliseconds = reader.integer(members, "grace_ms", at: "shutdown", in: 0...3_600_000,
+                                                  default: config.graceMilliseconds)
+        return config
+    }
+}
+
+extension AdminConfig {
+    /// `admin`: an object, or `null` to turn the admin listener off.
+    static func decode(_ value: JSONValue?, reader: inout ConfigReader) -> AdminConfig? {
+        var config = AdminConfig()
+        guard let value else { return config }
+        if value == .null { return nil }
+        guard let members = reader.object(value, at: "admin") else { return config }
+        reader.rejectUnknownKeys(members, known: ["host", "port"], at: "admin")
+        config.host = reader.string(members, "host", at: "admin", required: false) ?? config.host
+        config.port = reader.integer(members, "port", at: "admin", in: 0...65535, default: config.port)
         return config
     }
 }

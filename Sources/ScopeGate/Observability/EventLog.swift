@@ -7,43 +7,82 @@ import Foundation
 
 /// The structured event log: one JSON object per line, written by its own thread.
 ///
+/// Two streams share the thread and the queue: denials (and every other event) go to
+/// `log.denials`; access lines go to `log.access` when it is on (the same descriptor when both
+/// name the same destination).
+///
 /// `write(_:)` only appends to a bounded in-memory queue and signals the writer
 /// thread, so callers on an event loop never wait on file I/O. When the queue holds
 /// `capacity` lines, new lines are dropped and counted; the count is written as a
 /// `log_lines_dropped` event once there is room again.
 public final class EventLog: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [String] = []
+    private var queue: [(stream: Stream, line: String)] = []
     private var writing = false
     private var dropped = 0
     private var closed = false
     private let capacity: Int
     private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    /// Where access lines go; `nil` when `log.access` is off (they are dropped unqueued).
+    private let accessDescriptor: Int32?
+    /// Descriptors this log opened and closes.
+    private let ownedDescriptors: [Int32]
     private var thread: Thread?
 
-    /// Opens the destination (a file is created if needed and appended to).
-    /// - Throws: ``EventLogError`` when the file cannot be opened.
-    public init(destination: LogConfig.Destination, capacity: Int = 10_000) throws {
+    private enum Stream { case events, access }
+
+    /// Whether access lines are written (`log.access` is not `"off"`).
+    public let writesAccess: Bool
+
+    /// Opens the destinations (a file is created if needed and appended to).
+    /// - Parameters:
+    ///   - destination: `log.denials`.
+    ///   - access: `log.access`, `nil` when off.
+    /// - Throws: ``EventLogError`` when a file cannot be opened.
+    public init(destination: LogConfig.Destination, access: LogConfig.Destination? = nil, capacity: Int = 10_000) throws {
         self.capacity = capacity
-        switch destination {
-        case .standardError:
-            descriptor = STDERR_FILENO
-            ownsDescriptor = false
-        case .file(let path):
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-            guard fd >= 0 else { throw EventLogError(path: path, errno: errno) }
-            descriptor = fd
-            ownsDescriptor = true
+        var owned: [Int32] = []
+        func open(_ destination: LogConfig.Destination, key: String) throws -> Int32 {
+            switch destination {
+            case .standardError:
+                return STDERR_FILENO
+            case .file(let path):
+                let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+                guard fd >= 0 else {
+                    let error = EventLogError(key: key, path: path, errno: errno)
+                    for fd in owned { _ = Glibc.close(fd) }
+                    throw error
+                }
+                owned.append(fd)
+                return fd
+            }
         }
+        descriptor = try open(destination, key: "log.denials")
+        if let access {
+            accessDescriptor = access == destination ? descriptor : try open(access, key: "log.access")
+        } else {
+            accessDescriptor = nil
+        }
+        writesAccess = access != nil
+        ownedDescriptors = owned
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "scopegate-log"
         self.thread = thread
         thread.start()
     }
 
-    /// Queues one line (it must end with `\n`). Never blocks on I/O.
+    /// Queues one event line (it must end with `\n`) for `log.denials`. Never blocks on I/O.
     public func write(_ line: String) {
+        enqueue(line, on: .events)
+    }
+
+    /// Queues one access line for `log.access`; dropped at once when access logging is off.
+    public func writeAccess(_ line: String) {
+        guard writesAccess else { return }
+        enqueue(line, on: .access)
+    }
+
+    private func enqueue(_ line: String, on stream: Stream) {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return }
@@ -51,8 +90,9 @@ public final class EventLog: @unchecked Sendable {
             dropped += 1
             return
         }
-        queue.append(line)
-        condition.signal()
+        queue.append((stream, line))
+        // The writer waits only on an empty queue: one wake-up per batch, not per line.
+        if queue.count == 1 { condition.broadcast() }
     }
 
     /// Blocks until every line queued before the call is written. For tests and shutdown,
@@ -78,7 +118,7 @@ public final class EventLog: @unchecked Sendable {
             while queue.isEmpty && !closed && dropped == 0 { condition.wait() }
             if queue.isEmpty && closed {
                 condition.unlock()
-                if ownsDescriptor { _ = Glibc.close(descriptor) }
+                for fd in ownedDescriptors { _ = Glibc.close(fd) }
                 return
             }
             var batch = queue
@@ -86,14 +126,29 @@ public final class EventLog: @unchecked Sendable {
             if dropped > 0 {
                 var line = JSONLine.event("log_lines_dropped", at: Date())
                 line.add("count", dropped)
-                batch.append(line.finish())
+                batch.append((.events, line.finish()))
                 dropped = 0
             }
             writing = true
             condition.unlock()
 
-            var bytes = Array(batch.joined().utf8)
-            writeAll(&bytes)
+            // Consecutive lines for one descriptor go out in one write.
+            var pending = ""
+            var pendingDescriptor = descriptor
+            for (stream, line) in batch {
+                let target = stream == .access ? (accessDescriptor ?? descriptor) : descriptor
+                if target != pendingDescriptor, !pending.isEmpty {
+                    var bytes = Array(pending.utf8)
+                    writeAll(&bytes, to: pendingDescriptor)
+                    pending = ""
+                }
+                pendingDescriptor = target
+                pending += line
+            }
+            if !pending.isEmpty {
+                var bytes = Array(pending.utf8)
+                writeAll(&bytes, to: pendingDescriptor)
+            }
 
             condition.lock()
             writing = false
@@ -102,7 +157,7 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    private func writeAll(_ bytes: inout [UInt8]) {
+    private func writeAll(_ bytes: inout [UInt8], to descriptor: Int32) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in
@@ -117,9 +172,11 @@ public final class EventLog: @unchecked Sendable {
     }
 }
 
-/// The event log file could not be opened.
+/// An event log file could not be opened.
 public struct EventLogError: Error, CustomStringConvertible, Sendable {
+    /// The config member: `log.denials` or `log.access`.
+    public var key: String = "log.denials"
     public var path: String
     public var errno: Int32
-    public var description: String { "log.denials: cannot open \(path): \(String(cString: strerror(errno)))" }
+    public var description: String { "\(key): cannot open \(path): \(String(cString: strerror(errno)))" }
 }

@@ -30,6 +30,12 @@ struct JSONLine {
         text += String(value)
     }
 
+    /// Adds `key` with `json`, already valid JSON (a number rendered by the caller).
+    mutating func addRaw(_ key: String, _ json: String) {
+        begin(key)
+        text += json
+    }
+
     mutating func add(_ key: String, _ value: Bool) {
         begin(key)
         text += value ? "true" : "false"
@@ -149,5 +155,21 @@ struct JSONLine {
             put(millis, digits: 3); put("Z")
             return index
         }
+    }
+}
+
+extension JSONLine {
+    /// A duration in milliseconds with at most three decimals (microsecond resolution).
+    mutating func addMilliseconds(_ key: String, _ milliseconds: Double) {
+        let micros = Int((max(0, milliseconds) * 1000).rounded())
+        let fraction = micros % 1000
+        var text = String(micros / 1000)
+        if fraction != 0 {
+            var digits = String(fraction)
+            while digits.count < 3 { digits = "0" + digits }
+            while digits.hasSuffix("0") { digits.removeLast() }
+            text += "." + digits
+        }
+        addRaw(key, text)
     }
 }

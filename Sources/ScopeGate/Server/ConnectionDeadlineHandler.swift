@@ -137,6 +137,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         context.fireChannelRead(data)
     }
 
+    /// The drain: when the listener stops accepting, a connection between requests (no byte of
+    /// a next request read) closes now; one with a request under way closes after its response.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        context.fireUserInboundEventTriggered(event)
+        if case DrainEvent.stopAccepting? = event as? DrainEvent, phase == .awaitingRequest {
+            context.close(promise: nil)
+        }
+    }
+
     func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
         guard let event = event as? ConnectionPhase else {
             context.triggerUserOutboundEvent(event, promise: promise)

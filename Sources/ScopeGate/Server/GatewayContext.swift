@@ -1,25 +1,40 @@
 import Foundation
 
-/// What every connection handler shares: the decision, the upstream engine, the log,
-/// the limits and the clock. Immutable and `Sendable`; built once at start-up.
+/// What every connection handler shares for the gateway's whole life: the active
+/// configuration (swapped by reloads), the upstream engine, the log, the metrics, the open
+/// connections and the clock. Immutable and `Sendable`; built once at start-up.
 struct GatewayContext: Sendable {
-    let policy: AccessPolicy
+    /// The configuration generation and the draining flag.
+    let active: ActiveConfig
     let engine: CurlEngine
-    /// Each backend's instances and their health, shared by every connection.
-    let pools: BackendPools
     let eventLog: EventLog
-    let limits: LimitsConfig
-    let realm: String
-    /// `listen.health_path`, or `nil` when disabled.
-    let healthPath: String?
-    /// Readiness: whether verification keys are loaded.
-    let isReady: @Sendable () -> Bool
-    /// Builds the headers of forwarded requests (`forwarding`).
-    let upstreamHeaders: UpstreamHeaders
-    /// `forwarding.request_id_header`.
-    let requestIDHeader: String
+    let metrics: GatewayMetrics
+    /// The open client connections (the drain closes and cuts them).
+    let connections: ConnectionRegistry
     /// Injected clock: the instant a request's token is checked against.
     let clock: @Sendable () -> Date
     /// What the connection handlers buffered and held, for tests and the memory budget.
     let statistics: ForwardingStatistics
+
+    /// Readiness: keys loaded for every issuer of the current configuration, and not draining.
+    var readiness: Readiness {
+        let snapshot = active.snapshot
+        if snapshot.draining { return .notReady(reason: "draining") }
+        if !snapshot.generation.verifier.isReady { return .notReady(reason: "keys_unavailable") }
+        return .ready
+    }
+}
+
+/// What `/readyz` and `listen.health_path` answer.
+enum Readiness: Equatable {
+    case ready
+    case notReady(reason: String)
+
+    /// `{"status":"ready"}` or `{"status":"not_ready","reason":"..."}`.
+    var body: String {
+        switch self {
+        case .ready: return #"{"status":"ready"}"#
+        case .notReady(let reason): return #"{"status":"not_ready","reason":""# + reason + #""}"#
+        }
+    }
 }

@@ -8,7 +8,7 @@ extension GatewayHTTPHandler {
         guard let allowance = exchange.allowance, let context else { return }
         let backend = allowance.route.backend
         let headers: [(name: String, value: String)]
-        switch gateway.upstreamHeaders.headers(from: exchange.head.headers.map { ($0.name, $0.value) },
+        switch exchange.generation.upstreamHeaders.headers(from: exchange.head.headers.map { ($0.name, $0.value) },
                                                clientAddress: clientAddress, requestID: exchange.requestID,
                                                allowance: allowance) {
         case .success(let built):
@@ -22,7 +22,7 @@ extension GatewayHTTPHandler {
             deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
             return
         }
-        guard let pool = gateway.pools[backend.name], let instance = pool.acquire() else {
+        guard let pool = exchange.generation.pools[backend.name], let instance = pool.acquire() else {
             preconditionFailure("every configured backend has a pool of at least one instance")
         }
         exchange.pool = pool
@@ -70,6 +70,7 @@ extension GatewayHTTPHandler {
             hostHeader: allowance.route.preserveHost ? exchange.head.headers["Host"].first : nil
         )
         let delegate = UpstreamRelay(handler: self, exchange: exchange)
+        exchange.upstreamStartedAt = .now()
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
         exchange.transfer = transfer
         // Body parts that arrived while the decision waited for keys, then its end.
@@ -93,10 +94,16 @@ extension GatewayHTTPHandler {
             relayFailure(.reset(framingError), for: exchange)   // RFC 9112 §6.3: 502
             return
         }
+        exchange.upstreamHeadAt = .now()
+        if let started = exchange.upstreamStartedAt, let backend = exchange.allowance?.route.backend.name {
+            gateway.metrics.recordUpstream(backend: backend, seconds: Double((exchange.upstreamHeadAt! - started).nanoseconds) / 1e9)
+        }
+        exchange.responseStatus = head.status
+        if draining { exchange.closeAfterResponse = true }
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
         for field in head.headers { headers.add(name: field.name, value: field.value) }
-        headers.replaceOrAdd(name: gateway.requestIDHeader, value: exchange.requestID)
+        headers.replaceOrAdd(name: exchange.generation.requestIDHeader, value: exchange.requestID)
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
         let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
@@ -145,6 +152,7 @@ extension GatewayHTTPHandler {
             exchange.responseBytesLeft = left - part.readableBytes
         }
         writeHeldHead(exchange, context: context)
+        exchange.responseBodyBytes += part.readableBytes
         context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
         if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
             peakUnwrittenBytes = unwritten
@@ -155,13 +163,14 @@ extension GatewayHTTPHandler {
     func relayEnd(for exchange: Exchange) {
         guard isCurrent(exchange), let context else { return }
         // A request body still arriving would otherwise be read to its end for nothing.
-        let close = exchange.closeAfterResponse || inputClosed || !requestComplete
+        let close = exchange.closeAfterResponse || inputClosed || !requestComplete || draining
         // Closing: whatever the client pipelined after this request is neither answered nor
         // logged (RFC 9112 §9.6), including the parser's error for bytes after `Connection: close`.
         state = close ? .closing : .idle
         writeHeldHead(exchange, context: context)
         exchange.endAttempt(.responded)
         releaseHeldReads(exchange)
+        finish(exchange, status: exchange.responseStatus ?? 502)
         finishResponse(close: close, context: context)
     }
 
@@ -209,6 +218,7 @@ extension GatewayHTTPHandler {
         let retry = !started && connectFailed && exchange.isRetryable
             ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
         let response = DenialResponse.upstreamFailure(error)
+        gateway.metrics.recordUpstreamFailure(backend: allowance.route.backend.name, kind: error.reason)
         gateway.eventLog.write(UpstreamFailureEvent(
             time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
@@ -224,12 +234,15 @@ extension GatewayHTTPHandler {
         if started {
             // The client already has a head: ending the response normally would pass a
             // truncated body off as whole, so the connection is closed instead.
+            finish(exchange, status: exchange.responseStatus ?? 502, cut: true)
             state = .closing
             context.close(promise: nil)
         } else {
             state = .idle
+            finish(exchange, status: response.status)
             write(response, version: exchange.head.version, requestID: exchange.requestID,
-                  close: exchange.closeAfterResponse || inputClosed || !requestComplete)
+                  close: exchange.closeAfterResponse || inputClosed || !requestComplete || draining,
+                  requestIDHeader: exchange.generation.requestIDHeader)
         }
     }
 
@@ -238,10 +251,16 @@ extension GatewayHTTPHandler {
         return false
     }
 
+    /// The client connection went away: the transfer under way (if any) is cancelled, and the
+    /// exchange ends as cut (status 499, "client closed request", when no response had started).
     func cancelUpstream() {
         if case .forwarding(let exchange) = state {
             exchange.transfer?.cancel()
             exchange.endAttempt(.other)
+            finish(exchange, status: exchange.responseStatus ?? 499, cut: true)
+            state = .closing
+        } else if case .awaitingKeys(let exchange) = state {
+            finish(exchange, status: 499, cut: true)
             state = .closing
         }
     }

@@ -20,8 +20,6 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let gateway: GatewayContext
-    /// The checks on each request head before the decision (limits, `Host`, framing, overrides).
-    let headCheck: RequestHeadCheck
     var context: ChannelHandlerContext?
     var state = RequestState.idle
     var clientAddress: String?
@@ -33,10 +31,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var readPending = false
     /// The most response bytes this connection's channel has held unwritten.
     var peakUnwrittenBytes = 0
+    /// The gateway drains: every response from now on closes the connection.
+    var draining = false
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
-        self.headCheck = RequestHeadCheck(maxHeaderBytes: gateway.limits.maxHeaderBytes, maxBodyBytes: gateway.limits.maxBodyBytes)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -90,6 +89,10 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             logTimeout(expired)
             return
         }
+        if let drain = event as? DrainEvent {
+            receiveDrain(drain)
+            return
+        }
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
             switch state {
@@ -113,7 +116,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
                                 description: tooLarge ? "request head too large" : "malformed HTTP request")
             denial.challenges = false
-            deny(denial, method: "-", rawTarget: "-", version: .http1_1, requestID: nil, close: true)
+            let exchange = Self.current(state)
+            deny(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
+                 version: .http1_1, requestID: exchange?.requestID, close: true,
+                 generation: exchange?.generation ?? gateway.active.generation)
+            if let exchange { finish(exchange, status: denial.status) }
         } else {
             context.close(promise: nil)
         }
@@ -122,11 +129,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// One denial line for a client too slow with its head or body (the deadline handler
     /// answered 408 and closes the connection).
     func logTimeout(_ expired: ClientDeadlineExpired) {
-        let exchange: Exchange?
-        switch state {
-        case .forwarding(let current), .awaitingKeys(let current): exchange = current
-        case .idle, .discarding, .closing: exchange = nil
-        }
+        let exchange = Self.current(state)
         let description = expired.stage == .head
             ? "request head not complete within \(expired.milliseconds) ms"
             : "request body idle for \(expired.milliseconds) ms"
@@ -137,7 +140,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         logDenial(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
                   requestID: exchange?.requestID)
         exchange?.transfer?.cancel()
+        if let exchange { finish(exchange, status: 408) }
         state = .closing
+    }
+
+    /// The exchange under way, if any.
+    static func current(_ state: RequestState) -> Exchange? {
+        switch state {
+        case .forwarding(let current), .awaitingKeys(let current): return current
+        case .idle, .discarding, .closing: return nil
+        }
     }
 
     /// Whether no response has started, so an error can still be answered with a status.
@@ -154,23 +166,30 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func receiveHead(_ head: HTTPRequestHead) {
         requestComplete = false
         context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
-        let exchange = Exchange(head: head)
-        exchange.requestID = gateway.upstreamHeaders.requestID(fromClient: head.headers[gateway.requestIDHeader].first)
-        if inputClosed { exchange.closeAfterResponse = true }
-        switch headCheck.check(head) {
+        // The generation current now decides and forwards this request, whatever reloads come.
+        let snapshot = gateway.active.snapshot
+        if snapshot.draining { draining = true }
+        let generation = snapshot.generation
+        let exchange = Exchange(head: head, generation: generation)
+        exchange.requestID = generation.upstreamHeaders.requestID(fromClient: head.headers[generation.requestIDHeader].first)
+        if inputClosed || draining { exchange.closeAfterResponse = true }
+        if let healthPath = generation.healthPath, head.method == .GET || head.method == .HEAD,
+           head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == healthPath,
+           case .accept(let framing) = generation.headCheck.check(head) {
+            exchange.framing = framing
+            answerHealth(exchange)
+            return
+        }
+        exchange.countInFlight(gateway.metrics)
+        switch generation.headCheck.check(head) {
         case .deny(let denial):
             deny(denial, exchange: exchange, close: true)
             return
         case .accept(let framing):
             exchange.framing = framing
         }
-        if let healthPath = gateway.healthPath, head.method == .GET || head.method == .HEAD,
-           head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == healthPath {
-            answerHealth(exchange)
-            return
-        }
         let request = AccessRequest(method: head.method.rawValue, target: head.uri,
-                                    tokenHeaderValues: head.headers[gateway.policy.extractor.location.header])
+                                    tokenHeaderValues: head.headers[generation.policy.extractor.location.header])
         decide(request, for: exchange, mayRefetchKeys: true)
     }
 
@@ -179,12 +198,13 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// request then waits (client reads held, the event loop free) for the key source's
     /// shared, rate-limited refetch and is decided again.
     func decide(_ request: AccessRequest, for exchange: Exchange, mayRefetchKeys: Bool) {
-        switch gateway.policy.decide(request, now: gateway.clock()) {
+        let policy = exchange.generation.policy
+        switch policy.decide(request, now: gateway.clock()) {
         case .deny(let denial):
             if mayRefetchKeys, denial.reason == .unknownKeyID, let context {
                 let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
                 let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
-                let started = gateway.policy.refetchKeys(for: request) { [eventLoop = context.eventLoop] _ in
+                let started = policy.refetchKeys(for: request) { [eventLoop = context.eventLoop] _ in
                     eventLoop.execute { handler.value.keysRefetched(for: waiting.value, request: request) }
                 }
                 if started {
@@ -229,7 +249,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .forwarding(let exchange) = state, exchange.startDeferred {
             // The upstream start waits for the end of this read (see `forward`).
             exchange.receivedBodyBytes += part.readableBytes
-            if exchange.receivedBodyBytes > gateway.limits.maxBodyBytes {
+            if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
                 refuseOversizedBody(exchange)
                 return
             }
@@ -239,7 +259,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // Otherwise: a denied request's body, or the rest of one whose response already ended.
         guard case .forwarding(let exchange) = state, let transfer = exchange.transfer else { return }
         exchange.receivedBodyBytes += part.readableBytes
-        if exchange.receivedBodyBytes > gateway.limits.maxBodyBytes {
+        if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
             refuseOversizedBody(exchange)
             return
         }
@@ -256,11 +276,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.transfer?.cancel()
         releaseHeldReads(exchange)
         let denial = Denial(status: 413, reason: .bodyTooLarge,
-                            description: "request body exceeds \(gateway.limits.maxBodyBytes) bytes",
+                            description: "request body exceeds \(exchange.generation.limits.maxBodyBytes) bytes",
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
                             path: exchange.allowance?.target.path)
         if exchange.responseStarted {
             logDenial(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, requestID: exchange.requestID)
+            finish(exchange, status: exchange.responseStatus ?? 413, cut: true)
             state = .closing
             context?.close(promise: nil)
         } else {

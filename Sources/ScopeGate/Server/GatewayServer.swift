@@ -29,6 +29,10 @@ public final class GatewayServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    gateway.connections.add(channel)
+                    // Client deadlines come from the configuration current when the connection
+                    // opens (a reload applies them to new connections).
+                    let listener = gateway.active.generation.config.listener
                     try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(
                         keepAliveTimeout: .milliseconds(Int64(listener.keepAliveTimeoutMilliseconds)),
                         requestHeadTimeout: .milliseconds(Int64(listener.requestHeadTimeoutMilliseconds)),

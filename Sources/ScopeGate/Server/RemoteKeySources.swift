@@ -8,12 +8,29 @@ import NIOPosix
 final class RemoteKeySources: Sendable {
     /// Issuer (`iss` string) to its source.
     let sources: [String: RemoteJWKSSource]
+    /// What each source was built from: the issuer's `jwks` and its non-HMAC algorithms.
+    private let settings: [String: KeySettings]
+
+    private struct KeySettings: Equatable {
+        var jwks: JWKSSource
+        var algorithms: [JWSAlgorithm]
+    }
 
     /// Builds the sources (nothing is fetched until ``start()`` or ``loadOnce()``).
+    /// - Parameter previous: the sources of the configuration being replaced (a reload): an
+    ///   issuer whose `jwks` and algorithms are unchanged keeps its source, with the keys it
+    ///   fetched and its refresh schedule, so a reload causes no refetch.
     init(api: APIConfig, engine: CurlEngine, eventLoop: any EventLoop, eventLog: EventLog?,
-         clock: @escaping @Sendable () -> Date) {
+         clock: @escaping @Sendable () -> Date, reusing previous: RemoteKeySources? = nil) {
         var sources: [String: RemoteJWKSSource] = [:]
+        var settings: [String: KeySettings] = [:]
         for issuer in api.issuers {
+            let keySettings = KeySettings(jwks: issuer.jwks, algorithms: issuer.algorithms.filter { !$0.isHMAC })
+            if let previous, previous.settings[issuer.issuer] == keySettings, let source = previous.sources[issuer.issuer] {
+                sources[issuer.issuer] = source
+                settings[issuer.issuer] = keySettings
+                continue
+            }
             let location: RemoteJWKSSource.Location
             let refresh: JWKSRefreshSettings
             switch issuer.jwks {
@@ -42,8 +59,30 @@ final class RemoteKeySources: Sendable {
                     line.add("message", message)
                     eventLog?.write(line.finish())
                 })
+            settings[name] = keySettings
         }
         self.sources = sources
+        self.settings = settings
+    }
+
+    /// How many sources came over from `previous` (kept, not refetched).
+    func reused(from previous: RemoteKeySources) -> Int {
+        sources.filter { issuer, source in previous.sources[issuer] === source }.count
+    }
+
+    /// Fetches, once, every source that did not come over from `previous` (a reload: the new
+    /// generation goes live with its new issuers' keys when they can be had).
+    func prefetchNew(comparedTo previous: RemoteKeySources) async {
+        for (issuer, source) in sources where previous.sources[issuer] !== source {
+            _ = await source.refreshNow()
+        }
+    }
+
+    /// Stops the sources of `previous` that this set no longer uses.
+    func retire(_ previous: RemoteKeySources) {
+        for (issuer, source) in previous.sources where sources[issuer] !== source {
+            source.stop()
+        }
     }
 
     /// Starts every source's first fetch and background refresh.

@@ -22,6 +22,23 @@ enum RequestState {
 /// One request on its way through the gateway.
 final class Exchange {
     let head: HTTPRequestHead
+    /// The configuration this request is decided and forwarded under: the one current when
+    /// its head arrived.
+    let generation: ConfigGeneration
+    /// When the head arrived (monotonic).
+    let startedAt = NIODeadline.now()
+    /// When the first attempt was handed to the engine; `nil` while not forwarded.
+    var upstreamStartedAt: NIODeadline?
+    /// When the backend's response head arrived.
+    var upstreamHeadAt: NIODeadline?
+    /// The backend's status, once its head arrived.
+    var responseStatus: Int?
+    /// Response body bytes relayed to the client.
+    var responseBodyBytes = 0
+    /// The end was recorded (metrics, access line): ``GatewayHTTPHandler/finish(_:status:cut:)``.
+    var finished = false
+    /// Counted in `requests_in_flight` until it ends (or is dropped unended).
+    private var inFlight: GatewayMetrics?
     /// How the body is delimited, from ``RequestHeadCheck`` (`.none` until the head passed it).
     var framing: RequestBodyFraming = .none
     /// Whether the request has a body: a `Content-Length` above zero or `Transfer-Encoding: chunked` (RFC 9112 §6.3).
@@ -69,13 +86,27 @@ final class Exchange {
     /// The headers sent to the backend, kept for a retry.
     var upstreamHeaders: [(name: String, value: String)] = []
 
-    init(head: HTTPRequestHead) {
+    init(head: HTTPRequestHead, generation: ConfigGeneration) {
         self.head = head
+        self.generation = generation
         self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
     }
 
     deinit {
         endAttempt(.other)   // a cancelled or abandoned attempt still leaves the in-flight count
+        endInFlight()
+    }
+
+    /// Counts the exchange in `requests_in_flight` until ``endInFlight()``.
+    func countInFlight(_ metrics: GatewayMetrics) {
+        metrics.requestStarted()
+        inFlight = metrics
+    }
+
+    /// Leaves `requests_in_flight` (idempotent).
+    func endInFlight() {
+        inFlight?.requestEnded()
+        inFlight = nil
     }
 
     /// Ends the attempt under way (if any), reporting `outcome` to the pool. Idempotent.

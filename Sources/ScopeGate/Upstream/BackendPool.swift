@@ -140,8 +140,27 @@ public final class BackendPool: Sendable {
 public struct BackendPools: Sendable {
     public let byName: [String: BackendPool]
 
-    public init(backends: [String: BackendConfig], clock: @escaping @Sendable () -> Date) {
-        byName = backends.mapValues { BackendPool(backend: $0, clock: clock) }
+    /// The configs the pools were built from, to tell on a reload which ones are unchanged.
+    let configs: [String: BackendConfig]
+
+    /// - Parameter previous: the pools of the configuration being replaced (a reload): a backend
+    ///   whose config is unchanged keeps its pool, so its in-flight counts and ejections carry over.
+    public init(backends: [String: BackendConfig], clock: @escaping @Sendable () -> Date, reusing previous: BackendPools? = nil) {
+        var pools: [String: BackendPool] = [:]
+        for (name, backend) in backends {
+            if let previous, previous.configs[name] == backend, let pool = previous.byName[name] {
+                pools[name] = pool
+            } else {
+                pools[name] = BackendPool(backend: backend, clock: clock)
+            }
+        }
+        byName = pools
+        configs = backends
+    }
+
+    /// Backends whose pool came over from `previous` unchanged.
+    func reused(from previous: BackendPools) -> Int {
+        byName.filter { name, pool in previous.byName[name] === pool }.count
     }
 
     public subscript(name: String) -> BackendPool? { byName[name] }

@@ -9,7 +9,8 @@ final class ServeProcessTests: XCTestCase {
         defer { Task { try? await fixture.shutdown() } }
         // The same config, served by a separate process on its own ephemeral port, logging to stderr.
         var json = try String(contentsOfFile: fixture.configPath, encoding: .utf8)
-        json = json.replacingOccurrences(of: "\"log\": {\"denials\": {\"file\": \"denials.log\"}}", with: "\"log\": {\"denials\": \"stderr\"}")
+        json = json.replacingOccurrences(of: "\"log\": {\"denials\": {\"file\": \"denials.log\"}}",
+                                         with: "\"log\": {\"denials\": \"stderr\"}, \"shutdown\": {\"drain_delay_ms\": 0}")
         let path = fixture.directory.appendingPathComponent("serve.json").path
         try Data(json.utf8).write(to: URL(fileURLWithPath: path))
 
@@ -24,7 +25,9 @@ final class ServeProcessTests: XCTestCase {
 
         // Synchronise on the process's own "listening" line.
         let reader = LineReader(stderr.fileHandleForReading)
-        guard let listening = reader.next(timeout: 30), let portText = listening.split(separator: ":").last?.split(separator: " ").first,
+        // "scopegate: listening on 127.0.0.1:PORT, admin on 127.0.0.1:APORT (...)": the first port.
+        guard let listening = reader.next(timeout: 30),
+              let portText = listening.components(separatedBy: "listening on 127.0.0.1:").last?.prefix(while: \.isNumber),
               let port = Int(portText) else {
             return XCTFail("serve did not report its port")
         }

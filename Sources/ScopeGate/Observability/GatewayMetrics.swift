@@ -1,0 +1,262 @@
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// The gateway's metrics, exported in the Prometheus text format on the admin listener's
+/// `/metrics` (exposition format 0.0.4).
+///
+/// Instruments are swift-metrics types (`Counter`, `Meter`, `Timer`) whose handlers live in a
+/// swift-prometheus registry owned by this object (no global `MetricsSystem` bootstrap, so
+/// several gateways in one process never share counters). Every metric has a `# HELP` line.
+///
+/// Labels are bounded by the configuration: `route` is a configured route prefix (or `none`
+/// when no route matched), `method` one of the RFC 9110 methods (else `other`), `code` the
+/// status class (`2xx`...), `reason` and `kind` ``ReasonCode`` strings, `backend` and `issuer`
+/// configured names. No label ever carries a token, a subject, a raw path or a query.
+///
+/// Threading: every method may be called from any thread. Recording takes one short lock
+/// (the instrument cache) plus the instruments' own atomics.
+public final class GatewayMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    let registry: PrometheusCollectorRegistry
+
+    /// The label of requests no route matched.
+    static let noRoute = "none"
+    /// Methods that get their own label value; any other method is `other`.
+    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+    /// Buckets of the duration histograms, in seconds (1 ms ... 30 s).
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+        .seconds(10), .seconds(30),
+    ]
+
+    private let inFlight: Meter
+    private let connections: Meter
+    private let generation: Meter
+    private let draining: Meter
+    private let reloadSuccesses: CoreMetrics.Counter
+    private let reloadFailures: CoreMetrics.Counter
+    private let cacheHits: CoreMetrics.Counter
+    private let cacheMisses: CoreMetrics.Counter
+    private let cache = NIOLockedValueBox(InstrumentCache())
+
+    private struct InstrumentCache {
+        var requests: [RequestKey: CoreMetrics.Counter] = [:]
+        var requestDurations: [String: CoreMetrics.Timer] = [:]
+        var denials: [LabelPair: CoreMetrics.Counter] = [:]
+        var upstreamDurations: [String: CoreMetrics.Timer] = [:]
+        var upstreamFailures: [LabelPair: CoreMetrics.Counter] = [:]
+        /// Pulled statistics already counted, per source object (a reload brings new sources).
+        var seenFetches: [ObjectIdentifier: (fetches: Int, failures: Int)] = [:]
+        var seenCache: [ObjectIdentifier: (hits: Int, misses: Int)] = [:]
+    }
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var statusClass: Int
+    }
+
+    private struct LabelPair: Hashable {
+        var first: String
+        var second: String
+    }
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        func meter(_ name: String, _ help: String) -> Meter {
+            let gauge = registry.makeGauge(descriptor: Self.descriptor(name, help: help))
+            return Meter(label: "scopegate_\(name)", dimensions: [], handler: gauge)
+        }
+        func counter(_ name: String, _ labels: [(String, String)], _ help: String) -> CoreMetrics.Counter {
+            Self.counter(registry, name, labels, help)
+        }
+        inFlight = meter("requests_in_flight", "Requests received and not yet answered in full (health probes excluded).")
+        connections = meter("client_connections", "Open client connections on the public listener.")
+        generation = meter("config_generation", "Generation of the loaded configuration: 1 at start, +1 per applied reload.")
+        draining = meter("draining", "1 while the gateway drains after SIGTERM or SIGINT, else 0.")
+        let reloadHelp = "Configuration reloads (SIGHUP or serve --watch) by result."
+        reloadSuccesses = counter("config_reloads_total", [("result", "success")], reloadHelp)
+        reloadFailures = counter("config_reloads_total", [("result", "failure")], reloadHelp)
+        cacheHits = counter("verification_cache_hits_total", [], "Verified-token cache lookups that found a live entry.")
+        cacheMisses = counter("verification_cache_misses_total", [], "Verified-token cache lookups that found nothing usable.")
+        generation.set(Int64(1))
+        draining.set(Int64(0))
+    }
+
+    // MARK: Recording (event loops)
+
+    /// One request answered in full: forwarded, denied, or failed upstream. Not the health path.
+    /// - Parameters:
+    ///   - route: the matched route's prefix, `nil` when none matched.
+    ///   - status: the status sent to the client (for a cut connection, the one it had started).
+    ///   - seconds: from the request head to the end of the response.
+    public func recordRequest(route: String?, method: String, status: Int, seconds: Double) {
+        let route = route ?? Self.noRoute
+        let key = RequestKey(route: route, method: Self.methods.contains(method) ? method : "other",
+                             statusClass: min(max(status / 100, 1), 5))
+        let (counter, timer) = cache.withLockedValue { cache -> (CoreMetrics.Counter, CoreMetrics.Timer) in
+            let counter = cache.requests[key] ?? {
+                let made = Self.counter(registry, "requests_total",
+                                        [("route", key.route), ("method", key.method), ("code", "\(key.statusClass)xx")],
+                                        "Requests answered, by route prefix, method and status class.")
+                cache.requests[key] = made
+                return made
+            }()
+            let timer = cache.requestDurations[route] ?? {
+                let made = Self.timer(registry, "request_duration_seconds", [("route", route)],
+                                      "Time from the request head to the end of the response, by route prefix.")
+                cache.requestDurations[route] = made
+                return made
+            }()
+            return (counter, timer)
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// One denial (also counted in ``recordRequest(route:method:status:seconds:)``).
+    public func recordDenial(reason: ReasonCode, route: String?) {
+        let key = LabelPair(first: reason.rawValue, second: route ?? Self.noRoute)
+        let counter = cache.withLockedValue { cache in
+            cache.denials[key] ?? {
+                let made = Self.counter(registry, "denials_total", [("reason", key.first), ("route", key.second)],
+                                        "Requests the gateway answered itself with an error, by reason code and route prefix.")
+                cache.denials[key] = made
+                return made
+            }()
+        }
+        counter.increment()
+    }
+
+    /// One upstream exchange that got a response head: from the hand-off to the engine to the head.
+    public func recordUpstream(backend: String, seconds: Double) {
+        let timer = cache.withLockedValue { cache in
+            cache.upstreamDurations[backend] ?? {
+                let made = Self.timer(registry, "upstream_duration_seconds", [("backend", backend)],
+                                      "Time from handing a request to the backend until its response head, by backend.")
+                cache.upstreamDurations[backend] = made
+                return made
+            }()
+        }
+        timer.recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// One failed upstream attempt (a retried one too), by backend and kind (`upstream_timeout`, ...).
+    public func recordUpstreamFailure(backend: String, kind: ReasonCode) {
+        let key = LabelPair(first: backend, second: kind.rawValue)
+        let counter = cache.withLockedValue { cache in
+            cache.upstreamFailures[key] ?? {
+                let made = Self.counter(registry, "upstream_failures_total", [("backend", key.first), ("kind", key.second)],
+                                        "Failed upstream attempts, by backend and kind.")
+                cache.upstreamFailures[key] = made
+                return made
+            }()
+        }
+        counter.increment()
+    }
+
+    public func requestStarted() { inFlight.increment() }
+    public func requestEnded() { inFlight.decrement() }
+    public func connectionOpened() { connections.increment() }
+    public func connectionClosed() { connections.decrement() }
+
+    // MARK: Lifecycle
+
+    /// A reload attempt: applied (`generation` is the new one) or refused.
+    public func recordReload(applied: Bool, generation: Int) {
+        if applied {
+            reloadSuccesses.increment()
+            self.generation.set(Int64(generation))
+        } else {
+            reloadFailures.increment()
+        }
+    }
+
+    public func recordDraining() { draining.set(Int64(1)) }
+
+    // MARK: Export
+
+    /// Pulled state: the key sources and the verified-token cache, read at scrape time.
+    public struct Snapshot {
+        public struct KeySource {
+            public var issuer: String
+            /// The source object, to count only what it did since the last scrape.
+            public var identity: ObjectIdentifier
+            public var statistics: RemoteJWKSSource.Statistics
+            public var loaded: Bool
+        }
+        public var keySources: [KeySource]
+        public var cache: (identity: ObjectIdentifier, statistics: VerificationCache.Statistics)?
+        public var now: Date
+
+        public init(keySources: [KeySource], cache: (identity: ObjectIdentifier, statistics: VerificationCache.Statistics)?, now: Date) {
+            self.keySources = keySources
+            self.cache = cache
+            self.now = now
+        }
+    }
+
+    /// The Prometheus text exposition, after folding in `snapshot`.
+    public func render(_ snapshot: Snapshot) -> [UInt8] {
+        let fetchHelp = "JWKS or discovery fetches, by issuer."
+        let failureHelp = "Failed JWKS or discovery fetches, by issuer."
+        for source in snapshot.keySources {
+            let labels = [("issuer", source.issuer)]
+            let (fetches, failures) = cache.withLockedValue { cache -> (Int, Int) in
+                let seen = cache.seenFetches[source.identity] ?? (0, 0)
+                cache.seenFetches[source.identity] = (source.statistics.fetches, source.statistics.failures)
+                return (source.statistics.fetches - seen.fetches, source.statistics.failures - seen.failures)
+            }
+            Self.counter(registry, "jwks_fetches_total", labels, fetchHelp).increment(by: Int64(max(fetches, 0)))
+            Self.counter(registry, "jwks_fetch_failures_total", labels, failureHelp).increment(by: Int64(max(failures, 0)))
+            let age = source.statistics.lastSuccess.map { snapshot.now.timeIntervalSince($0) } ?? .nan
+            registry.makeGauge(descriptor: Self.descriptor("jwks_seconds_since_last_success",
+                                                           help: "Seconds since the issuer's keys were last fetched successfully (NaN: never)."),
+                               labels: labels).set(to: age)
+            registry.makeGauge(descriptor: Self.descriptor("jwks_keys_loaded",
+                                                           help: "1 when the issuer has a key set loaded, else 0."),
+                               labels: labels).set(to: source.loaded ? 1.0 : 0.0)
+        }
+        if let (identity, statistics) = snapshot.cache {
+            let (hits, misses) = cache.withLockedValue { cache -> (Int, Int) in
+                let seen = cache.seenCache[identity] ?? (0, 0)
+                cache.seenCache[identity] = (statistics.hits, statistics.misses)
+                return (statistics.hits - seen.hits, statistics.misses - seen.misses)
+            }
+            cacheHits.increment(by: Int64(max(hits, 0)))
+            cacheMisses.increment(by: Int64(max(misses, 0)))
+        }
+        return registry.emitToBuffer()
+    }
+
+    // MARK: Instruments
+
+    private static func descriptor(_ name: String, help: String) -> MetricNameDescriptor {
+        var base = name
+        var unit = ""
+        for suffix in ["_total", "_seconds"] where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+            unit = String(suffix.dropFirst())
+        }
+        return MetricNameDescriptor(namespace: "scopegate", metricName: base, unitName: unit, helpText: help)
+    }
+
+    private static func counter(_ registry: PrometheusCollectorRegistry, _ name: String, _ labels: [(String, String)],
+                                _ help: String) -> CoreMetrics.Counter {
+        let handler = labels.isEmpty
+            ? registry.makeCounter(descriptor: descriptor(name, help: help))
+            : registry.makeCounter(descriptor: descriptor(name, help: help), labels: labels)
+        return CoreMetrics.Counter(label: "scopegate_\(name)", dimensions: labels, handler: handler)
+    }
+
+    private static func timer(_ registry: PrometheusCollectorRegistry, _ name: String, _ labels: [(String, String)],
+                              _ help: String) -> CoreMetrics.Timer {
+        let handler = registry.makeDurationHistogram(descriptor: descriptor(name, help: help), labels: labels,
+                                                     buckets: durationBuckets)
+        return CoreMetrics.Timer(label: "scopegate_\(name)", dimensions: labels, handler: handler)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// One loaded configuration and everything built from it: the access policy (routes and the
+/// token verifier with its keys), the head check, the backend pools and the upstream header
+/// rules. Immutable; a reload builds a new generation and swaps it in (``ActiveConfig``).
+///
+/// A request takes the generation current when its head arrives and keeps it to the end: it is
+/// decided and forwarded entirely under that configuration, whatever reloads happen meanwhile.
+final class ConfigGeneration: Sendable {
+    /// 1 for the configuration the gateway started with, +1 per applied reload.
+    let number: Int
+    let config: GatewayConfig
+    let policy: AccessPolicy
+    /// The checks on each request head before the decision (limits, `Host`, framing, overrides).
+    let headCheck: RequestHeadCheck
+    /// Each backend's instances and their health.
+    let pools: BackendPools
+    /// Builds the headers of forwarded requests (`forwarding`).
+    let upstreamHeaders: UpstreamHeaders
+    /// The issuers whose keys are fetched (URL or discovery).
+    let remoteKeys: RemoteKeySources
+
+    var verifier: TokenVerifier { policy.verifier }
+    var limits: LimitsConfig { config.limits }
+    var realm: String { config.api.realm }
+    /// `listen.health_path`, or `nil` when disabled.
+    var healthPath: String? { config.listener.healthPath }
+    /// `forwarding.request_id_header`.
+    var requestIDHeader: String { config.forwarding.requestIDHeader }
+
+    init(number: Int, config: GatewayConfig, verifier: TokenVerifier, pools: BackendPools, remoteKeys: RemoteKeySources) {
+        self.number = number
+        self.config = config
+        self.policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        self.headCheck = RequestHeadCheck(maxHeaderBytes: config.limits.maxHeaderBytes, maxBodyBytes: config.limits.maxBodyBytes)
+        self.pools = pools
+        self.upstreamHeaders = UpstreamHeaders(forwarding: config.forwarding, tokenHeader: config.api.token.header)
+        self.remoteKeys = remoteKeys
+    }
+}

@@ -1,0 +1,86 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What the drain tells every open client connection, as an inbound user event.
+enum DrainEvent: Sendable {
+    /// The drain began: every response from now on carries `Connection: close`.
+    case draining
+    /// The listener closed: a connection with no request under way closes now; the others
+    /// close after their response.
+    case stopAccepting
+    /// The grace ended (or a second signal came): what is still running is cut, each request
+    /// logged as a `shutdown_cut` line with its request ID.
+    case cut(why: String)
+}
+
+/// The open client connections of the public listener: counted (the `client_connections`
+/// metric), told about the drain (``DrainEvent``), and awaited until none is left.
+///
+/// Threading: any thread; one short lock per change.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        /// The drain waiting for the last connection to close.
+        var emptyWaiter: CheckedContinuation<Bool, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let metrics: GatewayMetrics
+
+    init(metrics: GatewayMetrics) {
+        self.metrics = metrics
+    }
+
+    /// Connections open now.
+    var count: Int { state.withLockedValue { $0.channels.count } }
+
+    /// Registers a new connection; it leaves the registry when it closes.
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        state.withLockedValue { $0.channels[id] = channel }
+        metrics.connectionOpened()
+        channel.closeFuture.whenComplete { [self] _ in
+            metrics.connectionClosed()
+            let waiter: CheckedContinuation<Bool, Never>? = state.withLockedValue { state in
+                state.channels.removeValue(forKey: id)
+                guard state.channels.isEmpty, let waiter = state.emptyWaiter else { return nil }
+                state.emptyWaiter = nil
+                return waiter
+            }
+            waiter?.resume(returning: true)
+        }
+    }
+
+    /// Sends `event` into every open connection's pipeline (on its own event loop).
+    func broadcast(_ event: DrainEvent) {
+        for channel in state.withLockedValue({ Array($0.channels.values) }) {
+            channel.pipeline.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Returns `true` once no connection is open, or `false` after `timeout` (scheduled on
+    /// `eventLoop`) or when ``stopWaiting()`` is called first. One waiter at a time.
+    func waitUntilEmpty(timeout: TimeAmount, eventLoop: any EventLoop) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let empty = state.withLockedValue { state -> Bool in
+                if state.channels.isEmpty { return true }
+                state.emptyWaiter = continuation
+                return false
+            }
+            if empty {
+                continuation.resume(returning: true)
+                return
+            }
+            eventLoop.scheduleTask(in: timeout) { [self] in stopWaiting() }
+        }
+    }
+
+    /// Ends a ``waitUntilEmpty(timeout:eventLoop:)`` under way with `false`.
+    func stopWaiting() {
+        let waiter: CheckedContinuation<Bool, Never>? = state.withLockedValue { state in
+            defer { state.emptyWaiter = nil }
+            return state.emptyWaiter
+        }
+        waiter?.resume(returning: false)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import XCTest
+@testable import ScopeGate
+
+/// `scopegate serve` as a real process, for the lifecycle tests (signals, reloads, the admin
+/// listener): a config written to a temporary directory, real echo backends and a real JWKS
+/// server in this process, the process's stderr read line by line.
+///
+/// Synchronisation is always on something the gateway or a backend reports (a log line, a
+/// request count), with a bound; never on a sleep.
+final class ServedGateway: @unchecked Sendable {
+    static let issuer = "https://issuer.lifecycle.test/"
+    static let audience = "https://api.example.com"
+
+    let directory: URL
+    let group: MultiThreadedEventLoopGroup
+    /// Answers every request after `backendDelay`.
+    let slow: EchoBackend
+    /// Answers at once.
+    let fast: EchoBackend
+    /// Serves `/jwks.json` (the issuer's keys) and counts fetches.
+    let jwks: JWKSTestServer
+    let key: DemoKeyPair
+    let process = Process()
+    let stderr: LineReader
+    /// Every stderr line read so far by ``waitForLine(_:timeout:)``.
+    private(set) var lines: [String] = []
+    private(set) var port = 0
+    private(set) var adminPort = 0
+    let configPath: String
+
+    /// The config text with `$SLOW`, `$FAST`, `$JWKS` replaced by the backends' and JWKS server's
+    /// URLs; see ``config(routes:extra:)`` for the usual one.
+    static func start(config: (ServedGateway) -> String = { $0.config() }, backendDelay: TimeAmount = .seconds(3),
+                      arguments: [String] = [], configFileName: String = "gateway.json",
+                      prepare: (URL, String) throws -> String? = { _, _ in nil }) async throws -> ServedGateway {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-life-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let slow = try await EchoBackend.start(name: "slow", host: "127.0.0.1", port: 0, group: group, delay: backendDelay)
+        let fast = try await EchoBackend.start(name: "fast", host: "127.0.0.1", port: 0, group: group)
+        let jwks = try await JWKSTestServer(group: group)
+        let key = try SharedKeys.rsa
+        jwks.serveJWKS("/jwks.json", [key])
+        let served = ServedGateway(directory: directory, group: group, slow: slow, fast: fast, jwks: jwks, key: key,
+                                   configPath: directory.appendingPathComponent(configFileName).path)
+        // `prepare` may lay the config text out itself (a symlinked ConfigMap) and return the path to serve.
+        let text = config(served)
+        let path: String
+        if let prepared = try prepare(directory, text) {
+            path = prepared
+        } else {
+            path = served.configPath
+            try served.write(text, to: path)
+        }
+        served.process.executableURL = try ScopeGateBinary.url
+        served.process.arguments = ["serve", "--config", path] + arguments
+        served.process.standardOutput = FileHandle.nullDevice
+        try served.process.run()
+        let listening = try served.waitForLine("scopegate: listening on", timeout: 30)
+        // "scopegate: listening on 127.0.0.1:PORT, admin on 127.0.0.1:APORT (...)"
+        func port(after marker: String) -> Int {
+            Int(listening.components(separatedBy: marker).dropFirst().first?.prefix(while: \.isNumber) ?? "") ?? 0
+        }
+        served.port = port(after: "listening on 127.0.0.1:")
+        served.adminPort = port(after: "admin on 127.0.0.1:")
+        return served
+    }
+
+    private init(directory: URL, group: MultiThreadedEventLoopGroup, slow: EchoBackend, fast: EchoBackend,
+                 jwks: JWKSTestServer, key: DemoKeyPair, configPath: String) {
+        self.directory = directory
+        self.group = group
+        self.slow = slow
+        self.fast = fast
+        self.jwks = jwks
+        self.key = key
+        self.configPath = configPath
+        let pipe = Pipe()
+        process.standardError = pipe
+        stderr = LineReader(pipe.fileHandleForReading)
+    }
+
+    /// A config: `/slow` (GET `read:slow`) on the slow backend, `/fast` (GET `read:fast`) on the
+    /// fast one, the issuer's keys from the JWKS server, admin on a free port, denials and access
+    /// lines on stderr. `shutdown` is the `shutdown` object's members.
+    func config(slowScopes: String = #"["read:slow"]"#, shutdown: String = #""drain_delay_ms": 1500, "grace_ms": 20000"#,
+                extraTopLevel: String = "") -> String {
+        """
+        {
+          "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2},
+          "admin": {"host": "127.0.0.1", "port": 0},
+          "api": {"issuer": "\(Self.issuer)", "audience": "\(Self.audience)", "jwks": {"url": "\(jwks.url("/jwks.json"))"}},
+          "backends": {"slow": {"url": "http://127.0.0.1:\(slow.port)"}, "fast": {"url": "http://127.0.0.1:\(fast.port)"}},
+          "routes": [
+            {"prefix": "/slow", "backend": "slow", "methods": {"GET": \(slowScopes)}},
+            {"prefix": "/fast", "backend": "fast", "methods": {"GET": ["read:fast"]}}
+          ],
+          "log": {"denials": "stderr", "access": "stderr", "stats_interval_seconds": 0},
+          "shutdown": {\(shutdown)}\(extraTopLevel)
+        }
+        """
+    }
+
+    func write(_ text: String, to path: String? = nil) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path ?? configPath), options: .atomic)
+    }
+
+    /// A token valid now (the process checks against the real clock).
+    func token(scope: String) async throws -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        let claims: [String: Any] = ["iss": Self.issuer, "aud": Self.audience, "sub": "alice", "client_id": "web-app",
+                                     "iat": now - 5, "exp": now + 600, "scope": scope]
+        return try await TokenMinter.sign(header: ["alg": "RS256", "typ": "at+jwt", "kid": key.keyID], payload: claims,
+                                          with: key.signingKey)
+    }
+
+    /// The next stderr line containing `text` (earlier lines are kept in ``lines``).
+    @discardableResult
+    func waitForLine(_ text: String, timeout: TimeInterval = 10) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0, let line = stderr.next(timeout: left) else {
+                throw ScopeGateBinary.ProcessError("no stderr line with \"\(text)\" within \(timeout) s; lines so far:\n\(lines.joined(separator: "\n"))")
+            }
+            lines.append(line)
+            if line.contains(text) { return line }
+        }
+    }
+
+    /// The JSON object of a log line.
+    static func object(_ line: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    /// Waits (bounded) for the process to exit; returns its status, or nil if it is still running.
+    func waitForExit(timeout: TimeInterval) -> Int32? {
+        let exited = DispatchSemaphore(value: 0)
+        let process = self.process
+        DispatchQueue.global().async {
+            process.waitUntilExit()
+            exited.signal()
+        }
+        guard exited.wait(timeout: .now() + timeout) == .success else { return nil }
+        return process.terminationStatus
+    }
+
+    /// One GET on the admin listener: status and body.
+    func admin(_ path: String) throws -> RawHTTPResponse {
+        let client = try RawHTTPClient(port: adminPort)
+        try client.send("GET \(path) HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n")
+        return try client.readResponse()
+    }
+
+    /// Waits (bounded) until `/readyz` answers 200: the issuer's keys were fetched.
+    func waitUntilReady() throws {
+        try waitUntil { (try? admin("/readyz").status) == 200 }
+    }
+
+    /// Waits (bounded) until `condition` holds, checking when `slow`/`fast` counters move; the
+    /// backends expose counters, not events, so this polls them every 10 ms.
+    func waitUntil(timeout: TimeInterval = 10, _ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition() {
+            guard Date() < deadline else { throw ScopeGateBinary.ProcessError("condition not met within \(timeout) s") }
+            usleep(10_000)
+        }
+    }
+
+    func stop() async {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? await slow.shutdown()
+        try? await fast.shutdown()
+        try? await jwks.stop()
+        try? await group.shutdownGracefully()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A request on its own connection, answered on a background thread (for a request that is
+/// still in flight while the test acts).
+final class BackgroundRequest: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<RawHTTPResponse, any Error>?
+
+    init(port: Int, _ text: String) {
+        DispatchQueue.global().async { [self] in
+            result = Result {
+                let client = try RawHTTPClient(port: port, timeout: 30)
+                try client.send(text)
+                return try client.readResponse()
+            }
+            done.signal()
+        }
+    }
+
+    func response(timeout: TimeInterval) throws -> RawHTTPResponse {
+        guard done.wait(timeout: .now() + timeout) == .success, let result else {
+            throw ScopeGateBinary.ProcessError("no response within \(timeout) s")
+        }
+        return try result.get()
+    }
+}
