@@ -29,12 +29,13 @@ struct Check: AsyncParsableCommand {
         } catch {
             problems.append(ConfigProblem(path: error.path, message: error.message))
         }
-        if case .file(let path) = config.log.denials {
+        for (key, destination) in [("log.denials.file", config.log.denials), ("log.access.file", config.log.access)] {
+            guard case .file(let path)? = destination else { continue }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false
             if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue
                 || !FileManager.default.isWritableFile(atPath: directory) && !FileManager.default.isWritableFile(atPath: path) {
-                problems.append(ConfigProblem(path: "log.denials.file", message: "cannot write \(path): its directory is missing or not writable"))
+                problems.append(ConfigProblem(path: key, message: "cannot write \(path): its directory is missing or not writable"))
             }
         }
         guard problems.isEmpty else {

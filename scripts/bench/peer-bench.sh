@@ -5,6 +5,11 @@
 #
 #   scripts/bench/peer-bench.sh                  # workers 2, one valid token
 #   scripts/bench/peer-bench.sh --token-pool 1000  # 1000 distinct tokens, every one verified
+#   scripts/bench/peer-bench.sh --observability-ab # two gateways of the same build in the same
+#                                                  # rounds: gw (metrics and access log off: admin
+#                                                  # null, log.access off) on 8081 and gw-obs
+#                                                  # (admin on 9901, an access line per request to
+#                                                  # a file) on 8080
 #
 # With --token-pool N the gateway's verification cache holds N/2 entries, so that, like
 # HAProxy, it verifies the signature of (nearly) every request instead of answering from the
@@ -21,26 +26,46 @@ swift build -c release --product scopegate >/dev/null
 BIN="$(swift build -c release --show-bin-path)/scopegate"
 
 CACHE_ENTRIES=10000
-args=("$@")
+AB=0
+args=()
+for arg in "$@"; do
+  if [ "$arg" = "--observability-ab" ]; then AB=1; else args+=("$arg"); fi
+done
 for i in "${!args[@]}"; do
   if [ "${args[$i]}" = "--token-pool" ] && [ -n "${args[$((i + 1))]:-}" ]; then CACHE_ENTRIES=$(( args[i + 1] / 2 )); fi
 done
 
 CONFIG_DIR=$(mktemp -d)
 CONFIG=$CONFIG_DIR/gateway.bench.json
-cat > "$CONFIG" <<JSON
+# write_config FILE PORT ADMIN ACCESS: the bench gateway's config.
+write_config() {
+  cat > "$1" <<JSON
 {
-  "listen": {"host": "127.0.0.1", "port": 8080},
+  "listen": {"host": "127.0.0.1", "port": $2},
+  "admin": $3,
   "api": {"issuer": "https://issuer.bench.local/", "audience": "https://api.bench.local",
           "jwks": {"file": "$SHARED/bench/keys/jwks.json"}, "algorithms": ["RS256"],
           "verification_cache": {"max_entries": $CACHE_ENTRIES}},
   "backends": {"bench": {"url": "http://127.0.0.1:9001"}},
   "routes": [{"prefix": "/bench", "backend": "bench", "methods": {"GET": ["read:bench"]}}],
-  "log": {"denials": {"file": "$CONFIG_DIR/denials.log"}, "stats_interval_seconds": 0}
+  "log": {"denials": {"file": "$CONFIG_DIR/denials.log"}, "access": $4, "stats_interval_seconds": 0}
 }
 JSON
-"$BIN" check --config "$CONFIG" >/dev/null
+  "$BIN" check --config "$1" >/dev/null
+}
 
+if [ "$AB" = 1 ]; then
+  write_config "$CONFIG" 8081 null '"off"'
+  OBS=$CONFIG_DIR/gateway.bench-obs.json
+  write_config "$OBS" 8080 '{"host": "127.0.0.1", "port": 9901}' "{\"file\": \"$CONFIG_DIR/access.log\"}"
+  exec "$SHARED/bench/run.sh" --peers "haproxy-jwt" --workers "2" \
+    --extra gw=http://127.0.0.1:8081/bench/item \
+    --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" \
+    --extra gw-obs=http://127.0.0.1:8080/bench/item \
+    --extra-start "gw-obs=$BIN serve --config $OBS --event-loops @WORKERS@ --upstream-threads 1" "${args[@]}"
+fi
+
+write_config "$CONFIG" 8080 null '"off"'
 exec "$SHARED/bench/run.sh" --peers "direct nginx-proxy haproxy-jwt" --workers "2" \
   --extra gw=http://127.0.0.1:8080/bench/item \
-  --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" "$@"
+  --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" "${args[@]}"

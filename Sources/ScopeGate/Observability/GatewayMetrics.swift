@@ -17,7 +17,12 @@ import Prometheus
 ///
 /// Threading: every method may be called from any thread. Recording takes one short lock
 /// (the instrument cache) plus the instruments' own atomics.
+///
+/// Built disabled (`enabled: false`, when `"admin": null` leaves nobody to read them), the
+/// per-request recording methods return at once.
 public final class GatewayMetrics: Sendable {
+    /// Whether per-request recording happens.
+    public let enabled: Bool
     /// The registry `/metrics` renders.
     let registry: PrometheusCollectorRegistry
 
@@ -48,9 +53,11 @@ public final class GatewayMetrics: Sendable {
         var denials: [LabelPair: CoreMetrics.Counter] = [:]
         var upstreamDurations: [String: CoreMetrics.Timer] = [:]
         var upstreamFailures: [LabelPair: CoreMetrics.Counter] = [:]
-        /// Pulled statistics already counted, per source object (a reload brings new sources).
-        var seenFetches: [ObjectIdentifier: (fetches: Int, failures: Int)] = [:]
-        var seenCache: [ObjectIdentifier: (hits: Int, misses: Int)] = [:]
+        /// Pulled statistics already counted, per source (a reload may bring new sources). The
+        /// source is held so that its identifier is never reused by another object.
+        var seenFetches: [ObjectIdentifier: (source: RemoteJWKSSource, fetches: Int, failures: Int)] = [:]
+        /// Per configuration generation: each has its own verified-token cache.
+        var seenCache: [Int: (hits: Int, misses: Int)] = [:]
     }
 
     private struct RequestKey: Hashable {
@@ -64,7 +71,8 @@ public final class GatewayMetrics: Sendable {
         var second: String
     }
 
-    public init() {
+    public init(enabled: Bool = true) {
+        self.enabled = enabled
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         func meter(_ name: String, _ help: String) -> Meter {
@@ -95,6 +103,7 @@ public final class GatewayMetrics: Sendable {
     ///   - status: the status sent to the client (for a cut connection, the one it had started).
     ///   - seconds: from the request head to the end of the response.
     public func recordRequest(route: String?, method: String, status: Int, seconds: Double) {
+        guard enabled else { return }
         let route = route ?? Self.noRoute
         let key = RequestKey(route: route, method: Self.methods.contains(method) ? method : "other",
                              statusClass: min(max(status / 100, 1), 5))
@@ -120,6 +129,7 @@ public final class GatewayMetrics: Sendable {
 
     /// One denial (also counted in ``recordRequest(route:method:status:seconds:)``).
     public func recordDenial(reason: ReasonCode, route: String?) {
+        guard enabled else { return }
         let key = LabelPair(first: reason.rawValue, second: route ?? Self.noRoute)
         let counter = cache.withLockedValue { cache in
             cache.denials[key] ?? {
@@ -134,6 +144,7 @@ public final class GatewayMetrics: Sendable {
 
     /// One upstream exchange that got a response head: from the hand-off to the engine to the head.
     public func recordUpstream(backend: String, seconds: Double) {
+        guard enabled else { return }
         let timer = cache.withLockedValue { cache in
             cache.upstreamDurations[backend] ?? {
                 let made = Self.timer(registry, "upstream_duration_seconds", [("backend", backend)],
@@ -147,6 +158,7 @@ public final class GatewayMetrics: Sendable {
 
     /// One failed upstream attempt (a retried one too), by backend and kind (`upstream_timeout`, ...).
     public func recordUpstreamFailure(backend: String, kind: ReasonCode) {
+        guard enabled else { return }
         let key = LabelPair(first: backend, second: kind.rawValue)
         let counter = cache.withLockedValue { cache in
             cache.upstreamFailures[key] ?? {
@@ -159,10 +171,10 @@ public final class GatewayMetrics: Sendable {
         counter.increment()
     }
 
-    public func requestStarted() { inFlight.increment() }
-    public func requestEnded() { inFlight.decrement() }
-    public func connectionOpened() { connections.increment() }
-    public func connectionClosed() { connections.decrement() }
+    public func requestStarted() { if enabled { inFlight.increment() } }
+    public func requestEnded() { if enabled { inFlight.decrement() } }
+    public func connectionOpened() { if enabled { connections.increment() } }
+    public func connectionClosed() { if enabled { connections.decrement() } }
 
     // MARK: Lifecycle
 
@@ -184,16 +196,16 @@ public final class GatewayMetrics: Sendable {
     public struct Snapshot {
         public struct KeySource {
             public var issuer: String
-            /// The source object, to count only what it did since the last scrape.
-            public var identity: ObjectIdentifier
-            public var statistics: RemoteJWKSSource.Statistics
+            /// The source itself, to count only what it did since the last scrape.
+            public var source: RemoteJWKSSource
             public var loaded: Bool
         }
         public var keySources: [KeySource]
-        public var cache: (identity: ObjectIdentifier, statistics: VerificationCache.Statistics)?
+        /// The verified-token cache of the current configuration generation (`generation`).
+        public var cache: (generation: Int, statistics: VerificationCache.Statistics)?
         public var now: Date
 
-        public init(keySources: [KeySource], cache: (identity: ObjectIdentifier, statistics: VerificationCache.Statistics)?, now: Date) {
+        public init(keySources: [KeySource], cache: (generation: Int, statistics: VerificationCache.Statistics)?, now: Date) {
             self.keySources = keySources
             self.cache = cache
             self.now = now
@@ -204,27 +216,29 @@ public final class GatewayMetrics: Sendable {
     public func render(_ snapshot: Snapshot) -> [UInt8] {
         let fetchHelp = "JWKS or discovery fetches, by issuer."
         let failureHelp = "Failed JWKS or discovery fetches, by issuer."
-        for source in snapshot.keySources {
-            let labels = [("issuer", source.issuer)]
+        for entry in snapshot.keySources {
+            let labels = [("issuer", entry.issuer)]
+            let statistics = entry.source.statistics
             let (fetches, failures) = cache.withLockedValue { cache -> (Int, Int) in
-                let seen = cache.seenFetches[source.identity] ?? (0, 0)
-                cache.seenFetches[source.identity] = (source.statistics.fetches, source.statistics.failures)
-                return (source.statistics.fetches - seen.fetches, source.statistics.failures - seen.failures)
+                let id = ObjectIdentifier(entry.source)
+                let seen = cache.seenFetches[id].map { ($0.fetches, $0.failures) } ?? (0, 0)
+                cache.seenFetches[id] = (entry.source, statistics.fetches, statistics.failures)
+                return (statistics.fetches - seen.0, statistics.failures - seen.1)
             }
             Self.counter(registry, "jwks_fetches_total", labels, fetchHelp).increment(by: Int64(max(fetches, 0)))
             Self.counter(registry, "jwks_fetch_failures_total", labels, failureHelp).increment(by: Int64(max(failures, 0)))
-            let age = source.statistics.lastSuccess.map { snapshot.now.timeIntervalSince($0) } ?? .nan
+            let age = statistics.lastSuccess.map { snapshot.now.timeIntervalSince($0) } ?? .nan
             registry.makeGauge(descriptor: Self.descriptor("jwks_seconds_since_last_success",
                                                            help: "Seconds since the issuer's keys were last fetched successfully (NaN: never)."),
                                labels: labels).set(to: age)
             registry.makeGauge(descriptor: Self.descriptor("jwks_keys_loaded",
                                                            help: "1 when the issuer has a key set loaded, else 0."),
-                               labels: labels).set(to: source.loaded ? 1.0 : 0.0)
+                               labels: labels).set(to: entry.loaded ? 1.0 : 0.0)
         }
-        if let (identity, statistics) = snapshot.cache {
+        if let (generation, statistics) = snapshot.cache {
             let (hits, misses) = cache.withLockedValue { cache -> (Int, Int) in
-                let seen = cache.seenCache[identity] ?? (0, 0)
-                cache.seenCache[identity] = (statistics.hits, statistics.misses)
+                let seen = cache.seenCache[generation] ?? (0, 0)
+                cache.seenCache[generation] = (statistics.hits, statistics.misses)
                 return (statistics.hits - seen.hits, statistics.misses - seen.misses)
             }
             cacheHits.increment(by: Int64(max(hits, 0)))

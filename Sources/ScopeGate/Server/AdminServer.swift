@@ -82,10 +82,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case "/metrics":
             let generation = gateway.active.generation
             let sources = generation.remoteKeys.sources.sorted { $0.key < $1.key }.map { issuer, source in
-                GatewayMetrics.Snapshot.KeySource(issuer: issuer, identity: ObjectIdentifier(source),
-                                                  statistics: source.statistics, loaded: source.keySet != nil)
+                GatewayMetrics.Snapshot.KeySource(issuer: issuer, source: source, loaded: source.keySet != nil)
             }
-            let cache = generation.verifier.cache.map { (ObjectIdentifier($0), $0.statistics) }
+            let cache = generation.verifier.cache.map { (generation.number, $0.statistics) }
             let bytes = gateway.metrics.render(GatewayMetrics.Snapshot(keySources: sources, cache: cache, now: gateway.clock()))
             var buffer = context.channel.allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)

@@ -88,7 +88,7 @@ public final class Gateway: Sendable {
             throw error
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
-        let metrics = GatewayMetrics()
+        let metrics = GatewayMetrics(enabled: config.admin != nil)
         func abandon() async {
             engine.shutdown()
             eventLog.close()

@@ -106,4 +106,35 @@ final class GracefulDrainTests: XCTestCase {
         XCTAssertEqual(try inFlight.response(timeout: 20).status, 200)
         XCTAssertEqual(served.waitForExit(timeout: 15), 0)
     }
+
+    /// Streaming bodies in flight finish during the grace: an upload whose second half comes
+    /// after the listener closed, and a download paced by the backend.
+    func testStreamingBodiesInFlightFinish() async throws {
+        let served = try await ServedGateway.start(
+            config: { $0.config(shutdown: #""drain_delay_ms": 0, "grace_ms": 20000"#) }, backendDelay: .zero)
+        addTeardownBlock { await served.stop() }
+        let token = try await served.token(scope: "read:fast")
+        try served.waitUntilReady()
+        let half = String(repeating: "u", count: 100_000)
+        let upload = try RawHTTPClient(port: served.port)
+        try upload.send("GET /fast/up?digest=1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\nContent-Length: 200000\r\n\r\n" + half)
+        let download = BackgroundRequest(
+            port: served.port,
+            "GET /fast/down?bytes=655360&chunk-delay-ms=150 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        try served.waitUntil { served.fast.headCount == 2 }
+        served.signal(SIGTERM)
+        try served.waitForLine(#""phase":"stopped_accepting""#)
+
+        try upload.send(half)
+        let uploaded = try upload.readResponse()
+        XCTAssertEqual(uploaded.status, 200)
+        XCTAssertEqual(try uploaded.json()["body_bytes"] as? Int, 200_000)
+        XCTAssertEqual(uploaded.header("Connection")?.lowercased(), "close")
+        let downloaded = try download.response(timeout: 20)
+        XCTAssertEqual(downloaded.status, 200)
+        XCTAssertEqual(downloaded.body.count, 655_360)
+        let stopped = ServedGateway.object(try served.waitForLine(#""phase":"stopped""#))
+        XCTAssertEqual(stopped["cut"] as? Int, 0)
+        XCTAssertEqual(served.waitForExit(timeout: 15), 0)
+    }
 }
