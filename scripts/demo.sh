@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ScopeGate demo: builds the gateway, starts two demo backends (appointments on
 # 127.0.0.1:9101, calendar on 127.0.0.1:9102) and the gateway on the shipped gateway.json
-# (127.0.0.1:8080), then shows an allowed call, a 401 and a 403.
+# (127.0.0.1:8080, admin listener 127.0.0.1:9901), then shows an allowed call, a 401, a 403,
+# readiness and metrics.
 #
 #   scripts/demo.sh            # run the demo and keep it running until Ctrl-C
 #   scripts/demo.sh --once     # show the calls, then stop everything
@@ -20,6 +21,9 @@ BIN="$(swift build --show-bin-path)/scopegate"
 
 pids=()
 cleanup() {
+  # The gateway drains on the first SIGTERM (shutdown.drain_delay_ms); the second ends it at once.
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  sleep 0.2
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
@@ -57,7 +61,11 @@ show "curl -i $G/appointments/42" "$G/appointments/42"
 echo "== 3. 403: POST /appointments needs write:appointments, the token has only read scopes"
 show "curl -i -X POST $G/appointments -H \"Authorization: Bearer \$TOKEN\" -d '{\"when\":\"tomorrow\"}'" \
   -X POST "$G/appointments" -H "Authorization: Bearer $READ" -H 'Content-Type: application/json' -d '{"when":"tomorrow"}'
-echo "(the gateway's denial log lines, one JSON object per denial, are on stderr above)"
+echo "== 4. the admin listener (not on the public port): readiness and a few metrics"
+show "curl -i http://127.0.0.1:9901/readyz" http://127.0.0.1:9901/readyz
+curl -s http://127.0.0.1:9901/metrics | grep -E '^scopegate_(requests|denials)_total' | sed 's/^/  /'
+echo
+echo "(the gateway's log lines, one JSON object per denial and per forwarded request, are on stderr above)"
 
 if [ "$once" = 1 ]; then exit 0; fi
 cat <<MSG
