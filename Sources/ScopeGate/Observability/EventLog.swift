@@ -21,6 +21,12 @@ public final class EventLog: @unchecked Sendable {
     private var writing = false
     private var dropped = 0
     private var closed = false
+    /// Callers of ``flush()`` waiting: the writer writes at once.
+    private var flushing = 0
+    /// How long the writer gathers lines after the first of a batch, in seconds.
+    static let gatherTime: TimeInterval = 0.02
+    /// A batch this large is written without waiting for the rest of ``gatherTime``.
+    static let batchLines = 256
     private let capacity: Int
     private let descriptor: Int32
     /// Where access lines go; `nil` when `log.access` is off (they are dropped unqueued).
@@ -91,15 +97,18 @@ public final class EventLog: @unchecked Sendable {
             return
         }
         queue.append((stream, line))
-        // The writer waits only on an empty queue: one wake-up per batch, not per line.
-        if queue.count == 1 { condition.broadcast() }
+        // The writer sleeps until the first line of a batch, then gathers until `batchLines`.
+        if queue.count == 1 || queue.count == Self.batchLines { condition.broadcast() }
     }
 
     /// Blocks until every line queued before the call is written. For tests and shutdown,
     /// never for an event loop.
     public func flush() {
         condition.lock()
+        flushing += 1
+        condition.broadcast()   // the writer stops gathering and writes now
         while !queue.isEmpty || writing { condition.wait() }
+        flushing -= 1
         condition.unlock()
     }
 
@@ -116,6 +125,11 @@ public final class EventLog: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && !closed && dropped == 0 { condition.wait() }
+            // Gather: lines that arrive within `gatherTime` go out in the same write, so a busy
+            // gateway costs one wake-up and one write per batch, not per line.
+            let deadline = Date(timeIntervalSinceNow: Self.gatherTime)
+            while !queue.isEmpty && queue.count < Self.batchLines && !closed && flushing == 0
+                    && condition.wait(until: deadline) {}
             if queue.isEmpty && closed {
                 condition.unlock()
                 for fd in ownedDescriptors { _ = Glibc.close(fd) }

@@ -9,89 +9,145 @@ import Foundation
 ///
 /// Keys are fixed ASCII identifiers chosen by the code; values are escaped per
 /// RFC 8259 §7, so no value can break the line or the object.
+///
+/// Built as UTF-8 bytes in one buffer (one allocation for a typical line, values copied
+/// whole when they need no escaping, numbers and the timestamp written digit by digit): an
+/// access line is written for every forwarded request, on the event loop.
 struct JSONLine {
-    private var text = "{"
+    private var bytes: [UInt8]
     private var first = true
+
+    init() {
+        bytes = []
+        bytes.reserveCapacity(512)
+        bytes.append(UInt8(ascii: "{"))
+    }
 
     mutating func add(_ key: String, _ value: String?) {
         guard let value else { return }
         begin(key)
-        Self.appendQuoted(value, to: &text)
+        Self.appendQuoted(value, to: &bytes)
     }
 
     /// Adds `key` with the string, or `null` when `value` is nil (where the key must always be present).
     mutating func add(_ key: String, orNull value: String?) {
         begin(key)
-        if let value { Self.appendQuoted(value, to: &text) } else { text += "null" }
+        if let value { Self.appendQuoted(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
     }
 
     mutating func add(_ key: String, _ value: Int) {
         begin(key)
-        text += String(value)
-    }
-
-    /// Adds `key` with `json`, already valid JSON (a number rendered by the caller).
-    mutating func addRaw(_ key: String, _ json: String) {
-        begin(key)
-        text += json
+        Self.appendDecimal(value, to: &bytes)
     }
 
     mutating func add(_ key: String, _ value: Bool) {
         begin(key)
-        text += value ? "true" : "false"
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     mutating func add(_ key: String, _ values: [String]) {
         begin(key)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { text += "," }
-            Self.appendQuoted(value, to: &text)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendQuoted(value, to: &bytes)
         }
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
     }
 
     mutating func add(_ key: String, _ lists: [[String]]) {
         begin(key)
-        text += "["
+        bytes.append(UInt8(ascii: "["))
         for (index, values) in lists.enumerated() {
-            if index > 0 { text += "," }
-            text += "["
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "["))
             for (inner, value) in values.enumerated() {
-                if inner > 0 { text += "," }
-                Self.appendQuoted(value, to: &text)
+                if inner > 0 { bytes.append(UInt8(ascii: ",")) }
+                Self.appendQuoted(value, to: &bytes)
             }
-            text += "]"
+            bytes.append(UInt8(ascii: "]"))
         }
-        text += "]"
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// A duration in milliseconds with at most three decimals (microsecond resolution), no
+    /// trailing zeros: `12.346`, `10`, `0.5`. Negative values are written as 0.
+    mutating func addMilliseconds(_ key: String, _ milliseconds: Double) {
+        begin(key)
+        let micros = milliseconds > 0 ? Int((milliseconds * 1000).rounded()) : 0
+        Self.appendDecimal(micros / 1000, to: &bytes)
+        var fraction = micros % 1000
+        guard fraction != 0 else { return }
+        bytes.append(UInt8(ascii: "."))
+        var divisor = 100
+        while fraction != 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / divisor))
+            fraction %= divisor
+            divisor /= 10
+        }
     }
 
     /// A log event line opened with the fields every event starts with: `time` (RFC 3339
     /// UTC) and `event`.
     static func event(_ name: String, at time: Date) -> JSONLine {
         var line = JSONLine()
-        line.add("time", timestamp(time))
+        line.begin("time")
+        line.bytes.append(UInt8(ascii: "\""))
+        appendTimestamp(time, to: &line.bytes)
+        line.bytes.append(UInt8(ascii: "\""))
         line.add("event", name)
         return line
     }
 
     /// The finished object followed by `\n`.
-    func finish() -> String { text + "}\n" }
-
-    private mutating func begin(_ key: String) {
-        if !first { text += "," }
-        first = false
-        text += "\"\(key)\":"
+    consuming func finish() -> String {
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "\n"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
+    private mutating func begin(_ key: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: key.utf8)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    // MARK: Values
+
+    /// Appends `value` as a JSON string (quotes included) to UTF-8 `bytes`.
+    static func appendQuoted(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        let copied = value.withUTF8 { utf8 -> Bool in
+            // The common case (paths, names, reasons): copied whole, not scalar by scalar.
+            guard !needsEscaping(utf8) else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if !copied {
+            var escaped = ""
+            appendEscaped(value, to: &escaped)
+            bytes.append(contentsOf: escaped.utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends `value` as a JSON string (quotes included) to `text`.
     static func appendQuoted(_ value: String, to text: inout String) {
         text += "\""
-        if !needsEscaping(value) {
-            // The common case (paths, names, reasons): copied whole, not scalar by scalar.
+        var value = value
+        if value.withUTF8({ !needsEscaping($0) }) {
             text += value
-            text += "\""
-            return
+        } else {
+            appendEscaped(value, to: &text)
         }
+        text += "\""
+    }
+
+    private static func appendEscaped(_ value: String, to text: inout String) {
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""
@@ -105,14 +161,13 @@ struct JSONLine {
                 text.unicodeScalars.append(scalar)
             }
         }
-        text += "\""
     }
 
-    /// Whether `value` holds a byte that ``appendQuoted(_:to:)`` must escape: `"`, `\`, a
-    /// control character, DEL, or the first byte of U+2028/U+2029 (`E2`, checked exactly below).
-    private static func needsEscaping(_ value: String) -> Bool {
+    /// Whether `utf8` holds a byte that must be escaped: `"`, `\`, a control character, DEL,
+    /// or U+2028/U+2029 (`E2 80 A8`/`E2 80 A9`).
+    private static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         var previous: (UInt8, UInt8) = (0, 0)
-        for byte in value.utf8 {
+        for byte in utf8 {
             if byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return true }
             if previous == (0xE2, 0x80) && (byte == 0xA8 || byte == 0xA9) { return true }
             previous = (previous.1, byte)
@@ -120,56 +175,52 @@ struct JSONLine {
         return false
     }
 
+    /// Appends the decimal digits of `value`.
+    static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var divisor: UInt = 1
+        while magnitude / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor))
+            magnitude %= divisor
+            divisor /= 10
+        }
+    }
+
+    // MARK: Time
+
     /// `date` as RFC 3339 UTC with milliseconds, e.g. `2026-11-29T09:01:37.123Z`.
     static func timestamp(_ date: Date) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        appendTimestamp(date, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `date` as RFC 3339 UTC with milliseconds (24 bytes).
+    static func appendTimestamp(_ date: Date, to bytes: inout [UInt8]) {
         let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))
         let millis = min(999, max(0, Int((interval - interval.rounded(.down)) * 1000)))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        // Digits written directly: `String(format:)` goes through NSString and costs
-        // microseconds on every logged denial.
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            var index = 0
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                var rest = max(0, value)
-                while divisor > 0 {
-                    buffer[index] = UInt8(ascii: "0") + UInt8((rest / divisor) % 10)
-                    rest %= divisor
-                    divisor /= 10
-                    index += 1
-                }
+        func put(_ value: Int, digits: Int) {
+            var divisor = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var rest = max(0, value)
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8((rest / divisor) % 10))
+                rest %= divisor
+                divisor /= 10
             }
-            func put(_ byte: Unicode.Scalar) {
-                buffer[index] = UInt8(ascii: byte)
-                index += 1
-            }
-            put(Int(parts.tm_year) + 1900, digits: 4); put("-")
-            put(Int(parts.tm_mon) + 1, digits: 2); put("-")
-            put(Int(parts.tm_mday), digits: 2); put("T")
-            put(Int(parts.tm_hour), digits: 2); put(":")
-            put(Int(parts.tm_min), digits: 2); put(":")
-            put(Int(parts.tm_sec), digits: 2); put(".")
-            put(millis, digits: 3); put("Z")
-            return index
         }
-    }
-}
-
-extension JSONLine {
-    /// A duration in milliseconds with at most three decimals (microsecond resolution).
-    mutating func addMilliseconds(_ key: String, _ milliseconds: Double) {
-        let micros = Int((max(0, milliseconds) * 1000).rounded())
-        let fraction = micros % 1000
-        var text = String(micros / 1000)
-        if fraction != 0 {
-            var digits = String(fraction)
-            while digits.count < 3 { digits = "0" + digits }
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
-        }
-        addRaw(key, text)
+        put(Int(parts.tm_year) + 1900, digits: 4); bytes.append(UInt8(ascii: "-"))
+        put(Int(parts.tm_mon) + 1, digits: 2); bytes.append(UInt8(ascii: "-"))
+        put(Int(parts.tm_mday), digits: 2); bytes.append(UInt8(ascii: "T"))
+        put(Int(parts.tm_hour), digits: 2); bytes.append(UInt8(ascii: ":"))
+        put(Int(parts.tm_min), digits: 2); bytes.append(UInt8(ascii: ":"))
+        put(Int(parts.tm_sec), digits: 2); bytes.append(UInt8(ascii: "."))
+        put(millis, digits: 3); bytes.append(UInt8(ascii: "Z"))
     }
 }

@@ -14,6 +14,14 @@ public enum TokenRedaction {
     /// `text` with every token-shaped run replaced by ``placeholder``; `text` itself when it
     /// has none (the common case costs one scan and no copy).
     public static func redacting(_ text: String) -> String {
+        // A token-shaped run has at least two dots (`.` or `%2E`): without two `.` and without
+        // a `%`, there is nothing to redact and nothing to copy (request IDs, most paths).
+        var dots = 0
+        var percent = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") { dots += 1 } else if byte == UInt8(ascii: "%") { percent = true; break }
+        }
+        if dots < 2 && !percent { return text }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         var copied = 0

@@ -460,8 +460,8 @@ private enum Shell {
     static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) throws -> Result {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-k8s-run-\(UUID().uuidString)")
         let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)

@@ -45,13 +45,31 @@ final class GatewayFixture: @unchecked Sendable {
         let appointments = try await EchoBackend.start(name: "appointments", host: "127.0.0.1", port: 0, group: group)
         let calendar = try await EchoBackend.start(name: "calendar", host: "127.0.0.1", port: 0, group: group)
 
-        var backends = "\"appointments\": {\"url\": \"http://127.0.0.1:\(appointments.port)\"}, \"calendar\": {\"url\": \"http://127.0.0.1:\(calendar.port)\"}"
+        let json = configJSON(appointmentsPort: appointments.port, calendarPort: calendar.port, extraBackends: extraBackends,
+                              extraRoutes: extraRoutes, listen: listen, jwksSource: jwksSource, extraTopLevel: extraTopLevel,
+                              rawBackends: rawBackends, maxBodyBytes: maxBodyBytes)
+        let configPath = directory.appendingPathComponent("gateway.json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: configPath))
+        let config = try ConfigLoader.load(fileAt: configPath)
+        let gateway = try await Gateway.start(config: config, clock: { GatewayFixture.now })
+        return GatewayFixture(directory: directory, rsa: rsa, ec: ec, group: group, appointments: appointments,
+                              calendar: calendar, gateway: gateway, config: config, configPath: configPath,
+                              logPath: directory.appendingPathComponent("denials.log").path)
+    }
+
+    /// The `gateway.json` that ``start(extraBackends:extraRoutes:listen:jwksSource:extraTopLevel:rawBackends:maxBodyBytes:)``
+    /// writes, with the echo backends on `appointmentsPort` and `calendarPort` (the arguments mean the same as
+    /// there). `ConfigSchemaTests` validates what it returns against `schema/gateway.schema.json`.
+    static func configJSON(appointmentsPort: Int, calendarPort: Int, extraBackends: [String: String] = [:],
+                           extraRoutes: String = "", listen: String = "", jwksSource: String = #"{"file": "jwks.json"}"#,
+                           extraTopLevel: String = "", rawBackends: String = "", maxBodyBytes: Int = 65536) -> String {
+        var backends = "\"appointments\": {\"url\": \"http://127.0.0.1:\(appointmentsPort)\"}, \"calendar\": {\"url\": \"http://127.0.0.1:\(calendarPort)\"}"
         for (name, url) in extraBackends { backends += ", \"\(name)\": {\"url\": \"\(url)\", \"connect_timeout_ms\": 1000, \"timeout_ms\": 2000}" }
         if !rawBackends.isEmpty {
-            backends += ", " + rawBackends.replacingOccurrences(of: "$APPOINTMENTS_PORT", with: String(appointments.port))
-                .replacingOccurrences(of: "$CALENDAR_PORT", with: String(calendar.port))
+            backends += ", " + rawBackends.replacingOccurrences(of: "$APPOINTMENTS_PORT", with: String(appointmentsPort))
+                .replacingOccurrences(of: "$CALENDAR_PORT", with: String(calendarPort))
         }
-        let json = """
+        return """
         {
           "listen": {"host": "127.0.0.1", "port": 0, "event_loops": 2\(listen)},
           "api": {"issuer": "\(issuer)", "audience": "\(audience)", "jwks": \(jwksSource),
@@ -64,16 +82,10 @@ final class GatewayFixture: @unchecked Sendable {
             {"prefix": "/calendar/holidays", "backend": "calendar", "methods": {"GET": "public"}}\(extraRoutes)
           ],
           "limits": {"max_body_bytes": \(maxBodyBytes)},
-          "log": {"denials": {"file": "denials.log"}}\(extraTopLevel)
+          "log": {"denials": {"file": "denials.log"}},
+          "admin": {"port": 0}\(extraTopLevel)
         }
         """
-        let configPath = directory.appendingPathComponent("gateway.json").path
-        try Data(json.utf8).write(to: URL(fileURLWithPath: configPath))
-        let config = try ConfigLoader.load(fileAt: configPath)
-        let gateway = try await Gateway.start(config: config, clock: { GatewayFixture.now })
-        return GatewayFixture(directory: directory, rsa: rsa, ec: ec, group: group, appointments: appointments,
-                              calendar: calendar, gateway: gateway, config: config, configPath: configPath,
-                              logPath: directory.appendingPathComponent("denials.log").path)
     }
 
     private init(directory: URL, rsa: DemoKeyPair, ec: DemoKeyPair, group: MultiThreadedEventLoopGroup,
