@@ -107,68 +107,55 @@ public final class GatewayMetrics: Sendable {
         let route = route ?? Self.noRoute
         let key = RequestKey(route: route, method: Self.methods.contains(method) ? method : "other",
                              statusClass: min(max(status / 100, 1), 5))
-        let (counter, timer) = cache.withLockedValue { cache -> (CoreMetrics.Counter, CoreMetrics.Timer) in
-            let counter = cache.requests[key] ?? {
-                let made = Self.counter(registry, "requests_total",
-                                        [("route", key.route), ("method", key.method), ("code", "\(key.statusClass)xx")],
-                                        "Requests answered, by route prefix, method and status class.")
-                cache.requests[key] = made
-                return made
-            }()
-            let timer = cache.requestDurations[route] ?? {
-                let made = Self.timer(registry, "request_duration_seconds", [("route", route)],
-                                      "Time from the request head to the end of the response, by route prefix.")
-                cache.requestDurations[route] = made
-                return made
-            }()
-            return (counter, timer)
-        }
-        counter.increment()
-        timer.recordNanoseconds(Int64(seconds * 1e9))
+        cached(\.requests, key) {
+            Self.counter(registry, "requests_total",
+                         [("route", key.route), ("method", key.method), ("code", "\(key.statusClass)xx")],
+                         "Requests answered, by route prefix, method and status class.")
+        }.increment()
+        cached(\.requestDurations, route) {
+            Self.timer(registry, "request_duration_seconds", [("route", route)],
+                       "Time from the request head to the end of the response, by route prefix.")
+        }.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// One denial (also counted in ``recordRequest(route:method:status:seconds:)``).
     public func recordDenial(reason: ReasonCode, route: String?) {
         guard enabled else { return }
         let key = LabelPair(first: reason.rawValue, second: route ?? Self.noRoute)
-        let counter = cache.withLockedValue { cache in
-            cache.denials[key] ?? {
-                let made = Self.counter(registry, "denials_total", [("reason", key.first), ("route", key.second)],
-                                        "Requests the gateway answered itself with an error, by reason code and route prefix.")
-                cache.denials[key] = made
-                return made
-            }()
-        }
-        counter.increment()
+        cached(\.denials, key) {
+            Self.counter(registry, "denials_total", [("reason", key.first), ("route", key.second)],
+                         "Requests the gateway answered itself with an error, by reason code and route prefix.")
+        }.increment()
     }
 
     /// One upstream exchange that got a response head: from the hand-off to the engine to the head.
     public func recordUpstream(backend: String, seconds: Double) {
         guard enabled else { return }
-        let timer = cache.withLockedValue { cache in
-            cache.upstreamDurations[backend] ?? {
-                let made = Self.timer(registry, "upstream_duration_seconds", [("backend", backend)],
-                                      "Time from handing a request to the backend until its response head, by backend.")
-                cache.upstreamDurations[backend] = made
-                return made
-            }()
-        }
-        timer.recordNanoseconds(Int64(seconds * 1e9))
+        cached(\.upstreamDurations, backend) {
+            Self.timer(registry, "upstream_duration_seconds", [("backend", backend)],
+                       "Time from handing a request to the backend until its response head, by backend.")
+        }.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// One failed upstream attempt (a retried one too), by backend and kind (`upstream_timeout`, ...).
     public func recordUpstreamFailure(backend: String, kind: ReasonCode) {
         guard enabled else { return }
         let key = LabelPair(first: backend, second: kind.rawValue)
-        let counter = cache.withLockedValue { cache in
-            cache.upstreamFailures[key] ?? {
-                let made = Self.counter(registry, "upstream_failures_total", [("backend", key.first), ("kind", key.second)],
-                                        "Failed upstream attempts, by backend and kind.")
-                cache.upstreamFailures[key] = made
-                return made
-            }()
+        cached(\.upstreamFailures, key) {
+            Self.counter(registry, "upstream_failures_total", [("backend", key.first), ("kind", key.second)],
+                         "Failed upstream attempts, by backend and kind.")
+        }.increment()
+    }
+
+    /// The instrument for `key` in one of the caches, made (and registered) on first use.
+    private func cached<Key: Hashable, Instrument>(_ table: WritableKeyPath<InstrumentCache, [Key: Instrument]>, _ key: Key,
+                                                   make: () -> Instrument) -> Instrument {
+        cache.withLockedValue { cache in
+            if let instrument = cache[keyPath: table][key] { return instrument }
+            let instrument = make()
+            cache[keyPath: table][key] = instrument
+            return instrument
         }
-        counter.increment()
     }
 
     public func requestStarted() { if enabled { inFlight.increment() } }
