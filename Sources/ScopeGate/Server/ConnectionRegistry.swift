@@ -1,18 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// What the drain tells every open client connection, as an inbound user event.
-enum DrainEvent: Sendable {
-    /// The drain began: every response from now on carries `Connection: close`.
-    case draining
-    /// The listener closed: a connection with no request under way closes now; the others
-    /// close after their response.
-    case stopAccepting
-    /// The grace ended (or a second signal came): what is still running is cut, each request
-    /// logged as a `shutdown_cut` line with its request ID.
-    case cut(why: String)
-}
-
 /// The open client connections of the public listener: counted (the `client_connections`
 /// metric), told about the drain (``DrainEvent``), and awaited until none is left.
 ///

@@ -303,25 +303,3 @@ public final class Gateway: Sendable {
         eventLog.close()
     }
 }
-
-/// Runs async jobs one at a time, in the order they arrive.
-private actor ReloadQueue {
-    private var last: Task<Gateway.ReloadOutcome, Never>?
-
-    func run(_ job: @escaping @Sendable () async -> Gateway.ReloadOutcome) async -> Gateway.ReloadOutcome {
-        let previous = last
-        let task = Task {
-            _ = await previous?.value
-            return await job()
-        }
-        last = task
-        return await task.value
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}

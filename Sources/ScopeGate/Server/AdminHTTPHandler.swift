@@ -1,0 +1,95 @@
+import NIOCore
+import NIOHTTP1
+
+/// One admin connection: answers `/metrics`, `/livez` and `/readyz` (see ``AdminServer``).
+final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let gateway: GatewayContext
+    private let loops: [any EventLoop]
+    private var head: HTTPRequestHead?
+
+    init(gateway: GatewayContext, loops: [any EventLoop]) {
+        self.gateway = gateway
+        self.loops = loops
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): self.head = head
+        case .body: break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            answer(head, context: context)
+        }
+    }
+
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard ["/metrics", "/livez", "/readyz"].contains(path) else {
+            return respond(.notFound, #"{"error":"not_found"}"#, head: head, context: context)
+        }
+        guard head.method == .GET || head.method == .HEAD else {
+            return respond(.methodNotAllowed, #"{"error":"method_not_allowed"}"#, head: head, context: context,
+                           extra: [("Allow", "GET, HEAD")])
+        }
+        switch path {
+        case "/metrics":
+            let generation = gateway.active.generation
+            let sources = generation.remoteKeys.sources.sorted { $0.key < $1.key }.map { issuer, source in
+                GatewayMetrics.Snapshot.KeySource(issuer: issuer, source: source, loaded: source.keySet != nil)
+            }
+            let cache = generation.verifier.cache.map { (generation.number, $0.statistics) }
+            let bytes = gateway.metrics.render(GatewayMetrics.Snapshot(keySources: sources, cache: cache, now: gateway.clock()))
+            var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            respond(.ok, buffer, contentType: "text/plain; version=0.0.4; charset=utf-8", head: head, context: context)
+        case "/readyz":
+            let readiness = gateway.readiness
+            respond(readiness == .ready ? .ok : .serviceUnavailable, readiness.body, head: head, context: context)
+        default:
+            // Liveness: every event loop runs a task within a second.
+            let loop = context.eventLoop
+            let pings = loops.map { $0.submit {} }
+            let answered = EventLoopFuture.andAllSucceed(pings, on: loop)
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            let bound = NIOLoopBound(context, eventLoop: loop)
+            let doneBox = NIOLoopBoundBox(false, eventLoop: loop)
+            let timeout = loop.scheduleTask(in: .seconds(1)) {
+                guard !doneBox.value else { return }
+                doneBox.value = true
+                handler.value.respond(.serviceUnavailable, #"{"status":"not_live","reason":"event_loop_stalled"}"#,
+                                      head: head, context: bound.value)
+            }
+            answered.whenComplete { _ in
+                guard !doneBox.value else { return }
+                doneBox.value = true
+                timeout.cancel()
+                handler.value.respond(.ok, #"{"status":"live"}"#, head: head, context: bound.value)
+            }
+        }
+    }
+
+    private func respond(_ status: HTTPResponseStatus, _ body: String, head: HTTPRequestHead, context: ChannelHandlerContext,
+                         extra: [(String, String)] = []) {
+        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+        buffer.writeString(body)
+        respond(status, buffer, contentType: "application/json", head: head, context: context, extra: extra)
+    }
+
+    private func respond(_ status: HTTPResponseStatus, _ body: ByteBuffer, contentType: String, head: HTTPRequestHead,
+                         context: ChannelHandlerContext, extra: [(String, String)] = []) {
+        var headers = HTTPHeaders([("Content-Type", contentType), ("Cache-Control", "no-store"),
+                                   ("Content-Length", String(body.readableBytes))] + extra)
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+                      promise: nil)
+        if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+}
