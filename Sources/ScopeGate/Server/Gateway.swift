@@ -16,13 +16,13 @@ public final class Gateway: Sendable {
     public let eventLog: EventLog
     public let metrics: GatewayMetrics
     let context: GatewayContext
-    private let engine: CurlEngine
-    private let group: MultiThreadedEventLoopGroup
-    private let clock: @Sendable () -> Date
+    let engine: CurlEngine
+    let group: MultiThreadedEventLoopGroup
+    let clock: @Sendable () -> Date
     /// Key sources the caller injected per issuer (tests); kept across reloads while the issuer exists.
-    private let injectedKeySources: [String: any KeySource]
+    let injectedKeySources: [String: any KeySource]
     /// One reload at a time, in arrival order.
-    private let reloads = ReloadQueue()
+    let reloads = ReloadQueue()
 
     /// The token verifier of the current configuration (its ``TokenVerifier/isReady`` is part of readiness).
     public var verifier: TokenVerifier { context.active.generation.verifier }
@@ -132,7 +132,7 @@ public final class Gateway: Sendable {
 
     /// Builds a generation: key sources (reusing the previous generation's where an issuer's
     /// keys are configured the same), the verifier, the backend pools (likewise) and the rules.
-    private static func build(number: Int, config: GatewayConfig, previous: ConfigGeneration?, engine: CurlEngine,
+    static func build(number: Int, config: GatewayConfig, previous: ConfigGeneration?, engine: CurlEngine,
                               eventLoop: any EventLoop, eventLog: EventLog, clock: @escaping @Sendable () -> Date,
                               injected: [String: any KeySource]) async throws(KeyLoadError) -> ConfigGeneration {
         let remoteKeys = RemoteKeySources(api: config.api, engine: engine, eventLoop: eventLoop, eventLog: eventLog,
@@ -150,146 +150,6 @@ public final class Gateway: Sendable {
     @discardableResult
     public func refreshRemoteKeys() async -> [(issuer: String, error: String)] {
         await context.active.generation.remoteKeys.loadOnce()
-    }
-
-    // MARK: Reload
-
-    /// What a reload did.
-    public enum ReloadOutcome: Sendable, Equatable {
-        /// The new configuration is live, as this generation.
-        case applied(generation: Int)
-        /// The running configuration stays; every problem, with its JSON path.
-        case refused([ConfigProblem])
-    }
-
-    /// Replaces the running configuration with `config`, atomically, or refuses it whole.
-    ///
-    /// Runs off the event loops (JWKS and secret files are read here). Refused, with the
-    /// running configuration kept: a change that cannot apply live (``LiveReloadRules``) or
-    /// keys that cannot be loaded. Applied: new requests are decided under the new generation;
-    /// requests in flight finish under the one their head arrived in. Issuers whose keys are
-    /// configured the same keep their fetched keys (no refetch), backends configured the same
-    /// keep their pools (and the engine keeps every pooled connection). Each outcome is one
-    /// `reload` line and counts in `scopegate_config_reloads_total`.
-    /// - Parameter trigger: what asked for it, for the log (`SIGHUP`, `watch`).
-    @discardableResult
-    public func reload(_ config: GatewayConfig, trigger: String) async -> ReloadOutcome {
-        await reloads.run { [self] in
-            let current = context.active.generation
-            let problems = LiveReloadRules.problems(running: current.config, new: config)
-            guard problems.isEmpty else { return refuse(problems, trigger: trigger, generation: current.number) }
-            let next: ConfigGeneration
-            do {
-                next = try await Self.build(number: current.number + 1, config: config, previous: current, engine: engine,
-                                            eventLoop: group.next(), eventLog: eventLog, clock: clock,
-                                            injected: injectedKeySources.filter { issuer, _ in
-                                                config.api.issuers.contains { $0.issuer == issuer } })
-            } catch let error as KeyLoadError {
-                return refuse([ConfigProblem(path: error.path, message: error.message)], trigger: trigger,
-                              generation: current.number)
-            } catch {
-                return refuse([ConfigProblem(path: "$", message: "\(error)")], trigger: trigger, generation: current.number)
-            }
-            await next.remoteKeys.prefetchNew(comparedTo: current.remoteKeys)
-            let previous = context.active.swap(to: next)
-            next.remoteKeys.start()   // only new sources start fetching: reused ones are running
-            next.remoteKeys.retire(previous.remoteKeys)
-            metrics.recordReload(applied: true, generation: next.number)
-            eventLog.write(LifecycleEvent.reload(
-                applied: true, generation: next.number, trigger: trigger, problems: [], time: Date(),
-                details: [("remote_issuers_kept", next.remoteKeys.reused(from: previous.remoteKeys)),
-                          ("backends_kept", next.pools.reused(from: previous.pools)),
-                          ("routes", config.routes.count)]))
-            return .applied(generation: next.number)
-        }
-    }
-
-    /// Reads, checks and applies the config file at `path` (see ``reload(_:trigger:)``).
-    /// - Parameter adjust: what the command line overrides (`--host`, `--port`, ...), applied
-    ///   to the new file as at start-up.
-    @discardableResult
-    public func reload(fileAt path: String, trigger: String,
-                       adjust: @Sendable (inout GatewayConfig) -> Void = { _ in }) async -> ReloadOutcome {
-        var config: GatewayConfig
-        do {
-            config = try ConfigLoader.load(fileAt: path)
-        } catch let error as ConfigError {
-            return await reloads.run { [self] in
-                refuse(error.problems, trigger: trigger, generation: context.active.generation.number)
-            }
-        } catch {
-            return await reloads.run { [self] in
-                refuse([ConfigProblem(path: "$", message: "\(error)")], trigger: trigger,
-                       generation: context.active.generation.number)
-            }
-        }
-        adjust(&config)
-        return await reload(config, trigger: trigger)
-    }
-
-    private func refuse(_ problems: [ConfigProblem], trigger: String, generation: Int) -> ReloadOutcome {
-        metrics.recordReload(applied: false, generation: generation)
-        eventLog.write(LifecycleEvent.reload(applied: false, generation: generation, trigger: trigger, problems: problems,
-                                             time: Date()))
-        return .refused(problems)
-    }
-
-    // MARK: Drain
-
-    /// The graceful drain (`shutdown` of the current configuration); returns when no client
-    /// connection is left, or when what was left has been cut.
-    ///
-    /// 1. `draining`: readiness turns 503; responses carry `Connection: close`; the listener
-    ///    keeps accepting for `shutdown.drain_delay_ms`.
-    /// 2. `stopped_accepting`: the listener closes, idle connections close, requests in flight
-    ///    go on for at most `shutdown.grace_ms`.
-    /// 3. What is left then is cut (one `shutdown_cut` line per request), and `stopped` is logged.
-    ///
-    /// Cancelling the calling task (a second signal) cuts at once. Each phase is one
-    /// `shutdown` line. Idempotent: a second call returns at once.
-    public func drain() async {
-        let settings = context.active.generation.config.shutdown
-        guard context.active.startDraining() else { return }
-        let started = NIODeadline.now()
-        metrics.recordDraining()
-        eventLog.write(LifecycleEvent.shutdown(
-            phase: "draining", time: Date(),
-            details: [("drain_delay_ms", settings.drainDelayMilliseconds), ("grace_ms", settings.graceMilliseconds),
-                      ("connections", context.connections.count)]))
-        context.connections.broadcast(.draining)
-        var interrupted = false
-        do {
-            try await Task.sleep(for: .milliseconds(settings.drainDelayMilliseconds))
-        } catch {
-            interrupted = true   // a second signal: stop accepting and cut now
-        }
-        try? await server.close()
-        eventLog.write(LifecycleEvent.shutdown(phase: "stopped_accepting", time: Date(),
-                                               details: [("connections", context.connections.count)]))
-        context.connections.broadcast(.stopAccepting)
-        var finished = false
-        if !interrupted {
-            let connections = context.connections
-            finished = await withTaskCancellationHandler {
-                await connections.waitUntilEmpty(timeout: .milliseconds(Int64(settings.graceMilliseconds)),
-                                                 eventLoop: group.next())
-            } onCancel: {
-                connections.stopWaiting()
-            }
-        }
-        var cut = 0
-        if !finished {
-            cut = context.connections.count
-            let why = interrupted || Task.isCancelled
-                ? "a second signal ended the drain"
-                : "shutdown.grace_ms (\(settings.graceMilliseconds) ms) ended"
-            context.connections.broadcast(.cut(why: why))
-            // The cut connections close on their event loops; wait for that (bounded) so their lines are written.
-            _ = await context.connections.waitUntilEmpty(timeout: .seconds(1), eventLoop: group.next())
-        }
-        eventLog.write(LifecycleEvent.shutdown(
-            phase: "stopped", time: Date(),
-            details: [("cut", cut), ("elapsed_ms", Int((NIODeadline.now() - started).nanoseconds / 1_000_000))]))
     }
 
     /// Stops accepting, closes the admin listener, stops the engine and the event loops, and
