@@ -148,6 +148,8 @@ write_config() {
   cat >"$1" <<JSON
 {
   "listen": {"host": "127.0.0.1", "port": $GW_PORT, "event_loops": $EVENT_LOOPS, "keep_alive_timeout_ms": $KEEPALIVE_MS},
+  "admin": {"host": "127.0.0.1", "port": 0},
+  "shutdown": {"drain_delay_ms": 0, "grace_ms": 5000},
   "api": {
     "audience": "https://api.load.scopegate.local",
     "issuers": [{"issuer": "https://issuer.demo.scopegate.local/",
