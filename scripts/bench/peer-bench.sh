@@ -43,6 +43,7 @@ write_config() {
 {
   "listen": {"host": "127.0.0.1", "port": $2},
   "admin": $3,
+  "shutdown": {"drain_delay_ms": 0, "grace_ms": 5000},
   "api": {"issuer": "https://issuer.bench.local/", "audience": "https://api.bench.local",
           "jwks": {"file": "$SHARED/bench/keys/jwks.json"}, "algorithms": ["RS256"],
           "verification_cache": {"max_entries": $CACHE_ENTRIES}},
