@@ -1,52 +1,71 @@
 import Foundation
 
-/// Notices changes of the config file for `serve --watch`.
+/// Notices changes of the config file, and of the key files it names, for `serve --watch`.
 ///
-/// Every `interval` it reads the file's identity through every symlink (`stat`: device,
+/// Every `interval` it reads each file's identity through every symlink (`stat`: device,
 /// inode, size, modification time) and, when that changed, the file's bytes: a change is
-/// reported once the content differs from the last content seen. This catches an edit in
-/// place, a file replaced by rename (editors, `kubectl cp`), and the atomic symlink swap by
-/// which Kubernetes updates a mounted ConfigMap (`gateway.json -> ..data/gateway.json`,
-/// `..data -> ..2026_12_02_...`). Polling rather than inotify: a watch on the file itself
-/// is lost when the symlink moves, and a poll of one `stat` per second costs nothing.
-/// It runs on a Swift concurrency task, never on an event loop.
+/// reported once some file's content differs from the last content seen. This catches an edit
+/// in place, a file replaced by rename (editors, `kubectl cp`), and the atomic symlink swap by
+/// which Kubernetes updates a mounted ConfigMap or Secret (`gateway.json -> ..data/gateway.json`,
+/// `..data -> ..2026_12_02_...`), for `gateway.json` and for the JWKS and HMAC secret files the
+/// running configuration reads (`files`, asked again at every poll, so a reload that names
+/// other files is followed). Polling rather than inotify: a watch on a file is lost when the
+/// symlink moves, and a few `stat` calls per second cost nothing. It runs on a Swift
+/// concurrency task, never on an event loop.
 struct ConfigFileWatcher: Sendable {
+    /// The config file.
     let path: String
+    /// The other files to watch, from the running configuration.
+    let files: @Sendable () -> [String]
     var interval: Duration = .seconds(1)
 
     private struct Identity: Equatable {
         var device: UInt64
         var inode: UInt64
         var size: Int64
-        var modified: timespec
+        var seconds: Int
+        var nanoseconds: Int
+    }
 
-        static func == (a: Identity, b: Identity) -> Bool {
-            a.device == b.device && a.inode == b.inode && a.size == b.size
-                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-        }
+    private struct Seen {
+        var identity: Identity?
+        var content: Data?
     }
 
     private static func identity(of path: String) -> Identity? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         return Identity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                        modified: info.st_mtim)
+                        seconds: info.st_mtim.tv_sec, nanoseconds: info.st_mtim.tv_nsec)
+    }
+
+    private static func look(at path: String) -> Seen {
+        Seen(identity: identity(of: path), content: FileManager.default.contents(atPath: path))
     }
 
     /// One element per change of content, until the task is cancelled.
     func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let task = Task { [path, interval] in
-            var identity = Self.identity(of: path)
-            var content = FileManager.default.contents(atPath: path)
+        let task = Task { [path, files, interval] in
+            var seen: [String: Seen] = [:]
+            for file in [path] + files() { seen[file] = Self.look(at: file) }
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }
-                let now = Self.identity(of: path)
-                guard now != identity else { continue }
-                identity = now
-                guard let bytes = FileManager.default.contents(atPath: path), bytes != content else { continue }
-                content = bytes
-                continuation.yield()
+                var changed = false
+                var next: [String: Seen] = [:]
+                for file in [path] + files() {
+                    let identity = Self.identity(of: file)
+                    if let previous = seen[file], previous.identity == identity {
+                        next[file] = previous
+                        continue
+                    }
+                    let now = Seen(identity: identity, content: FileManager.default.contents(atPath: file))
+                    // A file newly watched (named by a reload) is a baseline, not a change.
+                    if let previous = seen[file], previous.content != now.content { changed = true }
+                    next[file] = now
+                }
+                seen = next
+                if changed { continuation.yield() }
             }
             continuation.finish()
         }

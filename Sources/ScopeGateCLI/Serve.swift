@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("admin-port"), help: "Override admin.port.")
     var adminPort: Int?
 
-    @Flag(help: "Reload when the config file changes (a replaced file, or a swapped symlink as in a Kubernetes ConfigMap).")
+    @Flag(help: "Reload when the config file or a JWKS/HMAC file it names changes (a replaced file, or a swapped symlink as in a Kubernetes ConfigMap).")
     var watch = false
 
     func validate() throws {
@@ -62,6 +62,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Signals are trapped first: from here on none of them can kill the process.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
         var config: GatewayConfig
         do {
             config = try ConfigLoader.load(fileAt: options.config)
@@ -70,8 +72,10 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         overrides(&config)
-        // Signals are trapped before the gateway announces itself: none of them can kill it then.
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        if let admin = config.admin, admin.port != 0, admin.port == config.listener.port, admin.host == config.listener.host {
+            printError("admin.port: \(admin.port) is also listen.port (after the command-line overrides): the admin listener needs its own port")
+            throw ExitCode(2)
+        }
         let gateway = try await Gateway.start(config: config)
         let admin = gateway.adminPort.map { ", admin on \(config.admin?.host ?? ""):\($0)" } ?? ""
         printError("scopegate: listening on \(config.listener.host):\(gateway.port)\(admin) (\(config.routes.count) routes, \(config.backends.count) backends)")
@@ -84,14 +88,22 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, logger: Logger(label: "scopegate", factory: { _ in SwiftLogNoOpLogHandler() })))
         let running = Task { try await group.run() }
-        // SIGHUP reloads. The first SIGTERM or SIGINT starts the graceful shutdown (the drain);
-        // a second one cancels it, which cuts what is still running.
-        let signalLoop = Task { [path = options.config, overrides] in
+        // SIGHUP reloads, on a task of its own: a reload waiting on a slow JWKS fetch must never
+        // hold back a SIGTERM. Hangups that arrive while one runs are coalesced into one more.
+        let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let reloader = Task { [path = options.config, overrides] in
+            for await _ in hangups {
+                await gateway.reload(fileAt: path, trigger: "SIGHUP", adjust: overrides)
+            }
+        }
+        // The first SIGTERM or SIGINT starts the graceful shutdown (the drain); a second one
+        // cancels it, which cuts what is still running.
+        let signalLoop = Task {
             var stopping = false
             for await signal in signals {
                 switch signal {
                 case .sighup:
-                    await gateway.reload(fileAt: path, trigger: "SIGHUP", adjust: overrides)
+                    hangup.yield()
                 default:
                     if stopping {
                         running.cancel()
@@ -104,6 +116,8 @@ struct Serve: AsyncParsableCommand {
         }
         try await running.value
         signalLoop.cancel()
+        hangup.finish()
+        reloader.cancel()
         try await gateway.shutdown()
     }
 }
@@ -118,14 +132,16 @@ struct DrainService: Service {
     }
 }
 
-/// `serve --watch`: reloads the config file when it changes; ends with the graceful shutdown.
+/// `serve --watch`: reloads the config file when it, or a key file it names, changes; ends
+/// with the graceful shutdown.
 struct WatchService: Service {
     let gateway: Gateway
     let path: String
     let overrides: @Sendable (inout GatewayConfig) -> Void
 
     func run() async throws {
-        for await _ in ConfigFileWatcher(path: path).changes().cancelOnGracefulShutdown() {
+        let watcher = ConfigFileWatcher(path: path, files: { [gateway] in gateway.config.keyFiles })
+        for await _ in watcher.changes().cancelOnGracefulShutdown() {
             await gateway.reload(fileAt: path, trigger: "watch", adjust: overrides)
         }
     }

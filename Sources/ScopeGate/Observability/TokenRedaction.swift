@@ -3,7 +3,7 @@
 /// ID, or quoted in a description.
 ///
 /// A JWS or JWE in compact serialisation (RFC 7515 §7.1, RFC 7516 §7.1) is base64url parts
-/// joined by dots. Redacted: every maximal run of base64url characters and dots (a `%2E`
+/// joined by dots. Redacted: every maximal run of base64url characters and dots (a `%2E` or `%252E`
 /// escape counts as a dot) with at least two dots and at least two parts of 16 or more
 /// characters: a JWS header alone is at least 20, its payload and signature longer. File names
 /// such as `app.3f8a9c2b.min.js` or `archive.2024.tar` keep their text.
@@ -64,13 +64,16 @@ public enum TokenRedaction {
         }
     }
 
-    /// 1 for `.`, 3 for `%2E` / `%2e`, `nil` otherwise.
+    /// 1 for `.`, 3 for `%2E` / `%2e`, 5 for `%252E` / `%252e`, `nil` otherwise.
     private static func dotLength(_ bytes: [UInt8], _ index: Int) -> Int? {
         if bytes[index] == UInt8(ascii: ".") { return 1 }
-        if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "2"),
-           bytes[index + 2] == UInt8(ascii: "E") || bytes[index + 2] == UInt8(ascii: "e") {
-            return 3
-        }
-        return nil
+        // `%2E`, and `%252E` (a dot encoded twice: a backend that decodes twice sees a dot).
+        var at = index
+        guard bytes[at] == UInt8(ascii: "%") else { return nil }
+        at += 1
+        if at + 2 < bytes.count, bytes[at] == UInt8(ascii: "2"), bytes[at + 1] == UInt8(ascii: "5") { at += 2 }
+        guard at + 1 < bytes.count, bytes[at] == UInt8(ascii: "2"),
+              bytes[at + 1] == UInt8(ascii: "E") || bytes[at + 1] == UInt8(ascii: "e") else { return nil }
+        return at + 2 - index
     }
 }

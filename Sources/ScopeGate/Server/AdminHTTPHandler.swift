@@ -15,15 +15,27 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.loops = loops
     }
 
+    /// The first request's head was read: anything after it is ignored (the answer closes).
+    private var answered = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if answered { return }
         switch unwrapInboundIn(data) {
         case .head(let head): self.head = head
         case .body: break
         case .end:
             guard let head else { return }
-            self.head = nil
+            answered = true
             answer(head, context: context)
         }
+    }
+
+    /// A request the HTTP parser refused: 400, then the connection closes.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError, !answered else { return context.close(promise: nil) }
+        answered = true
+        let refused = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/")
+        respond(.badRequest, #"{"error":"invalid_request"}"#, head: refused, context: context)
     }
 
     private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
@@ -81,15 +93,14 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func respond(_ status: HTTPResponseStatus, _ body: ByteBuffer, contentType: String, head: HTTPRequestHead,
                          context: ChannelHandlerContext, extra: [(String, String)] = []) {
-        var headers = HTTPHeaders([("Content-Type", contentType), ("Cache-Control", "no-store"),
-                                   ("Content-Length", String(body.readableBytes))] + extra)
-        let keepAlive = head.isKeepAlive
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        // Every answer closes the connection: nothing pipelined behind it is read or answered.
+        let headers = HTTPHeaders([("Content-Type", contentType), ("Cache-Control", "no-store"),
+                                   ("Content-Length", String(body.readableBytes)), ("Connection", "close")] + extra)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                       promise: nil)
         if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
-            if !keepAlive { channel.close(promise: nil) }
+            channel.close(promise: nil)
         }
     }
 }

@@ -11,35 +11,55 @@ import NIOPosix
 /// - `GET /readyz`: 200 `{"status":"ready"}` when the configuration and every issuer's keys are
 ///   loaded and the gateway is not draining, else 503 with the reason (a readiness probe).
 ///
-/// Anything else is 404; a method other than GET or HEAD is 405. It keeps answering during the
-/// drain, until ``Gateway/shutdown()``.
+/// Anything else is 404; a method other than GET or HEAD is 405; a malformed request is 400.
+/// It keeps answering during the drain, until ``Gateway/shutdown()``.
+///
+/// Bounded, so that it can never take from the public listener: every answer closes its
+/// connection (a client that pipelines without reading gets one answer, not a growing
+/// buffer), a connection lives at most ``connectionLifetime`` (a half-sent request cannot
+/// hold it), and at most ``maximumConnections`` are open at once (more are closed at accept,
+/// so the admin port cannot use up the process's file descriptors).
 public final class AdminServer: Sendable {
     private let channel: any Channel
+    private let connections: ConnectionRegistry
+
+    /// The longest an admin connection stays open.
+    static let connectionLifetime = TimeAmount.seconds(10)
+    /// The most admin connections open at once.
+    static let maximumConnections = 64
 
     /// The bound port (useful when `admin.port` is 0).
     public var port: Int { channel.localAddress?.port ?? 0 }
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, connections: ConnectionRegistry) {
         self.channel = channel
+        self.connections = connections
     }
 
     static func start(config: AdminConfig, gateway: GatewayContext, group: any EventLoopGroup) async throws -> AdminServer {
         let loops = Array(group.makeIterator())
+        let connections = ConnectionRegistry(metrics: nil)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                guard connections.count < maximumConnections else { return channel.close() }
+                connections.add(channel)
+                channel.eventLoop.scheduleTask(in: connectionLifetime) { channel.close(promise: nil) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(gateway: gateway, loops: loops))
                 }
             }
         let channel = try await bootstrap.bind(host: config.host, port: config.port).get()
-        return AdminServer(channel: channel)
+        return AdminServer(channel: channel, connections: connections)
     }
 
-    /// Stops accepting admin connections.
+    /// Stops accepting admin connections and closes the open ones (bounded wait), so that no
+    /// probe is still running when the event loops stop.
     public func close() async throws {
-        try await channel.close()
+        try? await channel.close()
+        connections.closeAll()
+        _ = await connections.waitUntilEmpty(timeout: .seconds(1), eventLoop: channel.eventLoop)
     }
 }

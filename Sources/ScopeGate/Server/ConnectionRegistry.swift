@@ -13,9 +13,10 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    private let metrics: GatewayMetrics
+    private let metrics: GatewayMetrics?
 
-    init(metrics: GatewayMetrics) {
+    /// - Parameter metrics: counts the connections in `client_connections` (the public listener's).
+    init(metrics: GatewayMetrics?) {
         self.metrics = metrics
     }
 
@@ -26,9 +27,9 @@ final class ConnectionRegistry: Sendable {
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
         state.withLockedValue { $0.channels[id] = channel }
-        metrics.connectionOpened()
+        metrics?.connectionOpened()
         channel.closeFuture.whenComplete { [self] _ in
-            metrics.connectionClosed()
+            metrics?.connectionClosed()
             let waiter: CheckedContinuation<Bool, Never>? = state.withLockedValue { state in
                 state.channels.removeValue(forKey: id)
                 guard state.channels.isEmpty, let waiter = state.emptyWaiter else { return nil }
@@ -43,6 +44,13 @@ final class ConnectionRegistry: Sendable {
     func broadcast(_ event: DrainEvent) {
         for channel in state.withLockedValue({ Array($0.channels.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Closes every open connection.
+    func closeAll() {
+        for channel in state.withLockedValue({ Array($0.channels.values) }) {
+            channel.close(promise: nil)
         }
     }
 

@@ -14,8 +14,9 @@ extension Gateway {
     /// Replaces the running configuration with `config`, atomically, or refuses it whole.
     ///
     /// Runs off the event loops (JWKS and secret files are read here). Refused, with the
-    /// running configuration kept: a change that cannot apply live (``LiveReloadRules``) or
-    /// keys that cannot be loaded. Applied: new requests are decided under the new generation;
+    /// running configuration kept: a change that cannot apply live (``LiveReloadRules``), keys
+    /// that cannot be loaded (a JWKS or secret file), or a new or changed remote issuer whose
+    /// keys cannot be fetched now (fail closed: the running keys keep serving). Applied: new requests are decided under the new generation;
     /// requests in flight finish under the one their head arrived in. Issuers whose keys are
     /// configured the same keep their fetched keys (no refetch), backends configured the same
     /// keep their pools (and the engine keeps every pooled connection). Each outcome is one
@@ -39,7 +40,18 @@ extension Gateway {
             } catch {
                 return refuse([ConfigProblem(path: "$", message: "\(error)")], trigger: trigger, generation: current.number)
             }
-            await next.remoteKeys.prefetchNew(comparedTo: current.remoteKeys)
+            // A new or changed remote issuer must have its keys before the switch: applied without
+            // them, every replica reloading the same ConfigMap would turn unready at once.
+            let unfetched = await next.remoteKeys.prefetchNew(comparedTo: current.remoteKeys)
+            guard unfetched.isEmpty else {
+                next.remoteKeys.discardNew(comparedTo: current.remoteKeys)
+                let problems = unfetched.map { failure in
+                    let index = config.api.issuers.firstIndex { $0.issuer == failure.issuer } ?? 0
+                    return ConfigProblem(path: "api.issuers[\(index)].jwks",
+                                         message: "keys of \(failure.issuer) could not be fetched (\(failure.error)); the running configuration keeps its keys")
+                }
+                return refuse(problems, trigger: trigger, generation: current.number)
+            }
             let previous = context.active.swap(to: next)
             next.remoteKeys.start()   // only new sources start fetching: reused ones are running
             next.remoteKeys.retire(previous.remoteKeys)

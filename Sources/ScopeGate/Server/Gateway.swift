@@ -155,8 +155,10 @@ public final class Gateway: Sendable {
     /// Stops accepting, closes the admin listener, stops the engine and the event loops, and
     /// flushes the log. After ``drain()`` for a graceful stop; alone, it cuts what is running.
     public func shutdown() async throws {
-        try? await server.close()
+        // The admin listener first, with its open connections: a probe still running when the
+        // event loops stop would schedule work on a loop that has shut down.
         try? await admin?.close()
+        try? await server.close()
         context.active.generation.remoteKeys.stop()
         engine.shutdown()
         try await group.shutdownGracefully()

@@ -120,7 +120,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             deny(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
                  version: .http1_1, requestID: exchange?.requestID, close: true,
                  generation: exchange?.generation ?? gateway.active.generation)
-            if let exchange { finish(exchange, status: denial.status) }
+            if let exchange {
+                finish(exchange, status: denial.status)
+            } else {
+                // A head the parser refused: counted like every other answer (method unknown).
+                gateway.metrics.recordRequest(route: nil, method: "-", status: denial.status, seconds: 0)
+            }
         } else {
             context.close(promise: nil)
         }

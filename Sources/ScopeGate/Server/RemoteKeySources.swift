@@ -71,10 +71,22 @@ final class RemoteKeySources: Sendable {
     }
 
     /// Fetches, once, every source that did not come over from `previous` (a reload: the new
-    /// generation goes live with its new issuers' keys when they can be had).
-    func prefetchNew(comparedTo previous: RemoteKeySources) async {
+    /// generation goes live only with its new issuers' keys loaded).
+    /// - Returns: the issuers whose keys could not be fetched, with the error text.
+    func prefetchNew(comparedTo previous: RemoteKeySources) async -> [(issuer: String, error: String)] {
+        var failures: [(issuer: String, error: String)] = []
+        for (issuer, source) in sources.sorted(by: { $0.key < $1.key }) where previous.sources[issuer] !== source {
+            if !(await source.refreshNow()) {
+                failures.append((issuer, source.statistics.lastError ?? "unknown error"))
+            }
+        }
+        return failures
+    }
+
+    /// Stops the sources of this set that `previous` did not have (a refused reload).
+    func discardNew(comparedTo previous: RemoteKeySources) {
         for (issuer, source) in sources where previous.sources[issuer] !== source {
-            _ = await source.refreshNow()
+            source.stop()
         }
     }
 

@@ -117,4 +117,116 @@ final class ConfigReloadTests: XCTestCase {
         try client.send("GET /slow/2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
         XCTAssertEqual(try client.readResponse().status, 403)
     }
+
+    /// A reload whose new or changed remote issuer cannot fetch its keys is refused: applied,
+    /// it would drop the keys that serve now (every replica reloading the same ConfigMap would
+    /// turn unready at once). Found by the lifecycle pass.
+    func testAReloadWhoseNewIssuerKeysCannotBeFetchedIsRefused() async throws {
+        let served = try await ServedGateway.start(backendDelay: .zero)
+        addTeardownBlock { await served.stop() }
+        try served.waitUntilReady()
+        let reader = try await served.token(scope: "read:fast")
+        served.jwks.failAll(503)
+        let moved = served.config().replacingOccurrences(of: "/jwks.json", with: "/jwks.json?rotated=1")
+        try served.write(moved)
+        served.signal(SIGHUP)
+        let refused = ServedGateway.object(try served.waitForLine(#""event":"reload""#, timeout: 20))
+        XCTAssertEqual(refused["result"] as? String, "refused")
+        XCTAssertTrue((refused["problems"] as? [String] ?? []).contains { $0.hasPrefix("api.issuers[0].jwks: keys of") }, "\(refused)")
+        XCTAssertEqual(try served.admin("/readyz").status, 200, "the running keys still serve")
+        let client = try RawHTTPClient(port: served.port)
+        try client.send("GET /fast/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+
+        served.jwks.failAll(nil)
+        served.signal(SIGHUP)
+        let applied = ServedGateway.object(try served.waitForLine(#""event":"reload""#, timeout: 20))
+        XCTAssertEqual(applied["result"] as? String, "applied")
+        XCTAssertEqual(applied["remote_issuers_kept"] as? Int, 0)
+        try client.send("GET /fast/2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+    }
+
+    /// A SIGTERM that arrives while a SIGHUP reload waits on a slow JWKS fetch drains at once:
+    /// the reload never holds the signal back. Found by the lifecycle pass (the drain waited
+    /// for the fetch, then ran with no delay and no grace).
+    func testSIGTERMIsNotHeldBackByAReloadWaitingOnAFetch() async throws {
+        // An issuer that accepts connections and never answers.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) } }
+        XCTAssertEqual(listen(silent, 16), 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) } }
+        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+
+        let served = try await ServedGateway.start(
+            config: { $0.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#) }, backendDelay: .zero)
+        addTeardownBlock { await served.stop() }
+        try served.waitUntilReady()
+        let slow = served.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#)
+            .replacingOccurrences(of: "\"jwks\": {\"url\": \"\(served.jwks.url("/jwks.json"))\"}",
+                                  with: "\"jwks\": {\"url\": \"http://127.0.0.1:\(silentPort)/jwks.json\", \"refresh\": {\"timeout_ms\": 30000}}")
+        XCTAssertNotEqual(slow, served.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#))
+        try served.write(slow)
+        served.signal(SIGHUP)
+        let sent = Date()
+        served.signal(SIGTERM)
+        try served.waitForLine(#""phase":"draining""#, timeout: 5)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5, "the drain began while the reload still waited")
+        XCTAssertEqual(try served.admin("/readyz").status, 503)
+        served.signal(SIGTERM)   // end it: the reload's fetch is still waiting
+        XCTAssertNotNil(served.waitForExit(timeout: 35))
+    }
+
+    /// `--watch` follows the key files the config names: a JWKS rotated in the mounted
+    /// ConfigMap (gateway.json unchanged) reloads. Found by the lifecycle pass.
+    func testWatchFollowsAJWKSFileRotatedInTheConfigMap() async throws {
+        let ec = SharedKeys.ec
+        let served = try await ServedGateway.start(
+            config: { served in
+                served.config().replacingOccurrences(of: "{\"url\": \"\(served.jwks.url("/jwks.json"))\"}",
+                                                     with: #"{"file": "jwks.json"}, "algorithms": ["RS256", "ES256"]"#)
+            },
+            backendDelay: .zero, arguments: ["--watch"],
+            prepare: { directory, text in
+                let v1 = directory.appendingPathComponent("..v1")
+                try FileManager.default.createDirectory(at: v1, withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: v1.appendingPathComponent("gateway.json"))
+                try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)])).write(to: v1.appendingPathComponent("jwks.json"))
+                try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path, withDestinationPath: "..v1")
+                for name in ["gateway.json", "jwks.json"] {
+                    try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent(name).path,
+                                                               withDestinationPath: "..data/\(name)")
+                }
+                return directory.appendingPathComponent("gateway.json").path
+            })
+        addTeardownBlock { await served.stop() }
+        let now = Int(Date().timeIntervalSince1970)
+        let ecToken = try await TokenMinter.sign(
+            header: ["alg": "ES256", "typ": "at+jwt", "kid": ec.keyID],
+            payload: ["iss": ServedGateway.issuer, "aud": ServedGateway.audience, "sub": "bob", "iat": now - 5,
+                      "exp": now + 600, "scope": "read:fast"], with: ec.signingKey)
+        let client = try RawHTTPClient(port: served.port)
+        try client.send("GET /fast/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(ecToken)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 401, "the EC key is not in the JWKS yet")
+
+        let directory = served.directory
+        let v2 = directory.appendingPathComponent("..v2")
+        try FileManager.default.createDirectory(at: v2, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: directory.appendingPathComponent("..v1/gateway.json"), to: v2.appendingPathComponent("gateway.json"))
+        try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256), ec.publicJWK(alg: .es256)]))
+            .write(to: v2.appendingPathComponent("jwks.json"))
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
+        XCTAssertEqual(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path), 0)
+
+        let reload = ServedGateway.object(try served.waitForLine(#""event":"reload""#))
+        XCTAssertEqual(reload["result"] as? String, "applied")
+        XCTAssertEqual(reload["trigger"] as? String, "watch")
+        try client.send("GET /fast/2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(ecToken)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+    }
 }

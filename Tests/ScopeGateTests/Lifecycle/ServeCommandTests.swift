@@ -1,0 +1,21 @@
+import Foundation
+import XCTest
+@testable import ScopeGate
+
+/// `scopegate serve` refusing what cannot run.
+final class ServeCommandTests: XCTestCase {
+    /// The command line can put the admin listener on the public port; `check` never sees that,
+    /// so `serve` says it plainly instead of failing to bind (found by the lifecycle pass).
+    func testAdminPortEqualToThePublicPortFromTheCommandLineIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(DemoKeyPair.jwksJSON([SharedKeys.ec.publicJWK(alg: .es256)])).write(to: directory.appendingPathComponent("jwks.json"))
+        let config = #"{"api": {"issuer": "https://i/", "audience": "https://a", "jwks": {"file": "jwks.json"}, "algorithms": ["ES256"]}, "backends": {"b": {"url": "http://127.0.0.1:9"}}, "routes": [{"prefix": "/b", "backend": "b", "methods": {"GET": []}}]}"#
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data(config.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try ScopeGateBinary.run(["serve", "--config", path, "--port", "18199", "--admin-port", "18199"], timeout: 30)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("admin.port: 18199 is also listen.port"), result.stderr)
+    }
+}
