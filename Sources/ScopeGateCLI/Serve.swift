@@ -103,6 +103,7 @@ struct Serve: AsyncParsableCommand {
             for await signal in signals {
                 switch signal {
                 case .sighup:
+                    gateway.eventLog.reopen()   // logrotate moved the files: write to new ones
                     hangup.yield()
                 default:
                     if stopping {

@@ -33,6 +33,10 @@ public final class EventLog: @unchecked Sendable {
     private let accessDescriptor: Int32?
     /// Descriptors this log opened and closes.
     private let ownedDescriptors: [Int32]
+    /// The files behind ``ownedDescriptors``, in the same order, for ``reopen()``.
+    private let ownedPaths: [String]
+    /// ``reopen()`` was asked for: the writer reopens the files before its next write.
+    private var reopenRequested = false
     private var thread: Thread?
 
     private enum Stream { case events, access }
@@ -48,6 +52,7 @@ public final class EventLog: @unchecked Sendable {
     public init(destination: LogConfig.Destination, access: LogConfig.Destination? = nil, capacity: Int = 10_000) throws {
         self.capacity = capacity
         var owned: [Int32] = []
+        var paths: [String] = []
         func open(_ destination: LogConfig.Destination, key: String) throws -> Int32 {
             switch destination {
             case .standardError:
@@ -60,6 +65,7 @@ public final class EventLog: @unchecked Sendable {
                     throw error
                 }
                 owned.append(fd)
+                paths.append(path)
                 return fd
             }
         }
@@ -71,6 +77,7 @@ public final class EventLog: @unchecked Sendable {
         }
         writesAccess = access != nil
         ownedDescriptors = owned
+        ownedPaths = paths
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "scopegate-log"
         self.thread = thread
@@ -112,6 +119,16 @@ public final class EventLog: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Reopens the log files by their paths before the next write (SIGHUP after logrotate moved
+    /// them): lines go to the new file, none is lost. The descriptors keep their numbers
+    /// (`dup2`), so the writer never races a reopen. A file that cannot be opened keeps the old one.
+    public func reopen() {
+        condition.lock()
+        reopenRequested = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Writes what is queued, stops the writer thread and closes an owned file.
     public func close() {
         flush()
@@ -124,7 +141,21 @@ public final class EventLog: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while queue.isEmpty && !closed && dropped == 0 { condition.wait() }
+            while queue.isEmpty && !closed && dropped == 0 && !reopenRequested { condition.wait() }
+            if reopenRequested {
+                reopenRequested = false
+                for (fd, path) in zip(ownedDescriptors, ownedPaths) {
+                    let fresh = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+                    guard fresh >= 0 else { continue }
+                    _ = dup2(fresh, fd)
+                    _ = fcntl(fd, F_SETFD, FD_CLOEXEC)   // dup2 clears close-on-exec
+                    _ = Glibc.close(fresh)
+                }
+                if queue.isEmpty && !closed && dropped == 0 {
+                    condition.unlock()
+                    continue
+                }
+            }
             // Gather: lines that arrive within `gatherTime` go out in the same write, so a busy
             // gateway costs one wake-up and one write per batch, not per line.
             let deadline = Date(timeIntervalSinceNow: Self.gatherTime)
