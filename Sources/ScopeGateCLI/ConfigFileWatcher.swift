@@ -1,4 +1,5 @@
 import Foundation
+import ScopeGate
 
 /// Notices changes of the config file, and of the key files it names, for `serve --watch`.
 ///
@@ -47,13 +48,23 @@ struct ConfigFileWatcher: Sendable {
     func changes() -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let task = Task { [path, files, interval] in
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            // The key files the file on disk names: after a refused reload (a JWKS file the new
+            // config names does not exist yet), its appearance must trigger the retry.
+            func named(by content: Data?) -> [String]? {
+                content.flatMap { try? ConfigLoader.decode($0, baseDirectory: directory).keyFiles }
+            }
             var seen: [String: Seen] = [:]
-            for file in [path] + files() { seen[file] = Self.look(at: file) }
+            seen[path] = Self.look(at: path)
+            var namedFiles = named(by: seen[path]?.content) ?? []
+            for file in files() + namedFiles { seen[file] = Self.look(at: file) }
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }
                 var changed = false
                 var next: [String: Seen] = [:]
-                for file in [path] + files() {
+                var watched = [path] + files()
+                for file in namedFiles where !watched.contains(file) { watched.append(file) }
+                for file in watched {
                     let identity = Self.identity(of: file)
                     if let previous = seen[file], previous.identity == identity {
                         next[file] = previous
@@ -63,6 +74,13 @@ struct ConfigFileWatcher: Sendable {
                     // A file newly watched (named by a reload) is a baseline, not a change.
                     if let previous = seen[file], previous.content != now.content { changed = true }
                     next[file] = now
+                }
+                let configChanged = next[path]?.content != seen[path]?.content
+                if configChanged, let files = named(by: next[path]?.content) {
+                    namedFiles = files
+                    // Their baseline is taken now, before the reload runs: a file that appears
+                    // after this poll is a change (the retry of a reload that missed it).
+                    for file in files where next[file] == nil { next[file] = Self.look(at: file) }
                 }
                 seen = next
                 if changed { continuation.yield() }

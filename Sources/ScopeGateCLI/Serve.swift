@@ -72,30 +72,38 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         overrides(&config)
-        if let admin = config.admin, admin.port != 0, admin.port == config.listener.port, admin.host == config.listener.host {
-            printError("admin.port: \(admin.port) is also listen.port (after the command-line overrides): the admin listener needs its own port")
+        if let admin = config.admin, admin.clashes(with: config.listener) {
+            printError("admin.port: \(admin.port) is also listen.port (on \(admin.host) and \(config.listener.host), after the command-line overrides): the admin listener needs its own port")
             throw ExitCode(2)
         }
-        let gateway = try await Gateway.start(config: config)
+        let gateway: Gateway
+        do {
+            gateway = try await Gateway.start(config: config)
+        } catch let error as ListenerBindError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
         let admin = gateway.adminPort.map { ", admin on \(config.admin?.host ?? ""):\($0)" } ?? ""
         printError("scopegate: listening on \(config.listener.host):\(gateway.port)\(admin) (\(config.routes.count) routes, \(config.backends.count) backends)")
 
+        // Reloads (SIGHUP, --watch) run on a task of their own, outside the service group: a
+        // reload waiting on a slow JWKS fetch must never hold back a SIGTERM's drain. Requests
+        // that arrive while one runs are coalesced into one more.
+        let (reloadRequests, requestReload) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let reloader = Task { [path = options.config, overrides] in
+            for await trigger in reloadRequests {
+                await gateway.reload(fileAt: path, trigger: trigger, adjust: overrides)
+            }
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DrainService(gateway: gateway))]
         if watch {
-            services.append(.init(service: WatchService(gateway: gateway, path: options.config, overrides: overrides),
+            let watcher = ConfigFileWatcher(path: options.config, files: { [gateway] in gateway.config.keyFiles })
+            services.append(.init(service: WatchService(watcher: watcher, requestReload: { requestReload.yield("watch") }),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, logger: Logger(label: "scopegate", factory: { _ in SwiftLogNoOpLogHandler() })))
         let running = Task { try await group.run() }
-        // SIGHUP reloads, on a task of its own: a reload waiting on a slow JWKS fetch must never
-        // hold back a SIGTERM. Hangups that arrive while one runs are coalesced into one more.
-        let (hangups, hangup) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let reloader = Task { [path = options.config, overrides] in
-            for await _ in hangups {
-                await gateway.reload(fileAt: path, trigger: "SIGHUP", adjust: overrides)
-            }
-        }
         // The first SIGTERM or SIGINT starts the graceful shutdown (the drain); a second one
         // cancels it, which cuts what is still running.
         let signalLoop = Task {
@@ -104,7 +112,7 @@ struct Serve: AsyncParsableCommand {
                 switch signal {
                 case .sighup:
                     gateway.eventLog.reopen()   // logrotate moved the files: write to new ones
-                    hangup.yield()
+                    requestReload.yield("SIGHUP")
                 default:
                     if stopping {
                         running.cancel()
@@ -117,7 +125,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await running.value
         signalLoop.cancel()
-        hangup.finish()
+        requestReload.finish()
         reloader.cancel()
         try await gateway.shutdown()
     }
@@ -136,14 +144,13 @@ struct DrainService: Service {
 /// `serve --watch`: reloads the config file when it, or a key file it names, changes; ends
 /// with the graceful shutdown.
 struct WatchService: Service {
-    let gateway: Gateway
-    let path: String
-    let overrides: @Sendable (inout GatewayConfig) -> Void
+    let watcher: ConfigFileWatcher
+    /// Asks for a reload without waiting for it (reloads run outside the service group).
+    let requestReload: @Sendable () -> Void
 
     func run() async throws {
-        let watcher = ConfigFileWatcher(path: path, files: { [gateway] in gateway.config.keyFiles })
         for await _ in watcher.changes().cancelOnGracefulShutdown() {
-            await gateway.reload(fileAt: path, trigger: "watch", adjust: overrides)
+            requestReload()
         }
     }
 }

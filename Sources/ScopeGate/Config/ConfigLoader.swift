@@ -72,8 +72,8 @@ public enum ConfigLoader {
         if let schema = root["$schema"], case .string = schema {} else if let schema = root["$schema"] {
             reader.fail("$schema", "must be a string (the URI of the JSON Schema), found \(schema.typeDescription)")
         }
-        if let admin, admin.port != 0, admin.port == listener.port, admin.host == listener.host {
-            reader.fail("admin.port", "\(admin.port) is also listen.port: the admin listener needs its own port")
+        if let admin, admin.clashes(with: listener) {
+            reader.fail("admin.port", "\(admin.port) is also listen.port (on \(admin.host) and \(listener.host)): the admin listener needs its own port")
         }
 
         if let healthPath = listener.healthPath, let routes, routes.contains(where: { $0.prefix == healthPath }) {

@@ -40,3 +40,16 @@ public struct AdminConfig: Sendable, Equatable {
         self.port = port
     }
 }
+
+extension AdminConfig {
+    /// Whether the admin listener would bind where `listener` does: the same port, on the same
+    /// address or on an address that covers the other (`0.0.0.0`, `::`), or both on loopback
+    /// names (`localhost` may be either). Port 0 (any free port) never clashes.
+    public func clashes(with listener: ListenerConfig) -> Bool {
+        guard port != 0, port == listener.port else { return false }
+        let wildcards: Set<String> = ["0.0.0.0", "::", "[::]", "*"]
+        let loopback: Set<String> = ["localhost", "127.0.0.1", "::1", "[::1]"]
+        let a = host.lowercased(), b = listener.host.lowercased()
+        return a == b || wildcards.contains(a) || wildcards.contains(b) || loopback.contains(a) && loopback.contains(b)
+    }
+}

@@ -20,14 +20,12 @@ final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if answered { return }
-        switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
-        case .end:
-            guard let head else { return }
-            answered = true
-            answer(head, context: context)
-        }
+        // Answered at the head: the admin paths take no body, and the answer closes the
+        // connection, so a body (however large) is never read.
+        guard case .head(let head) = unwrapInboundIn(data) else { return }
+        self.head = head
+        answered = true
+        answer(head, context: context)
     }
 
     /// A request the HTTP parser refused: 400, then the connection closes.

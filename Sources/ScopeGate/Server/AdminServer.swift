@@ -14,17 +14,18 @@ import NIOPosix
 /// Anything else is 404; a method other than GET or HEAD is 405; a malformed request is 400.
 /// It keeps answering during the drain, until ``Gateway/shutdown()``.
 ///
-/// Bounded, so that it can never take from the public listener: every answer closes its
+/// Bounded: a request is answered at its head (a body is never read), every answer closes its
 /// connection (a client that pipelines without reading gets one answer, not a growing
-/// buffer), a connection lives at most ``connectionLifetime`` (a half-sent request cannot
-/// hold it), and at most ``maximumConnections`` are open at once (more are closed at accept,
-/// so the admin port cannot use up the process's file descriptors).
+/// buffer), a connection lives at most ``connectionLifetime`` (a half-sent request cannot hold
+/// it), and at most ``maximumConnections`` are open at once: a new connection beyond that
+/// closes the oldest one, so the admin port cannot use up the process's file descriptors, and
+/// connections held open by someone else cannot keep a probe out.
 public final class AdminServer: Sendable {
     private let channel: any Channel
     private let connections: ConnectionRegistry
 
-    /// The longest an admin connection stays open.
-    static let connectionLifetime = TimeAmount.seconds(10)
+    /// The longest an admin connection stays open (a probe's whole request is one small head).
+    static let connectionLifetime = TimeAmount.seconds(2)
     /// The most admin connections open at once.
     static let maximumConnections = 64
 
@@ -43,7 +44,7 @@ public final class AdminServer: Sendable {
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                guard connections.count < maximumConnections else { return channel.close() }
+                if connections.count >= maximumConnections { connections.closeOldest() }
                 connections.add(channel)
                 channel.eventLoop.scheduleTask(in: connectionLifetime) { channel.close(promise: nil) }
                 return channel.eventLoop.makeCompletedFuture {
@@ -51,7 +52,12 @@ public final class AdminServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(AdminHTTPHandler(gateway: gateway, loops: loops))
                 }
             }
-        let channel = try await bootstrap.bind(host: config.host, port: config.port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: config.host, port: config.port).get()
+        } catch {
+            throw ListenerBindError(key: "admin", host: config.host, port: config.port, underlying: error)
+        }
         return AdminServer(channel: channel, connections: connections)
     }
 

@@ -8,6 +8,8 @@ import NIOCore
 final class ConnectionRegistry: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Registration order (for ``closeOldest()``); entries of closed channels are skipped.
+        var order: [ObjectIdentifier] = []
         /// The drain waiting for the last connection to close.
         var emptyWaiter: CheckedContinuation<Bool, Never>?
     }
@@ -26,7 +28,13 @@ final class ConnectionRegistry: Sendable {
     /// Registers a new connection; it leaves the registry when it closes.
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        state.withLockedValue { $0.channels[id] = channel }
+        state.withLockedValue { state in
+            state.channels[id] = channel
+            state.order.append(id)
+            if state.order.count > 2 * state.channels.count + 64 {
+                state.order.removeAll { state.channels[$0] == nil }   // amortised clean-up
+            }
+        }
         metrics?.connectionOpened()
         channel.closeFuture.whenComplete { [self] _ in
             metrics?.connectionClosed()
@@ -45,6 +53,18 @@ final class ConnectionRegistry: Sendable {
         for channel in state.withLockedValue({ Array($0.channels.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// Closes the connection open longest.
+    func closeOldest() {
+        let oldest: (any Channel)? = state.withLockedValue { state in
+            while let id = state.order.first {
+                state.order.removeFirst()
+                if let channel = state.channels[id] { return channel }
+            }
+            return nil
+        }
+        oldest?.close(promise: nil)
     }
 
     /// Closes every open connection.

@@ -42,12 +42,32 @@ public final class GatewayServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(gateway: gateway))
                 }
             }
-        let channel = try await bootstrap.bind(host: listener.host, port: listener.port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: listener.host, port: listener.port).get()
+        } catch {
+            throw ListenerBindError(key: "listen", host: listener.host, port: listener.port, underlying: error)
+        }
         return GatewayServer(channel: channel)
     }
 
     /// Stops accepting connections.
     public func close() async throws {
         try await channel.close()
+    }
+}
+
+/// A listener could not bind its address: which one, where, and why.
+public struct ListenerBindError: Error, CustomStringConvertible {
+    /// `listen` or `admin`.
+    public var key: String
+    public var host: String
+    public var port: Int
+    public var underlying: any Error
+
+    public var description: String {
+        let reason: String
+        if let io = underlying as? IOError { reason = String(cString: strerror(io.errnoCode)) } else { reason = "\(underlying)" }
+        return "\(key): cannot listen on \(host):\(port): \(reason) (\(key).host, \(key).port)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -8,6 +9,8 @@ import NIOPosix
 final class RemoteKeySources: Sendable {
     /// Issuer (`iss` string) to its source.
     let sources: [String: RemoteJWKSSource]
+    /// Set by ``start()``: until then the sources' failures are not logged.
+    private let live = NIOLockedValueBox(false)
     /// What each source was built from: the issuer's `jwks` and its non-HMAC algorithms.
     private let settings: [String: KeySettings]
 
@@ -50,10 +53,14 @@ final class RemoteKeySources: Sendable {
                                            refetchCooldownSeconds: refresh.refetchCooldownSeconds,
                                            retrySeconds: refresh.retrySeconds)
             let name = issuer.issuer
+            let live = self.live
             sources[name] = RemoteJWKSSource(
                 location: location, allowed: issuer.algorithms.filter { !$0.isHMAC }, policy: policy, fetcher: fetcher,
                 clock: clock,
                 log: { message in
+                    // A reload's candidate speaks only once it is live: a refused reload's
+                    // fetch failure is in its `reload` line, and its source never retries.
+                    guard live.withLockedValue({ $0 }) else { return }
                     var line = JSONLine.event("jwks", at: Date())
                     line.add("issuer", name)
                     line.add("message", message)
@@ -99,6 +106,7 @@ final class RemoteKeySources: Sendable {
 
     /// Starts every source's first fetch and background refresh.
     func start() {
+        live.withLockedValue { $0 = true }
         for source in sources.values { source.start() }
     }
 

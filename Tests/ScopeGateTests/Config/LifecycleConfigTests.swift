@@ -54,11 +54,18 @@ final class LifecycleConfigTests: XCTestCase {
             (#", "log": {"access": {"path": "x"}}"#, "log.access.path: unknown key"),
             (#", "$schema": 7"#, "$schema: must be a string"),
             (#", "listen": {"port": 9901}, "admin": {"port": 9901}"#, "admin.port: 9901 is also listen.port"),
+            (#", "listen": {"host": "0.0.0.0", "port": 9901}, "admin": {"port": 9901}"#, "admin.port: 9901 is also listen.port"),
+            (#", "listen": {"host": "localhost", "port": 9901}, "admin": {"host": "127.0.0.1", "port": 9901}"#, "admin.port: 9901 is also listen.port"),
         ]
         for (extra, expected) in cases {
             let found = problems(extra)
             XCTAssertTrue(found.contains { $0.hasPrefix(expected) }, "\(extra): expected \(expected), got \(found)")
         }
+    }
+
+    func testDistinctAddressesOnOnePortDoNotClash() throws {
+        XCTAssertNoThrow(try decode(#", "listen": {"host": "10.0.0.1", "port": 9901}, "admin": {"host": "127.0.0.1", "port": 9901}"#))
+        XCTAssertNoThrow(try decode(#", "listen": {"port": 0}, "admin": {"port": 0}"#))
     }
 
     // MARK: Live reload

@@ -229,4 +229,63 @@ final class ConfigReloadTests: XCTestCase {
         try client.send("GET /fast/2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(ecToken)\r\n\r\n")
         XCTAssertEqual(try client.readResponse().status, 200)
     }
+
+    /// `--watch` retries a refused reload when a key file the new config names appears (a
+    /// ConfigMap and a Secret updated in either order), and a reload it starts never holds back
+    /// a SIGTERM. Both found by the second lifecycle pass.
+    func testWatchRetriesWhenAMissingKeyFileAppearsAndNeverHoldsBackTheDrain() async throws {
+        let served = try await ServedGateway.start(
+            config: { served in
+                served.config().replacingOccurrences(of: "{\"url\": \"\(served.jwks.url("/jwks.json"))\"}",
+                                                     with: #"{"file": "jwks.json"}"#)
+            },
+            backendDelay: .zero, arguments: ["--watch"],
+            prepare: { directory, text in
+                try Data(text.utf8).write(to: directory.appendingPathComponent("gateway.json"))
+                try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)]))
+                    .write(to: directory.appendingPathComponent("jwks.json"))
+                return nil
+            })
+        addTeardownBlock { await served.stop() }
+        let reader = try await served.token(scope: "read:slow")
+        let next = try String(contentsOfFile: served.configPath, encoding: .utf8)
+            .replacingOccurrences(of: #"{"file": "jwks.json"}"#, with: #"{"file": "jwks2.json"}"#)
+            .replacingOccurrences(of: #""GET": ["read:slow"]"#, with: #""GET": ["admin:slow"]"#)
+        try served.write(next)
+        let refused = ServedGateway.object(try served.waitForLine(#""event":"reload""#))
+        XCTAssertEqual(refused["result"] as? String, "refused")
+        try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)]))
+            .write(to: served.directory.appendingPathComponent("jwks2.json"))
+        let applied = ServedGateway.object(try served.waitForLine(#""event":"reload""#))
+        XCTAssertEqual(applied["result"] as? String, "applied")
+        XCTAssertEqual(applied["trigger"] as? String, "watch")
+        let client = try RawHTTPClient(port: served.port)
+        try client.send("GET /slow/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 403)
+
+        // A watched change whose reload waits on a JWKS server that never answers; then SIGTERM.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) } }
+        XCTAssertEqual(listen(silent, 16), 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) } }
+        let slow = next.replacingOccurrences(
+            of: #"{"file": "jwks2.json"}"#,
+            with: "{\"url\": \"http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/jwks.json\", \"refresh\": {\"timeout_ms\": 30000}}")
+        try served.write(slow)
+        // The reload has begun once its fetch connects to the silent server (its listening
+        // socket turns readable with the pending connection).
+        var pending = pollfd(fd: silent, events: Int16(POLLIN), revents: 0)
+        XCTAssertEqual(poll(&pending, 1, 10_000), 1, "the watched reload never began its fetch")
+        served.signal(SIGTERM)
+        let sent = Date()
+        try served.waitForLine(#""phase":"draining""#, timeout: 5)
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 5, "the drain began while the watched reload still waited")
+        served.signal(SIGTERM)
+        XCTAssertNotNil(served.waitForExit(timeout: 35))
+    }
 }
