@@ -10,6 +10,8 @@ final class ConnectionRegistry: Sendable {
         var channels: [ObjectIdentifier: any Channel] = [:]
         /// Registration order (for ``closeOldest()``); entries of closed channels are skipped.
         var order: [ObjectIdentifier] = []
+        /// ``closeAll()`` was called: a connection registered later is closed at once.
+        var closed = false
         /// The drain waiting for the last connection to close.
         var emptyWaiter: CheckedContinuation<Bool, Never>?
     }
@@ -28,12 +30,19 @@ final class ConnectionRegistry: Sendable {
     /// Registers a new connection; it leaves the registry when it closes.
     func add(_ channel: any Channel) {
         let id = ObjectIdentifier(channel)
-        state.withLockedValue { state in
+        let refused = state.withLockedValue { state -> Bool in
+            if state.closed { return true }
             state.channels[id] = channel
             state.order.append(id)
             if state.order.count > 2 * state.channels.count + 64 {
                 state.order.removeAll { state.channels[$0] == nil }   // amortised clean-up
             }
+            return false
+        }
+        if refused {
+            // Accepted just before the listener closed, set up after closeAll(): closed now.
+            channel.close(promise: nil)
+            return
         }
         metrics?.connectionOpened()
         channel.closeFuture.whenComplete { [self] _ in
@@ -67,9 +76,9 @@ final class ConnectionRegistry: Sendable {
         oldest?.close(promise: nil)
     }
 
-    /// Closes every open connection.
+    /// Closes every open connection, and every one registered from now on.
     func closeAll() {
-        for channel in state.withLockedValue({ Array($0.channels.values) }) {
+        for channel in state.withLockedValue({ state in state.closed = true; return Array(state.channels.values) }) {
             channel.close(promise: nil)
         }
     }

@@ -152,16 +152,9 @@ final class ConfigReloadTests: XCTestCase {
     /// for the fetch, then ran with no delay and no grace).
     func testSIGTERMIsNotHeldBackByAReloadWaitingOnAFetch() async throws {
         // An issuer that accepts connections and never answers.
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(silent) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) } }
-        XCTAssertEqual(listen(silent, 16), 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) } }
-        let silentPort = Int(UInt16(bigEndian: address.sin_port))
+        let silent = HangingListener()
+        defer { silent.close() }
+        let silentPort = silent.port
 
         let served = try await ServedGateway.start(
             config: { $0.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#) }, backendDelay: .zero)
@@ -264,23 +257,15 @@ final class ConfigReloadTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().status, 403)
 
         // A watched change whose reload waits on a JWKS server that never answers; then SIGTERM.
-        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(silent) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) } }
-        XCTAssertEqual(listen(silent, 16), 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &length) } }
+        let silent = HangingListener()
+        defer { silent.close() }
         let slow = next.replacingOccurrences(
             of: #"{"file": "jwks2.json"}"#,
-            with: "{\"url\": \"http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/jwks.json\", \"refresh\": {\"timeout_ms\": 30000}}")
+            with: "{\"url\": \"http://127.0.0.1:\(silent.port)/jwks.json\", \"refresh\": {\"timeout_ms\": 30000}}")
         try served.write(slow)
         // The reload has begun once its fetch connects to the silent server (its listening
         // socket turns readable with the pending connection).
-        var pending = pollfd(fd: silent, events: Int16(POLLIN), revents: 0)
-        XCTAssertEqual(poll(&pending, 1, 10_000), 1, "the watched reload never began its fetch")
+        XCTAssertTrue(silent.hasPendingConnection(within: 10_000), "the watched reload never began its fetch")
         served.signal(SIGTERM)
         let sent = Date()
         try served.waitForLine(#""phase":"draining""#, timeout: 5)

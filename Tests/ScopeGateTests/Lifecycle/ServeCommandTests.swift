@@ -26,16 +26,9 @@ final class ServeCommandTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(DemoKeyPair.jwksJSON([SharedKeys.ec.publicJWK(alg: .es256)])).write(to: directory.appendingPathComponent("jwks.json"))
-        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(taken) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) } }
-        XCTAssertEqual(listen(taken, 1), 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let taken = HangingListener()
+        defer { taken.close() }
+        let port = taken.port
         let config = #"{"listen": {"port": 0}, "admin": {"port": \#(port)}, "api": {"issuer": "https://i/", "audience": "https://a", "jwks": {"file": "jwks.json"}, "algorithms": ["ES256"]}, "backends": {"b": {"url": "http://127.0.0.1:9"}}, "routes": [{"prefix": "/b", "backend": "b", "methods": {"GET": []}}]}"#
         let path = directory.appendingPathComponent("gateway.json").path
         try Data(config.utf8).write(to: URL(fileURLWithPath: path))

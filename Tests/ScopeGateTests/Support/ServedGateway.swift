@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import XCTest
@@ -66,6 +69,8 @@ final class ServedGateway: @unchecked Sendable {
         }
         served.port = port(after: "listening on 127.0.0.1:")
         served.adminPort = port(after: "admin on 127.0.0.1:")
+        // The issuer's keys are fetched after the listeners open: every test starts ready.
+        if served.adminPort != 0 { try served.waitUntilReady() }
         return served
     }
 
@@ -210,4 +215,32 @@ final class BackgroundRequest: @unchecked Sendable {
         }
         return try result.get()
     }
+}
+
+/// A TCP socket on 127.0.0.1 that listens and never accepts or answers: a JWKS server that
+/// hangs, or an address already in use. Closed by ``close()``.
+final class HangingListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = listen(fd, 16)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether a connection is waiting to be accepted within `milliseconds`.
+    func hasPendingConnection(within milliseconds: Int32) -> Bool {
+        var pending = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&pending, 1, milliseconds) == 1
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
 }
