@@ -9,7 +9,8 @@
 #                                                  # rounds: gw (metrics and access log off: admin
 #                                                  # null, log.access off) on 8081 and gw-obs
 #                                                  # (admin on 9901, an access line per request to
-#                                                  # a file) on 8080
+#                                                  # a file) on 8080; OBS_FIRST=1 runs gw-obs
+#                                                  # first in each round
 #
 # With --token-pool N the gateway's verification cache holds N/2 entries, so that, like
 # HAProxy, it verifies the signature of (nearly) every request instead of answering from the
@@ -59,11 +60,14 @@ if [ "$AB" = 1 ]; then
   write_config "$CONFIG" 8081 null '"off"'
   OBS=$CONFIG_DIR/gateway.bench-obs.json
   write_config "$OBS" 8080 '{"host": "127.0.0.1", "port": 9901}' "{\"file\": \"$CONFIG_DIR/access.log\"}"
-  exec "$SHARED/bench/run.sh" --peers "haproxy-jwt" --workers "2" \
-    --extra gw=http://127.0.0.1:8081/bench/item \
-    --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" \
-    --extra gw-obs=http://127.0.0.1:8080/bench/item \
-    --extra-start "gw-obs=$BIN serve --config $OBS --event-loops @WORKERS@ --upstream-threads 1" "${args[@]}"
+  # Which of the two runs first in each round alternates with the run (OBS_FIRST=1 puts gw-obs
+  # first), so that a position effect of the rounds can be told from the cost being measured.
+  off=(--extra gw=http://127.0.0.1:8081/bench/item
+       --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1")
+  on=(--extra gw-obs=http://127.0.0.1:8080/bench/item
+      --extra-start "gw-obs=$BIN serve --config $OBS --event-loops @WORKERS@ --upstream-threads 1")
+  if [ "${OBS_FIRST:-0}" = 1 ]; then order=("${on[@]}" "${off[@]}"); else order=("${off[@]}" "${on[@]}"); fi
+  exec "$SHARED/bench/run.sh" --peers "haproxy-jwt" --workers "2" "${order[@]}" "${args[@]}"
 fi
 
 write_config "$CONFIG" 8080 null '"off"'
