@@ -1,3 +1,4 @@
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -32,11 +33,14 @@ public final class EchoBackend: Sendable {
     public let name: String
     private let channel: any Channel
     private let counters: NIOLockedValueBox<Counters>
+    /// Signalled whenever a request head arrives (``waitForHeads(_:timeout:)``).
+    private let headArrived: HeadSignal
 
-    private init(name: String, channel: any Channel, counters: NIOLockedValueBox<Counters>) {
+    private init(name: String, channel: any Channel, counters: NIOLockedValueBox<Counters>, headArrived: HeadSignal) {
         self.name = name
         self.channel = channel
         self.counters = counters
+        self.headArrived = headArrived
     }
 
     /// Binds `host:port` (port 0 picks a free one) on `group` and starts answering.
@@ -46,6 +50,7 @@ public final class EchoBackend: Sendable {
     public static func start(name: String, host: String, port: Int, group: any EventLoopGroup,
                              redactAuthorization: Bool = false, delay: TimeAmount? = nil) async throws -> EchoBackend {
         let counters = NIOLockedValueBox(Counters())
+        let headArrived = HeadSignal()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -54,12 +59,12 @@ public final class EchoBackend: Sendable {
                 counters.withLockedValue { $0.connections += 1 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters, redactAuthorization: redactAuthorization, delay: delay))
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(name: name, counters: counters, headArrived: headArrived, redactAuthorization: redactAuthorization, delay: delay))
                 }
             }
             .bind(host: host, port: port)
             .get()
-        return EchoBackend(name: name, channel: channel, counters: counters)
+        return EchoBackend(name: name, channel: channel, counters: counters, headArrived: headArrived)
     }
 
     /// The bound TCP port.
@@ -68,6 +73,14 @@ public final class EchoBackend: Sendable {
     public var requestCount: Int { counters.withLockedValue { $0.requests } }
     /// Request heads received so far, answered or not (a request cut off mid-body counts).
     public var headCount: Int { counters.withLockedValue { $0.heads } }
+
+    /// Blocks (never on an event loop) until at least `count` request heads arrived, or
+    /// `timeout` seconds passed; returns whether they did. Woken by each head, not by polling.
+    public func waitForHeads(_ count: Int, timeout: TimeInterval) -> Bool {
+        headArrived.wait(until: Date(timeIntervalSinceNow: timeout)) { [counters] in
+            counters.withLockedValue { $0.heads } >= count
+        }
+    }
     /// TCP connections accepted so far (to observe keep-alive reuse).
     public var connectionCount: Int { counters.withLockedValue { $0.connections } }
 
@@ -127,7 +140,11 @@ private final class EchoHandler: ChannelInboundHandler {
         let keepAlive: Bool
     }
 
-    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, redactAuthorization: Bool, delay: TimeAmount?) {
+    private let headArrived: HeadSignal
+
+    init(name: String, counters: NIOLockedValueBox<EchoBackend.Counters>, headArrived: HeadSignal, redactAuthorization: Bool,
+         delay: TimeAmount?) {
+        self.headArrived = headArrived
         self.name = name
         self.counters = counters
         self.redactAuthorization = redactAuthorization
@@ -144,6 +161,7 @@ private final class EchoHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             counters.withLockedValue { $0.heads += 1 }
+            headArrived.signal()
             if Self.queryItems(head).contains("digest=1") {
                 digest = StreamDigest()
             } else {
@@ -310,5 +328,26 @@ private enum JSON {
         var out = ""
         JSONLine.appendQuoted(value, to: &out)
         return out
+    }
+}
+
+/// A condition a test thread waits on until a predicate holds; ``signal()`` re-checks it.
+final class HeadSignal: @unchecked Sendable {
+    private let condition = NSCondition()
+
+    func signal() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until `holds` is true or `deadline` passes; returns the last result of `holds`.
+    func wait(until deadline: Date, _ holds: () -> Bool) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !holds() {
+            if !condition.wait(until: deadline) { return holds() }
+        }
+        return true
     }
 }

@@ -17,7 +17,6 @@ final class AdminListenerTests: XCTestCase {
         addTeardownBlock { await served.stop() }
         let token = try await served.token(scope: "read:fast")
         XCTAssertEqual(try served.admin("/livez").status, 200)
-        try served.waitUntilReady()
 
         let client = try RawHTTPClient(port: served.port)
         for target in ["/fast/1?secret=query", "/fast/2"] {
@@ -188,7 +187,6 @@ final class AdminListenerTests: XCTestCase {
             }
         }
         probes.forEach { $0.start() }
-        try served.waitUntil { (try? served.admin("/livez").status) == 200 }
         served.signal(SIGTERM)
         XCTAssertEqual(served.waitForExit(timeout: 15), 0)
         stop.withLockedValue { $0 = true }

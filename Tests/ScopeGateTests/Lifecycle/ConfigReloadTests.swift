@@ -21,7 +21,7 @@ final class ConfigReloadTests: XCTestCase {
         // ...and one request in flight, allowed under the old rule.
         let inFlight = BackgroundRequest(
             port: served.port, "GET /slow/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
-        try served.waitUntil { served.slow.headCount == 1 }
+        try served.waitForHeads(served.slow, 1)
 
         try served.write(served.config(slowScopes: #"["admin:slow"]"#))
         served.signal(SIGHUP)
@@ -124,7 +124,6 @@ final class ConfigReloadTests: XCTestCase {
     func testAReloadWhoseNewIssuerKeysCannotBeFetchedIsRefused() async throws {
         let served = try await ServedGateway.start(backendDelay: .zero)
         addTeardownBlock { await served.stop() }
-        try served.waitUntilReady()
         let reader = try await served.token(scope: "read:fast")
         served.jwks.failAll(503)
         let moved = served.config().replacingOccurrences(of: "/jwks.json", with: "/jwks.json?rotated=1")
@@ -159,7 +158,6 @@ final class ConfigReloadTests: XCTestCase {
         let served = try await ServedGateway.start(
             config: { $0.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#) }, backendDelay: .zero)
         addTeardownBlock { await served.stop() }
-        try served.waitUntilReady()
         let slow = served.config(shutdown: #""drain_delay_ms": 5000, "grace_ms": 5000"#)
             .replacingOccurrences(of: "\"jwks\": {\"url\": \"\(served.jwks.url("/jwks.json"))\"}",
                                   with: "\"jwks\": {\"url\": \"http://127.0.0.1:\(silentPort)/jwks.json\", \"refresh\": {\"timeout_ms\": 30000}}")

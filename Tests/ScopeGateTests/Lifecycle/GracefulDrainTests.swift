@@ -13,12 +13,11 @@ final class GracefulDrainTests: XCTestCase {
             config: { $0.config(shutdown: #""drain_delay_ms": 1500, "grace_ms": 20000"#) })
         addTeardownBlock { await served.stop() }
         let token = try await served.token(scope: "read:slow read:fast")
-        try served.waitUntilReady()
 
         let started = Date()
         let inFlight = BackgroundRequest(
             port: served.port, "GET /slow/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
-        try served.waitUntil { served.slow.headCount == 1 }   // the backend has it: it answers 3 s later
+        try served.waitForHeads(served.slow, 1)   // the backend has it: it answers 3 s later
         served.signal(SIGTERM)
         let draining = ServedGateway.object(try served.waitForLine(#""phase":"draining""#))
         XCTAssertEqual(draining["drain_delay_ms"] as? Int, 1500)
@@ -58,7 +57,7 @@ final class GracefulDrainTests: XCTestCase {
         let inFlight = BackgroundRequest(
             port: served.port,
             "GET /slow/cut HTTP/1.1\r\nHost: gw\r\nX-Request-Id: cut-me-1\r\nAuthorization: Bearer \(token)\r\n\r\n")
-        try served.waitUntil { served.slow.headCount == 1 }
+        try served.waitForHeads(served.slow, 1)
         served.signal(SIGTERM)
         let cut = ServedGateway.object(try served.waitForLine(#""event":"shutdown_cut""#))
         XCTAssertEqual(cut["request_id"] as? String, "cut-me-1")
@@ -76,7 +75,7 @@ final class GracefulDrainTests: XCTestCase {
         addTeardownBlock { await served.stop() }
         let token = try await served.token(scope: "read:slow")
         _ = BackgroundRequest(port: served.port, "GET /slow/2 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
-        try served.waitUntil { served.slow.headCount == 1 }
+        try served.waitForHeads(served.slow, 1)
         served.signal(SIGINT)
         try served.waitForLine(#""phase":"draining""#)
         let second = Date()
@@ -98,7 +97,7 @@ final class GracefulDrainTests: XCTestCase {
         XCTAssertEqual(try idle.readResponse().status, 200)
         // A request in flight keeps the process alive until it ends.
         let inFlight = BackgroundRequest(port: served.port, "GET /slow/3 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
-        try served.waitUntil { served.slow.headCount == 1 }
+        try served.waitForHeads(served.slow, 1)
         served.signal(SIGTERM)
         try served.waitForLine(#""phase":"stopped_accepting""#)
         XCTAssertThrowsError(try idle.readResponse(), "the idle connection was closed")
@@ -114,14 +113,13 @@ final class GracefulDrainTests: XCTestCase {
             config: { $0.config(shutdown: #""drain_delay_ms": 0, "grace_ms": 20000"#) }, backendDelay: .zero)
         addTeardownBlock { await served.stop() }
         let token = try await served.token(scope: "read:fast")
-        try served.waitUntilReady()
         let half = String(repeating: "u", count: 100_000)
         let upload = try RawHTTPClient(port: served.port)
         try upload.send("GET /fast/up?digest=1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\nContent-Length: 200000\r\n\r\n" + half)
         let download = BackgroundRequest(
             port: served.port,
             "GET /fast/down?bytes=655360&chunk-delay-ms=150 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
-        try served.waitUntil { served.fast.headCount == 2 }
+        try served.waitForHeads(served.fast, 2)
         served.signal(SIGTERM)
         try served.waitForLine(#""phase":"stopped_accepting""#)
 

@@ -69,8 +69,11 @@ final class ServedGateway: @unchecked Sendable {
         }
         served.port = port(after: "listening on 127.0.0.1:")
         served.adminPort = port(after: "admin on 127.0.0.1:")
-        // The issuer's keys are fetched after the listeners open: every test starts ready.
-        if served.adminPort != 0 { try served.waitUntilReady() }
+        // A remote issuer's keys are fetched after the listeners open: every test starts once
+        // the gateway logged them loaded (the line follows the swap of the key set).
+        if let config = try? ConfigLoader.decode(Data(text.utf8)), config.api.issuers.contains(where: { $0.jwks.isRemote }) {
+            try served.waitForLine("JWKS loaded from")
+        }
         return served
     }
 
@@ -164,18 +167,10 @@ final class ServedGateway: @unchecked Sendable {
         return try client.readResponse()
     }
 
-    /// Waits (bounded) until `/readyz` answers 200: the issuer's keys were fetched.
-    func waitUntilReady() throws {
-        try waitUntil { (try? admin("/readyz").status) == 200 }
-    }
-
-    /// Waits (bounded) until `condition` holds, checking when `slow`/`fast` counters move; the
-    /// backends expose counters, not events, so this polls them every 10 ms.
-    func waitUntil(timeout: TimeInterval = 10, _ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() {
-            guard Date() < deadline else { throw ScopeGateBinary.ProcessError("condition not met within \(timeout) s") }
-            usleep(10_000)
+    /// Waits (bounded) until `backend` has received `count` request heads (woken by each head).
+    func waitForHeads(_ backend: EchoBackend, _ count: Int, timeout: TimeInterval = 10) throws {
+        guard backend.waitForHeads(count, timeout: timeout) else {
+            throw ScopeGateBinary.ProcessError("\(backend.name) did not receive \(count) request head(s) within \(timeout) s")
         }
     }
 
