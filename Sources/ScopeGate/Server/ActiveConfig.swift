@@ -17,7 +17,6 @@ final class ActiveConfig: Sendable {
 
     var snapshot: Snapshot { state.withLockedValue { $0 } }
     var generation: ConfigGeneration { state.withLockedValue { $0.generation } }
-    var isDraining: Bool { state.withLockedValue { $0.draining } }
 
     /// Replaces the generation; returns the one it replaced.
     func swap(to generation: ConfigGeneration) -> ConfigGeneration {

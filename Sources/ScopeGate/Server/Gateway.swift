@@ -36,8 +36,6 @@ public final class Gateway: Sendable {
     public var forwardingStatistics: ForwardingStatistics { context.statistics }
     /// What the upstream engine buffered and paused.
     public var upstreamStatistics: UpstreamStatistics { engine.statistics }
-    /// Open client connections.
-    public var openConnections: Int { context.connections.count }
 
     /// Returns once the upstream engine's counters satisfy `condition`.
     public func waitForUpstreamStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {

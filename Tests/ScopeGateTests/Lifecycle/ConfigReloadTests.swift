@@ -88,28 +88,15 @@ final class ConfigReloadTests: XCTestCase {
     func testWatchPicksUpAConfigMapSymlinkSwap() async throws {
         let served = try await ServedGateway.start(
             backendDelay: .zero, arguments: ["--watch"],
-            prepare: { directory, text in
-                try FileManager.default.createDirectory(at: directory.appendingPathComponent("..v1"), withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: directory.appendingPathComponent("..v1/gateway.json"))
-                try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path,
-                                                           withDestinationPath: "..v1")
-                try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("gateway.json").path,
-                                                           withDestinationPath: "..data/gateway.json")
-                return directory.appendingPathComponent("gateway.json").path
-            })
+            prepare: { directory, text in try ConfigMapMount.create(in: directory, files: ["gateway.json": Data(text.utf8)]) })
         addTeardownBlock { await served.stop() }
         let reader = try await served.token(scope: "read:slow")
         let client = try RawHTTPClient(port: served.port)
         try client.send("GET /slow/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(reader)\r\n\r\n")
         XCTAssertEqual(try client.readResponse().status, 200)
 
-        // The kubelet's swap: write the new version beside, point a new symlink at it, rename it over `..data`.
-        let directory = served.directory
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("..v2"), withIntermediateDirectories: true)
-        try served.write(served.config(slowScopes: #"["admin:slow"]"#), to: directory.appendingPathComponent("..v2/gateway.json").path)
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path,
-                                                   withDestinationPath: "..v2")
-        XCTAssertEqual(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path), 0)
+        try ConfigMapMount.swap(in: served.directory, to: "..v2",
+                                files: ["gateway.json": Data(served.config(slowScopes: #"["admin:slow"]"#).utf8)])
 
         let reload = ServedGateway.object(try served.waitForLine(#""event":"reload""#))
         XCTAssertEqual(reload["result"] as? String, "applied")
@@ -184,16 +171,10 @@ final class ConfigReloadTests: XCTestCase {
             },
             backendDelay: .zero, arguments: ["--watch"],
             prepare: { directory, text in
-                let v1 = directory.appendingPathComponent("..v1")
-                try FileManager.default.createDirectory(at: v1, withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: v1.appendingPathComponent("gateway.json"))
-                try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)])).write(to: v1.appendingPathComponent("jwks.json"))
-                try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path, withDestinationPath: "..v1")
-                for name in ["gateway.json", "jwks.json"] {
-                    try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent(name).path,
-                                                               withDestinationPath: "..data/\(name)")
-                }
-                return directory.appendingPathComponent("gateway.json").path
+                try ConfigMapMount.create(in: directory, files: [
+                    "gateway.json": Data(text.utf8),
+                    "jwks.json": Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)])),
+                ])
             })
         addTeardownBlock { await served.stop() }
         let now = Int(Date().timeIntervalSince1970)
@@ -205,14 +186,11 @@ final class ConfigReloadTests: XCTestCase {
         try client.send("GET /fast/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(ecToken)\r\n\r\n")
         XCTAssertEqual(try client.readResponse().status, 401, "the EC key is not in the JWKS yet")
 
-        let directory = served.directory
-        let v2 = directory.appendingPathComponent("..v2")
-        try FileManager.default.createDirectory(at: v2, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: directory.appendingPathComponent("..v1/gateway.json"), to: v2.appendingPathComponent("gateway.json"))
-        try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256), ec.publicJWK(alg: .es256)]))
-            .write(to: v2.appendingPathComponent("jwks.json"))
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..v2")
-        XCTAssertEqual(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path), 0)
+        // gateway.json unchanged; the JWKS gains the EC key.
+        try ConfigMapMount.swap(in: served.directory, to: "..v2", files: [
+            "gateway.json": try Data(contentsOf: served.directory.appendingPathComponent("..v1/gateway.json")),
+            "jwks.json": Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256), ec.publicJWK(alg: .es256)])),
+        ])
 
         let reload = ServedGateway.object(try served.waitForLine(#""event":"reload""#))
         XCTAssertEqual(reload["result"] as? String, "applied")

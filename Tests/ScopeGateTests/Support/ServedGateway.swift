@@ -239,3 +239,36 @@ final class HangingListener {
 
     func close() { _ = Glibc.close(descriptor) }
 }
+
+/// A mounted Kubernetes ConfigMap as the kubelet lays it out: each file is a symlink
+/// `NAME -> ..data/NAME`, `..data` a symlink to the current version directory.
+enum ConfigMapMount {
+    /// Lays out version `..v1` holding `files` in `directory`; returns the path of `gateway.json`.
+    static func create(in directory: URL, files: [String: Data]) throws -> String {
+        try writeVersion("..v1", files: files, in: directory)
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("..data").path,
+                                                   withDestinationPath: "..v1")
+        for name in files.keys {
+            try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent(name).path,
+                                                       withDestinationPath: "..data/\(name)")
+        }
+        return directory.appendingPathComponent("gateway.json").path
+    }
+
+    /// The kubelet's update: writes `version` beside, points a new symlink at it and renames it
+    /// over `..data`, atomically.
+    static func swap(in directory: URL, to version: String, files: [String: Data]) throws {
+        try writeVersion(version, files: files, in: directory)
+        let staged = directory.appendingPathComponent("..data_tmp").path
+        try FileManager.default.createSymbolicLink(atPath: staged, withDestinationPath: version)
+        guard rename(staged, directory.appendingPathComponent("..data").path) == 0 else {
+            throw ScopeGateBinary.ProcessError("rename ..data_tmp over ..data failed: errno \(errno)")
+        }
+    }
+
+    private static func writeVersion(_ version: String, files: [String: Data], in directory: URL) throws {
+        let folder = directory.appendingPathComponent(version)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (name, content) in files { try content.write(to: folder.appendingPathComponent(name)) }
+    }
+}
