@@ -21,6 +21,8 @@ let package = Package(
         // Signals and the order of start and graceful stop in `scopegate serve`.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // Already built for NIO and swift-prometheus; declared for the per-route metric handles.
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
     ],
     targets: [
         // libcurl through pkg-config; typed wrappers for its variadic C API live in shim.h.
@@ -43,6 +45,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
         // `scopegate-bench`: micro-benchmarks of the per-request hot paths on one thread (run with -c release).

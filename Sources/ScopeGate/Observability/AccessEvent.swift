@@ -52,7 +52,10 @@ public struct AccessEvent: Sendable {
     }
 
     /// The JSON line, ending in `\n`.
-    public var line: String {
+    public var line: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// ``line`` as the UTF-8 bytes the event log writes.
+    public var bytes: [UInt8] {
         var json = JSONLine.event("access", at: time)
         json.add("request_id", TokenRedaction.redacting(requestID))
         json.add("client", client)
@@ -68,6 +71,6 @@ public struct AccessEvent: Sendable {
         json.add("bytes_out", bytesOut)
         json.add("sub", subject)
         json.add("client_id", clientID)
-        return json.finish()
+        return json.finishBytes()
     }
 }

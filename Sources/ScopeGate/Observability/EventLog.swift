@@ -17,7 +17,7 @@ import Foundation
 /// `log_lines_dropped` event once there is room again.
 public final class EventLog: @unchecked Sendable {
     private let condition = NSCondition()
-    private var queue: [(stream: Stream, line: String)] = []
+    private var queue: [(stream: Stream, line: [UInt8])] = []
     private var writing = false
     private var dropped = 0
     private var closed = false
@@ -86,16 +86,22 @@ public final class EventLog: @unchecked Sendable {
 
     /// Queues one event line (it must end with `\n`) for `log.denials`. Never blocks on I/O.
     public func write(_ line: String) {
-        enqueue(line, on: .events)
+        enqueue(Array(line.utf8), on: .events)
     }
 
-    /// Queues one access line for `log.access`; dropped at once when access logging is off.
-    public func writeAccess(_ line: String) {
+    /// Queues one access line (UTF-8, ending with `\n`) for `log.access`; dropped at once when
+    /// access logging is off (callers check ``writesAccess`` first so as not to build it).
+    public func writeAccess(_ line: [UInt8]) {
         guard writesAccess else { return }
         enqueue(line, on: .access)
     }
 
-    private func enqueue(_ line: String, on stream: Stream) {
+    /// ``writeAccess(_:)-([UInt8])`` for a line held as a `String`.
+    public func writeAccess(_ line: String) {
+        writeAccess(Array(line.utf8))
+    }
+
+    private func enqueue(_ line: [UInt8], on stream: Stream) {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return }
@@ -139,6 +145,8 @@ public final class EventLog: @unchecked Sendable {
     }
 
     private func run() {
+        var pending: [UInt8] = []
+        var batch: [(stream: Stream, line: [UInt8])] = []
         while true {
             condition.lock()
             while queue.isEmpty && !closed && dropped == 0 && !reopenRequested { condition.wait() }
@@ -166,34 +174,36 @@ public final class EventLog: @unchecked Sendable {
                 for fd in ownedDescriptors { _ = Glibc.close(fd) }
                 return
             }
-            var batch = queue
-            queue.removeAll(keepingCapacity: true)
+            // Double-buffered: the queue and the batch trade storage, so neither allocates
+            // once both have grown to a batch's size.
+            swap(&batch, &queue)
             if dropped > 0 {
                 var line = JSONLine.event("log_lines_dropped", at: Date())
                 line.add("count", dropped)
-                batch.append((.events, line.finish()))
+                batch.append((.events, line.finishBytes()))
                 dropped = 0
             }
             writing = true
             condition.unlock()
 
-            // Consecutive lines for one descriptor go out in one write.
-            var pending = ""
+            // Consecutive lines for one descriptor go out in one write, from one buffer the
+            // writer keeps between batches.
             var pendingDescriptor = descriptor
             for (stream, line) in batch {
                 let target = stream == .access ? (accessDescriptor ?? descriptor) : descriptor
                 if target != pendingDescriptor, !pending.isEmpty {
-                    var bytes = Array(pending.utf8)
-                    writeAll(&bytes, to: pendingDescriptor)
-                    pending = ""
+                    writeAll(pending, to: pendingDescriptor)
+                    pending.removeAll(keepingCapacity: true)
                 }
                 pendingDescriptor = target
-                pending += line
+                pending.append(contentsOf: line)
             }
             if !pending.isEmpty {
-                var bytes = Array(pending.utf8)
-                writeAll(&bytes, to: pendingDescriptor)
+                writeAll(pending, to: pendingDescriptor)
+                pending.removeAll(keepingCapacity: true)
             }
+            batch.removeAll(keepingCapacity: true)
+            if pending.capacity > 1 << 20 { pending = [] }   // a burst's buffer is not kept
 
             condition.lock()
             writing = false
@@ -202,7 +212,7 @@ public final class EventLog: @unchecked Sendable {
         }
     }
 
-    private func writeAll(_ bytes: inout [UInt8], to descriptor: Int32) {
+    private func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { buffer in

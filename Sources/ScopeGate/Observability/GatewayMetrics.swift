@@ -1,3 +1,4 @@
+import Atomics
 import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
@@ -6,17 +7,20 @@ import Prometheus
 /// The gateway's metrics, exported in the Prometheus text format on the admin listener's
 /// `/metrics` (exposition format 0.0.4).
 ///
-/// Instruments are swift-metrics types (`Counter`, `Meter`, `Timer`) whose handlers live in a
-/// swift-prometheus registry owned by this object (no global `MetricsSystem` bootstrap, so
-/// several gateways in one process never share counters). Every metric has a `# HELP` line.
+/// Instruments live in a swift-prometheus registry owned by this object: swift-metrics
+/// `Counter` and `Meter` over its handlers, and its own types for the per-request ones (no
+/// global `MetricsSystem` bootstrap, so several gateways in one process never share counters). Every metric has a `# HELP` line.
 ///
 /// Labels are bounded by the configuration: `route` is a configured route prefix (or `none`
 /// when no route matched), `method` one of the RFC 9110 methods (else `other`), `code` the
 /// status class (`2xx`...), `reason` and `kind` ``ReasonCode`` strings, `backend` and `issuer`
 /// configured names. No label ever carries a token, a subject, a raw path or a query.
 ///
-/// Threading: every method may be called from any thread. Recording takes one short lock
-/// (the instrument cache) plus the instruments' own atomics.
+/// Per request, a ``RouteInstruments`` handle resolved once per configuration generation
+/// records without a lookup or a lock of ours (the status/method counters are atomics; the
+/// histograms take swift-prometheus' own short lock).
+///
+/// Threading: every method may be called from any thread.
 ///
 /// Built disabled (`enabled: false`, when `"admin": null` leaves nobody to read them), the
 /// per-request recording methods return at once.
@@ -28,8 +32,6 @@ public final class GatewayMetrics: Sendable {
 
     /// The label of requests no route matched.
     static let noRoute = "none"
-    /// Methods that get their own label value; any other method is `other`.
-    static let methods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
     /// Buckets of the duration histograms, in seconds (1 ms ... 30 s).
     static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
@@ -48,22 +50,13 @@ public final class GatewayMetrics: Sendable {
     private let cache = NIOLockedValueBox(InstrumentCache())
 
     private struct InstrumentCache {
-        var requests: [RequestKey: CoreMetrics.Counter] = [:]
-        var requestDurations: [String: CoreMetrics.Timer] = [:]
         var denials: [LabelPair: CoreMetrics.Counter] = [:]
-        var upstreamDurations: [String: CoreMetrics.Timer] = [:]
         var upstreamFailures: [LabelPair: CoreMetrics.Counter] = [:]
         /// Pulled statistics already counted, per source (a reload may bring new sources). The
         /// source is held so that its identifier is never reused by another object.
         var seenFetches: [ObjectIdentifier: (source: RemoteJWKSSource, fetches: Int, failures: Int)] = [:]
         /// Per configuration generation: each has its own verified-token cache.
         var seenCache: [Int: (hits: Int, misses: Int)] = [:]
-    }
-
-    private struct RequestKey: Hashable {
-        var route: String
-        var method: String
-        var statusClass: Int
     }
 
     private struct LabelPair: Hashable {
@@ -97,25 +90,24 @@ public final class GatewayMetrics: Sendable {
 
     // MARK: Recording (event loops)
 
-    /// One request answered in full: forwarded, denied, or failed upstream. Not the health path.
-    /// - Parameters:
-    ///   - route: the matched route's prefix, `nil` when none matched.
-    ///   - status: the status sent to the client (for a cut connection, the one it had started).
-    ///   - seconds: from the request head to the end of the response.
+    /// The instruments of requests on the route `prefix` (`nil`: no route matched) whose
+    /// backend is `backend`; `nil` when recording is off. Built once per configuration
+    /// generation per route (``ConfigGeneration``), then used without a lookup.
+    public func instruments(route prefix: String?, backend: String?) -> RouteInstruments? {
+        guard enabled else { return nil }
+        return RouteInstruments(registry: registry, route: prefix ?? Self.noRoute, backend: backend)
+    }
+
+    /// One request answered in full, through a handle made for this call: for tests and rare
+    /// paths; the request path records through a generation's ``RouteInstruments``.
     public func recordRequest(route: String?, method: String, status: Int, seconds: Double) {
-        guard enabled else { return }
-        let route = route ?? Self.noRoute
-        let key = RequestKey(route: route, method: Self.methods.contains(method) ? method : "other",
-                             statusClass: min(max(status / 100, 1), 5))
-        cached(\.requests, key) {
-            Self.counter(registry, "requests_total",
-                         [("route", key.route), ("method", key.method), ("code", "\(key.statusClass)xx")],
-                         "Requests answered, by route prefix, method and status class.")
-        }.increment()
-        cached(\.requestDurations, route) {
-            Self.timer(registry, "request_duration_seconds", [("route", route)],
-                       "Time from the request head to the end of the response, by route prefix.")
-        }.recordNanoseconds(Int64(seconds * 1e9))
+        instruments(route: route, backend: nil)?.recordRequest(method: method, status: status, seconds: seconds)
+    }
+
+    /// One upstream exchange that got a response head, through a handle made for this call
+    /// (see ``recordRequest(route:method:status:seconds:)``).
+    public func recordUpstream(backend: String, seconds: Double) {
+        instruments(route: nil, backend: backend)?.recordUpstream(seconds: seconds)
     }
 
     /// One denial (also counted in ``recordRequest(route:method:status:seconds:)``).
@@ -126,15 +118,6 @@ public final class GatewayMetrics: Sendable {
             Self.counter(registry, "denials_total", [("reason", key.first), ("route", key.second)],
                          "Requests the gateway answered itself with an error, by reason code and route prefix.")
         }.increment()
-    }
-
-    /// One upstream exchange that got a response head: from the hand-off to the engine to the head.
-    public func recordUpstream(backend: String, seconds: Double) {
-        guard enabled else { return }
-        cached(\.upstreamDurations, backend) {
-            Self.timer(registry, "upstream_duration_seconds", [("backend", backend)],
-                       "Time from handing a request to the backend until its response head, by backend.")
-        }.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// One failed upstream attempt (a retried one too), by backend and kind (`upstream_timeout`, ...).
@@ -254,10 +237,86 @@ public final class GatewayMetrics: Sendable {
         return CoreMetrics.Counter(label: "scopegate_\(name)", dimensions: labels, handler: handler)
     }
 
-    private static func timer(_ registry: PrometheusCollectorRegistry, _ name: String, _ labels: [(String, String)],
-                              _ help: String) -> CoreMetrics.Timer {
-        let handler = registry.makeDurationHistogram(descriptor: descriptor(name, help: help), labels: labels,
-                                                     buckets: durationBuckets)
-        return CoreMetrics.Timer(label: "scopegate_\(name)", dimensions: labels, handler: handler)
+    fileprivate static func requestCounter(_ registry: PrometheusCollectorRegistry, route: String, method: String,
+                                           statusClass: Int) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: descriptor("requests_total", help: "Requests answered, by route prefix, method and status class."),
+                             labels: [("route", route), ("method", method), ("code", "\(statusClass)xx")])
+    }
+
+    fileprivate static func requestDuration(_ registry: PrometheusCollectorRegistry, route: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: descriptor("request_duration_seconds",
+                                   help: "Time from the request head to the end of the response, by route prefix."),
+            labels: [("route", route)], buckets: durationBuckets)
+    }
+
+    fileprivate static func upstreamDuration(_ registry: PrometheusCollectorRegistry, backend: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: descriptor("upstream_duration_seconds",
+                                   help: "Time from handing a request to the backend until its response head, by backend."),
+            labels: [("backend", backend)], buckets: durationBuckets)
+    }
+}
+
+/// The per-request instruments of one route prefix (or `none`) and its backend, resolved once
+/// (``GatewayMetrics/instruments(route:backend:)``): recording is an atomic load, an atomic
+/// add, and the histograms' own short lock. Registering is idempotent: handles built by
+/// different generations for the same labels feed the same series.
+public final class RouteInstruments: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let route: String
+    private let requestDuration: DurationHistogram
+    private let upstreamDuration: DurationHistogram?
+    /// `requests_total` per method label and status class, made (and so exported) on first use:
+    /// slot `method * 5 + class - 1`.
+    private let requests: [ManagedAtomicLazyReference<Prometheus.Counter>]
+
+    /// The method labels: the RFC 9110 methods plus PATCH, in slot order; any other is `other`.
+    private static let methodLabels = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "other"]
+
+    init(registry: PrometheusCollectorRegistry, route: String, backend: String?) {
+        self.registry = registry
+        self.route = route
+        requestDuration = GatewayMetrics.requestDuration(registry, route: route)
+        upstreamDuration = backend.map { GatewayMetrics.upstreamDuration(registry, backend: $0) }
+        requests = (0..<Self.methodLabels.count * 5).map { _ in ManagedAtomicLazyReference() }
+    }
+
+    /// One request answered in full: `status` is what the client got (classes below 1xx and
+    /// above 5xx are counted as 1xx and 5xx), `seconds` from the head to the end of the response.
+    public func recordRequest(method: String, status: Int, seconds: Double) {
+        let methodIndex = Self.methodIndex(method)
+        let statusClass = min(max(status / 100, 1), 5)
+        let slot = requests[methodIndex * 5 + statusClass - 1]
+        let counter = slot.load() ?? slot.storeIfNilThenLoad(
+            GatewayMetrics.requestCounter(registry, route: route, method: Self.methodLabels[methodIndex], statusClass: statusClass))
+        counter.increment()
+        requestDuration.recordNanoseconds(Self.nanoseconds(seconds))
+    }
+
+    /// One upstream exchange that got a response head: from the hand-off to the engine to the head.
+    public func recordUpstream(seconds: Double) {
+        upstreamDuration?.recordNanoseconds(Self.nanoseconds(seconds))
+    }
+
+    private static func methodIndex(_ method: String) -> Int {
+        switch method {
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "DELETE": 4
+        case "PATCH": 5
+        case "OPTIONS": 6
+        case "TRACE": 7
+        case "CONNECT": 8
+        default: 9
+        }
+    }
+
+    /// `seconds` as nanoseconds, 0 for what is negative or not finite, never trapping.
+    private static func nanoseconds(_ seconds: Double) -> Int64 {
+        guard seconds.isFinite, seconds > 0 else { return 0 }
+        return seconds >= 9e9 ? Int64.max : Int64(seconds * 1e9)
     }
 }

@@ -23,29 +23,29 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "{"))
     }
 
-    mutating func add(_ key: String, _ value: String?) {
+    mutating func add(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         begin(key)
         Self.appendQuoted(value, to: &bytes)
     }
 
     /// Adds `key` with the string, or `null` when `value` is nil (where the key must always be present).
-    mutating func add(_ key: String, orNull value: String?) {
+    mutating func add(_ key: StaticString, orNull value: String?) {
         begin(key)
         if let value { Self.appendQuoted(value, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
     }
 
-    mutating func add(_ key: String, _ value: Int) {
+    mutating func add(_ key: StaticString, _ value: Int) {
         begin(key)
         Self.appendDecimal(value, to: &bytes)
     }
 
-    mutating func add(_ key: String, _ value: Bool) {
+    mutating func add(_ key: StaticString, _ value: Bool) {
         begin(key)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    mutating func add(_ key: String, _ values: [String]) {
+    mutating func add(_ key: StaticString, _ values: [String]) {
         begin(key)
         bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
@@ -55,7 +55,7 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "]"))
     }
 
-    mutating func add(_ key: String, _ lists: [[String]]) {
+    mutating func add(_ key: StaticString, _ lists: [[String]]) {
         begin(key)
         bytes.append(UInt8(ascii: "["))
         for (index, values) in lists.enumerated() {
@@ -72,7 +72,7 @@ struct JSONLine {
 
     /// A duration in milliseconds with at most three decimals (microsecond resolution), no
     /// trailing zeros: `12.346`, `10`, `0.5`. Negative values are written as 0.
-    mutating func addMilliseconds(_ key: String, _ milliseconds: Double) {
+    mutating func addMilliseconds(_ key: StaticString, _ milliseconds: Double) {
         begin(key)
         let micros = milliseconds > 0 ? Int((milliseconds * 1000).rounded()) : 0
         Self.appendDecimal(micros / 1000, to: &bytes)
@@ -101,16 +101,23 @@ struct JSONLine {
 
     /// The finished object followed by `\n`.
     consuming func finish() -> String {
-        bytes.append(UInt8(ascii: "}"))
-        bytes.append(UInt8(ascii: "\n"))
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: finishBytes(), as: UTF8.self)
     }
 
-    private mutating func begin(_ key: String) {
+    /// The finished object followed by `\n`, as the UTF-8 bytes the log writes (no copy into a
+    /// `String` and back on the per-request path).
+    consuming func finishBytes() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
+    }
+
+    /// Keys are literals: their UTF-8 is copied whole, with no walk over a `String`'s view.
+    private mutating func begin(_ key: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: key.utf8)
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
@@ -198,13 +205,29 @@ struct JSONLine {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The latest instant ``appendTimestamp(_:to:)`` can write (9999-12-31T23:59:59.999Z);
+    /// later dates, and earlier than 1970 or not finite, are clamped into 1970...9999.
+    static let latestSeconds: Double = 253_402_300_799
+
     /// Appends `date` as RFC 3339 UTC with milliseconds (24 bytes).
+    ///
+    /// The civil date comes from days since the epoch by integer arithmetic (the proleptic
+    /// Gregorian calendar), not `gmtime_r`: glibc takes its time-zone lock even for UTC, which
+    /// every event loop would contend on for each access line. Never traps, whatever `date` holds.
     static func appendTimestamp(_ date: Date, to bytes: inout [UInt8]) {
         let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        let millis = min(999, max(0, Int((interval - interval.rounded(.down)) * 1000)))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
+        let seconds: Int, millis: Int
+        if interval.isNaN || interval < 0 {
+            (seconds, millis) = (0, 0)
+        } else if interval >= latestSeconds + 1 {          // also +infinity
+            (seconds, millis) = (Int(latestSeconds), 999)
+        } else {
+            let whole = interval.rounded(.down)
+            (seconds, millis) = (Int(whole), min(999, max(0, Int((interval - whole) * 1000))))
+        }
+        let days = seconds / 86_400
+        let secondOfDay = seconds % 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
         func put(_ value: Int, digits: Int) {
             var divisor = 1
             for _ in 1..<digits { divisor *= 10 }
@@ -215,12 +238,27 @@ struct JSONLine {
                 divisor /= 10
             }
         }
-        put(Int(parts.tm_year) + 1900, digits: 4); bytes.append(UInt8(ascii: "-"))
-        put(Int(parts.tm_mon) + 1, digits: 2); bytes.append(UInt8(ascii: "-"))
-        put(Int(parts.tm_mday), digits: 2); bytes.append(UInt8(ascii: "T"))
-        put(Int(parts.tm_hour), digits: 2); bytes.append(UInt8(ascii: ":"))
-        put(Int(parts.tm_min), digits: 2); bytes.append(UInt8(ascii: ":"))
-        put(Int(parts.tm_sec), digits: 2); bytes.append(UInt8(ascii: "."))
+        put(year, digits: 4); bytes.append(UInt8(ascii: "-"))
+        put(month, digits: 2); bytes.append(UInt8(ascii: "-"))
+        put(day, digits: 2); bytes.append(UInt8(ascii: "T"))
+        put(secondOfDay / 3600, digits: 2); bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, digits: 2); bytes.append(UInt8(ascii: ":"))
+        put(secondOfDay % 60, digits: 2); bytes.append(UInt8(ascii: "."))
         put(millis, digits: 3); bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// The proleptic Gregorian date `days` (>= 0) after 1970-01-01: the calendar repeats every
+    /// 400 years (146 097 days); within an era, years are counted from March so that the leap
+    /// day falls at the end.
+    static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468                    // days since 0000-03-01
+        let era = shifted / 146_097
+        let dayOfEra = shifted - era * 146_097          // 0...146096
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)   // from March 1
+        let monthFromMarch = (5 * dayOfYear + 2) / 153  // 0 = March ... 11 = February
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

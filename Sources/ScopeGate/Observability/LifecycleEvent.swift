@@ -4,7 +4,7 @@ import Foundation
 /// `{"event":"shutdown_cut", ...}` and `{"event":"reload", ...}`.
 public enum LifecycleEvent {
     /// A drain phase: `draining`, `stopped_accepting`, `stopped`; `details` are added as members.
-    public static func shutdown(phase: String, time: Date, details: [(String, Int)] = [], message: String? = nil) -> String {
+    public static func shutdown(phase: String, time: Date, details: [(StaticString, Int)] = [], message: String? = nil) -> String {
         var json = JSONLine.event("shutdown", at: time)
         json.add("phase", phase)
         for (key, value) in details { json.add(key, value) }
@@ -25,7 +25,7 @@ public enum LifecycleEvent {
 
     /// A reload: `applied` with the new generation, or `refused` with every problem and its JSON path.
     public static func reload(applied: Bool, generation: Int, trigger: String, problems: [ConfigProblem], time: Date,
-                              details: [(String, Int)] = []) -> String {
+                              details: [(StaticString, Int)] = []) -> String {
         var json = JSONLine.event("reload", at: time)
         json.add("result", applied ? "applied" : "refused")
         json.add("trigger", trigger)

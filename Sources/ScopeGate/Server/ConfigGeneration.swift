@@ -19,6 +19,10 @@ final class ConfigGeneration: Sendable {
     let upstreamHeaders: UpstreamHeaders
     /// The issuers whose keys are fetched (URL or discovery).
     let remoteKeys: RemoteKeySources
+    /// Each route's metric instruments, by prefix (empty when metrics are off).
+    let routeMetrics: [String: RouteInstruments]
+    /// The instruments of requests no route matched (`route="none"`; `nil` when metrics are off).
+    let unroutedMetrics: RouteInstruments?
 
     var verifier: TokenVerifier { policy.verifier }
     var limits: LimitsConfig { config.limits }
@@ -28,7 +32,8 @@ final class ConfigGeneration: Sendable {
     /// `forwarding.request_id_header`.
     var requestIDHeader: String { config.forwarding.requestIDHeader }
 
-    init(number: Int, config: GatewayConfig, verifier: TokenVerifier, pools: BackendPools, remoteKeys: RemoteKeySources) {
+    init(number: Int, config: GatewayConfig, verifier: TokenVerifier, pools: BackendPools, remoteKeys: RemoteKeySources,
+         metrics: GatewayMetrics) {
         self.number = number
         self.config = config
         self.policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
@@ -36,5 +41,17 @@ final class ConfigGeneration: Sendable {
         self.pools = pools
         self.upstreamHeaders = UpstreamHeaders(forwarding: config.forwarding, tokenHeader: config.api.token.header)
         self.remoteKeys = remoteKeys
+        var routeMetrics: [String: RouteInstruments] = [:]
+        for route in config.routes {
+            routeMetrics[route.prefix] = metrics.instruments(route: route.prefix, backend: route.backend)
+        }
+        self.routeMetrics = routeMetrics
+        self.unroutedMetrics = metrics.instruments(route: nil, backend: nil)
+    }
+
+    /// The metric instruments for requests on the route `prefix` (`nil`: none matched).
+    func metrics(route prefix: String?) -> RouteInstruments? {
+        guard let prefix else { return unroutedMetrics }
+        return routeMetrics[prefix] ?? unroutedMetrics
     }
 }

@@ -31,7 +31,7 @@ extension Gateway {
             let next: ConfigGeneration
             do {
                 next = try await Self.build(number: current.number + 1, config: config, previous: current, engine: engine,
-                                            eventLoop: group.next(), eventLog: eventLog, clock: clock,
+                                            eventLoop: group.next(), eventLog: eventLog, metrics: metrics, clock: clock,
                                             injected: injectedKeySources.filter { issuer, _ in
                                                 config.api.issuers.contains { $0.issuer == issuer } })
             } catch let error as KeyLoadError {

@@ -95,7 +95,7 @@ public final class Gateway: Sendable {
         let first: ConfigGeneration
         do {
             first = try await build(number: 1, config: config, previous: nil, engine: engine, eventLoop: group.next(),
-                                    eventLog: eventLog, clock: clock, injected: keySources ?? [:])
+                                    eventLog: eventLog, metrics: metrics, clock: clock, injected: keySources ?? [:])
         } catch {
             await abandon()
             throw error
@@ -131,7 +131,8 @@ public final class Gateway: Sendable {
     /// Builds a generation: key sources (reusing the previous generation's where an issuer's
     /// keys are configured the same), the verifier, the backend pools (likewise) and the rules.
     static func build(number: Int, config: GatewayConfig, previous: ConfigGeneration?, engine: CurlEngine,
-                              eventLoop: any EventLoop, eventLog: EventLog, clock: @escaping @Sendable () -> Date,
+                              eventLoop: any EventLoop, eventLog: EventLog, metrics: GatewayMetrics,
+                              clock: @escaping @Sendable () -> Date,
                               injected: [String: any KeySource]) async throws(KeyLoadError) -> ConfigGeneration {
         let remoteKeys = RemoteKeySources(api: config.api, engine: engine, eventLoop: eventLoop, eventLog: eventLog,
                                           clock: clock, reusing: previous?.remoteKeys)
@@ -140,7 +141,8 @@ public final class Gateway: Sendable {
         let verifier = try await TokenVerifier.load(api: config.api, keySources: sources,
                                                     maxTokenBytes: config.limits.maxTokenBytes)
         let pools = BackendPools(backends: config.backends, clock: clock, reusing: previous?.pools)
-        return ConfigGeneration(number: number, config: config, verifier: verifier, pools: pools, remoteKeys: remoteKeys)
+        return ConfigGeneration(number: number, config: config, verifier: verifier, pools: pools, remoteKeys: remoteKeys,
+                                metrics: metrics)
     }
 
     /// Fetches every remote key set now (sharing a fetch already under way) and returns the

@@ -95,8 +95,9 @@ extension GatewayHTTPHandler {
             return
         }
         exchange.upstreamHeadAt = .now()
-        if let started = exchange.upstreamStartedAt, let backend = exchange.allowance?.route.backend.name {
-            gateway.metrics.recordUpstream(backend: backend, seconds: Double((exchange.upstreamHeadAt! - started).nanoseconds) / 1e9)
+        if let started = exchange.upstreamStartedAt, let prefix = exchange.allowance?.route.prefix {
+            exchange.generation.metrics(route: prefix)?
+                .recordUpstream(seconds: Double((exchange.upstreamHeadAt! - started).nanoseconds) / 1e9)
         }
         exchange.responseStatus = head.status
         if draining { exchange.closeAfterResponse = true }

@@ -14,17 +14,20 @@ extension GatewayHTTPHandler {
         exchange.endInFlight()
         let now = NIODeadline.now()
         let seconds = Double((now - exchange.startedAt).nanoseconds) / 1e9
-        let route = exchange.allowance?.route
-        gateway.metrics.recordRequest(route: route?.prefix ?? routeOverride, method: exchange.head.method.rawValue, status: status,
-                                      seconds: seconds)
-        guard let allowance = exchange.allowance, let upstreamStartedAt = exchange.upstreamStartedAt else { return }
+        exchange.generation.metrics(route: exchange.allowance?.route.prefix ?? routeOverride)?
+            .recordRequest(method: exchange.head.method.rawValue, status: status, seconds: seconds)
+        // The line is built only when it is written; fields are read in place (no copy of the allowance).
+        guard gateway.eventLog.writesAccess, exchange.allowance != nil, let upstreamStartedAt = exchange.upstreamStartedAt else {
+            return
+        }
         let upstream = exchange.upstreamHeadAt.map { Double(($0 - upstreamStartedAt).nanoseconds) / 1e6 }
         gateway.eventLog.writeAccess(AccessEvent(
             time: gateway.clock(), requestID: exchange.requestID, client: clientAddress, method: exchange.head.method.rawValue,
-            path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
-            status: status, cut: cut, duration: seconds * 1000, upstream: upstream, bytesIn: exchange.receivedBodyBytes,
-            bytesOut: exchange.responseBodyBytes, subject: allowance.token?.subject, clientID: allowance.token?.clientID
-        ).line)
+            path: exchange.allowance!.target.path, route: exchange.allowance!.route.prefix,
+            backend: exchange.allowance!.route.backend.name, status: status, cut: cut, duration: seconds * 1000,
+            upstream: upstream, bytesIn: exchange.receivedBodyBytes, bytesOut: exchange.responseBodyBytes,
+            subject: exchange.allowance!.token?.subject, clientID: exchange.allowance!.token?.clientID
+        ).bytes)
     }
 
     /// The drain reached this connection (see ``DrainEvent``).

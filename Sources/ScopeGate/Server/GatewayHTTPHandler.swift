@@ -124,7 +124,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 finish(exchange, status: denial.status)
             } else {
                 // A head the parser refused: counted like every other answer (method unknown).
-                gateway.metrics.recordRequest(route: nil, method: "-", status: denial.status, seconds: 0)
+                gateway.active.generation.unroutedMetrics?.recordRequest(method: "-", status: denial.status, seconds: 0)
             }
         } else {
             context.close(promise: nil)

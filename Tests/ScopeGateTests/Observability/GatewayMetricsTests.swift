@@ -35,6 +35,31 @@ final class GatewayMetricsTests: XCTestCase {
         XCTAssertFalse(output.contains("BREW"))
     }
 
+    /// The request path's handles (one per route and generation) feed the same series as each
+    /// other, across generations, and export a method and status class only once it happened.
+    func testRouteInstrumentsOfTwoGenerationsShareTheirSeries() throws {
+        let metrics = GatewayMetrics()
+        let first = try XCTUnwrap(metrics.instruments(route: "/a", backend: "svc"))
+        let second = try XCTUnwrap(metrics.instruments(route: "/a", backend: "svc2"))
+        first.recordRequest(method: "GET", status: 200, seconds: 0.001)
+        second.recordRequest(method: "GET", status: 201, seconds: 0.001)
+        second.recordRequest(method: "PATCH", status: 503, seconds: .nan)
+        first.recordUpstream(seconds: 0.2)
+        second.recordUpstream(seconds: -1)
+        let output = text(metrics)
+        for line in [
+            #"scopegate_requests_total{route="/a",method="GET",code="2xx"} 2"#,
+            #"scopegate_requests_total{route="/a",method="PATCH",code="5xx"} 1"#,
+            #"scopegate_request_duration_seconds_count{route="/a"} 3"#,
+            #"scopegate_upstream_duration_seconds_count{backend="svc"} 1"#,
+            #"scopegate_upstream_duration_seconds_count{backend="svc2"} 1"#,
+        ] {
+            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        }
+        XCTAssertFalse(output.contains(#"method="POST""#), "a series is exported once it happened")
+        XCTAssertNil(GatewayMetrics(enabled: false).instruments(route: "/a", backend: "svc"))
+    }
+
     func testGaugesAndReloads() {
         let metrics = GatewayMetrics()
         metrics.requestStarted(); metrics.requestStarted(); metrics.requestEnded()
