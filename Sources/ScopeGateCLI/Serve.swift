@@ -64,6 +64,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Signals are trapped first: from here on none of them can kill the process.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup)
+        // Taken before the config is read: an edit after that read is a change for --watch.
+        let watchBaseline = watch ? ConfigFileWatcher.baseline(path: options.config) : nil
         var config: GatewayConfig
         do {
             config = try ConfigLoader.load(fileAt: options.config)
@@ -96,9 +98,10 @@ struct Serve: AsyncParsableCommand {
             }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: DrainService(gateway: gateway))]
-        if watch {
+        if let watchBaseline {
             let watcher = ConfigFileWatcher(path: options.config, files: { [gateway] in gateway.config.keyFiles })
-            services.append(.init(service: WatchService(watcher: watcher, requestReload: { requestReload.yield("watch") }),
+            services.append(.init(service: WatchService(watcher: watcher, baseline: watchBaseline,
+                                                        requestReload: { requestReload.yield("watch") }),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -145,11 +148,13 @@ struct DrainService: Service {
 /// with the graceful shutdown.
 struct WatchService: Service {
     let watcher: ConfigFileWatcher
+    /// The files as they were when `serve` read its config.
+    let baseline: ConfigFileWatcher.Baseline
     /// Asks for a reload without waiting for it (reloads run outside the service group).
     let requestReload: @Sendable () -> Void
 
     func run() async throws {
-        for await _ in watcher.changes().cancelOnGracefulShutdown() {
+        for await _ in watcher.changes(since: baseline).cancelOnGracefulShutdown() {
             requestReload()
         }
     }

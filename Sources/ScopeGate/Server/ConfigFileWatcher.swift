@@ -1,5 +1,4 @@
 import Foundation
-import ScopeGate
 
 /// Notices changes of the config file, and of the key files it names, for `serve --watch`.
 ///
@@ -13,14 +12,25 @@ import ScopeGate
 /// other files is followed). Polling rather than inotify: a watch on a file is lost when the
 /// symlink moves, and a few `stat` calls per second cost nothing. It runs on a Swift
 /// concurrency task, never on an event loop.
-struct ConfigFileWatcher: Sendable {
+public struct ConfigFileWatcher: Sendable {
     /// The config file.
-    let path: String
+    public let path: String
     /// The other files to watch, from the running configuration.
-    let files: @Sendable () -> [String]
-    var interval: Duration = .seconds(1)
+    public let files: @Sendable () -> [String]
+    /// How often the files are looked at.
+    public var interval: Duration
 
-    private struct Identity: Equatable {
+    /// - Parameters:
+    ///   - path: the config file.
+    ///   - files: the key files the running configuration reads, asked at every poll.
+    ///   - interval: the polling interval (default 1 s).
+    public init(path: String, files: @escaping @Sendable () -> [String], interval: Duration = .seconds(1)) {
+        self.path = path
+        self.files = files
+        self.interval = interval
+    }
+
+    fileprivate struct Identity: Equatable, Sendable {
         var device: UInt64
         var inode: UInt64
         var size: Int64
@@ -28,9 +38,35 @@ struct ConfigFileWatcher: Sendable {
         var nanoseconds: Int
     }
 
-    private struct Seen {
+    fileprivate struct Seen: Sendable {
         var identity: Identity?
         var content: Data?
+    }
+
+    /// What the config file and the key files it names held when the watch began.
+    public struct Baseline: Sendable {
+        fileprivate var seen: [String: Seen]
+        fileprivate var namedFiles: [String]
+    }
+
+    /// The files' state now. `serve` takes it before it loads the config, so an edit made at
+    /// any time after that load, even before the watch's first poll, is a change.
+    public static func baseline(path: String) -> Baseline {
+        let seen = look(at: path)
+        let named = named(by: seen.content, directory: directory(of: path)) ?? []
+        var all = [path: seen]
+        for file in named { all[file] = look(at: file) }
+        return Baseline(seen: all, namedFiles: named)
+    }
+
+    private static func directory(of path: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().path
+    }
+
+    /// The key files the config `content` names: after a refused reload (a JWKS file the new
+    /// config names does not exist yet), its appearance must trigger the retry.
+    private static func named(by content: Data?, directory: String) -> [String]? {
+        content.flatMap { try? ConfigLoader.decode($0, baseDirectory: directory).keyFiles }
     }
 
     private static func identity(of path: String) -> Identity? {
@@ -44,20 +80,15 @@ struct ConfigFileWatcher: Sendable {
         Seen(identity: identity(of: path), content: FileManager.default.contents(atPath: path))
     }
 
-    /// One element per change of content, until the task is cancelled.
-    func changes() -> AsyncStream<Void> {
+    /// One element per change of content since `baseline`, until the task is cancelled.
+    public func changes(since baseline: Baseline) -> AsyncStream<Void> {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let task = Task { [path, files, interval] in
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            // The key files the file on disk names: after a refused reload (a JWKS file the new
-            // config names does not exist yet), its appearance must trigger the retry.
-            func named(by content: Data?) -> [String]? {
-                content.flatMap { try? ConfigLoader.decode($0, baseDirectory: directory).keyFiles }
-            }
-            var seen: [String: Seen] = [:]
-            seen[path] = Self.look(at: path)
-            var namedFiles = named(by: seen[path]?.content) ?? []
-            for file in files() + namedFiles { seen[file] = Self.look(at: file) }
+            let directory = Self.directory(of: path)
+            func named(by content: Data?) -> [String]? { Self.named(by: content, directory: directory) }
+            var seen = baseline.seen
+            var namedFiles = baseline.namedFiles
+            for file in files() where seen[file] == nil { seen[file] = Self.look(at: file) }
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { break }
                 var changed = false
