@@ -8,7 +8,7 @@ struct MintToken: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mint-token",
         abstract: "Sign a demo access token (demo and local testing only).",
-        discussion: "Issuer and audience default to the first issuer and the audience in --config.")
+        discussion: "Issuer and audience default to the first issuer and the audience in --config (no aud when neither api.audience nor that issuer's audiences give one).")
 
     @OptionGroup var options: ConfigOption
 
@@ -66,12 +66,12 @@ struct MintToken: AsyncParsableCommand {
         let now = Int(Date().timeIntervalSince1970)
         var claims: [String: Any] = [
             "iss": issuer ?? config.api.issuers[0].issuer,
-            "aud": audience ?? config.api.audience,
             "sub": sub,
             "client_id": "demo-client",
             "iat": now,
             "exp": now + ttl,
         ]
+        if let aud = audience ?? config.api.audience ?? config.api.issuers[0].audiences.first { claims["aud"] = aud }
         if !scope.isEmpty { claims["scope"] = scope }
         if let permissions { claims["permissions"] = permissions.split(separator: ",").map(String.init) }
         let header: [String: Any] = ["alg": alg, "typ": "at+jwt", "kid": kid]

@@ -3,22 +3,29 @@ import Foundation
 /// The registered and scope claims of a JWT access token, checked against the token's
 /// issuer settings and an injected `now` (RFC 7519 §4.1, RFC 9068 §4).
 ///
-/// Checks, in order (the first failure wins):
 /// Strings compare code point by code point (see `String.isIdentical(to:)`), never by
-/// Unicode equivalence.
+/// Unicode equivalence. Checks, in order (the first failure wins):
 /// 1. `iss` (§4.1.1) is exactly the issuer's `issuer` → else `invalid_issuer` (the issuer
 ///    was chosen by this very value, so this only guards against misuse).
-/// 2. `aud` (§4.1.3) is a string equal to one of the issuer's `audiences`, or an array of
-///    strings containing one → else `invalid_audience`.
+/// 2. Unless the issuer sets `check_audience: false`: `aud` (§4.1.3) is a string equal to
+///    one of the issuer's `audiences`, or an array of strings containing one → else
+///    `invalid_audience`.
 /// 3. The time claims, see ``TimeClaims`` (types, then instants).
-/// 4. `sub`, `client_id`, `azp`, if present: strings → else `invalid_claim`.
-/// 5. The issuer's `scope_claims`, see ``ScopeClaims`` → else `invalid_claim`.
+/// 4. `sub` and the client claim (`client_id_claim`; by default `client_id`, else `azp`), if
+///    present: strings without control characters other than HTAB (they may be forwarded in
+///    headers, RFC 9110 §5.5) → else `invalid_claim`.
+/// 5. With `allowed_client_ids`: the client claim is present and one of them → else
+///    `client_not_allowed`.
+/// 6. Each of `required_claims`, in name order: present → else `missing_claim`; equal to
+///    one of its values, or an array containing one → else `invalid_claim`.
+/// 7. The issuer's `scope_claims`, see ``ScopeClaims`` → else `invalid_claim`.
 struct Claims: Sendable {
     var issuer: String
     var subject: String?
     var clientID: String?
     var times: TimeClaims
     var scopes: [String]
+    var scopeSources: [VerifiedToken.ScopeSource]
 
     /// Checks `payload` against `issuer` at `now`.
     ///
@@ -27,17 +34,37 @@ struct Claims: Sendable {
         guard case .string(let issuer)? = payload["iss"], issuer.isIdentical(to: config.issuer) else {
             throw TokenRejection(.invalidIssuer, payload["iss"] == nil ? "iss is missing" : "iss is not a configured issuer")
         }
-        try Self.checkAudience(payload["aud"], expected: config.audiences)
+        if config.checkAudience {
+            try Self.checkAudience(payload["aud"], expected: config.audiences)
+        }
         let times = try TimeClaims(payload, requireExp: config.requireExp)
         try times.check(now: now, skewSeconds: skewSeconds, maxLifetimeSeconds: config.maxLifetimeSeconds)
 
         self.issuer = issuer
         self.times = times
-        self.subject = try Self.optionalString("sub", payload)
-        let clientID = try Self.optionalString("client_id", payload)
-        let authorizedParty = try Self.optionalString("azp", payload)
-        self.clientID = clientID ?? authorizedParty
-        self.scopes = try ScopeClaims.granted(by: payload, claims: config.scopeClaims)
+        self.subject = try Self.headerSafeString("sub", payload)
+        let clientClaim: String
+        if let name = config.clientIDClaim {
+            clientClaim = name
+            self.clientID = try Self.headerSafeString(name, payload)
+        } else {
+            let clientID = try Self.headerSafeString("client_id", payload)
+            let authorizedParty = try Self.headerSafeString("azp", payload)
+            clientClaim = clientID == nil && authorizedParty != nil ? "azp" : "client_id"
+            self.clientID = clientID ?? authorizedParty
+        }
+        if let allowed = config.allowedClientIDs {
+            guard let clientID else {
+                throw TokenRejection(.clientNotAllowed, "\(clientClaim) is missing; this issuer's tokens must name an allowed client")
+            }
+            guard allowed.containsIdentical(clientID) else {
+                throw TokenRejection(.clientNotAllowed, "\(clientClaim) \(TokenRejection.quoted(clientID)) is not an allowed client")
+            }
+        }
+        for required in config.requiredClaims {
+            try Self.check(required, in: payload)
+        }
+        (self.scopes, self.scopeSources) = try ScopeClaims.granted(by: payload, claims: config.scopeClaims)
     }
 
     private static func checkAudience(_ value: JSONValue?, expected: [String]) throws(TokenRejection) {
@@ -53,12 +80,43 @@ struct Claims: Sendable {
         }
     }
 
-    private static func optionalString(_ name: String, _ payload: [String: JSONValue]) throws(TokenRejection)
+    private static func check(_ required: RequiredClaim, in payload: [String: JSONValue]) throws(TokenRejection) {
+        guard let value = try ClaimPath.value(of: required.name, in: payload) else {
+            throw TokenRejection(.missingClaim, "\(required.name) is missing (required_claims)")
+        }
+        func matches(_ element: JSONValue) -> Bool {
+            required.values.contains { expected in
+                switch (expected, element) {
+                case (.string(let a), .string(let b)): return a.isIdentical(to: b)
+                case (.number(let a), .number(let b)): return a == b
+                case (.bool(let a), .bool(let b)): return a == b
+                default: return false
+                }
+            }
+        }
+        let holds: Bool
+        if case .array(let elements) = value {
+            holds = elements.contains(where: matches)
+        } else {
+            holds = matches(value)
+        }
+        guard holds else {
+            let expected = required.values.map(\.description).joined(separator: " or ")
+            throw TokenRejection(.invalidClaim, "\(required.name) is not \(expected) (required_claims)")
+        }
+    }
+
+    /// A string claim that may go into a request header, or `nil` when absent.
+    private static func headerSafeString(_ name: String, _ payload: [String: JSONValue]) throws(TokenRejection)
         -> String?
     {
-        switch payload[name] {
+        switch payload[exactly: name] {
         case nil: return nil
-        case .string(let value)?: return value
+        case .string(let value)?:
+            guard !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
+                throw TokenRejection(.invalidClaim, "\(name) holds a control character")
+            }
+            return value
         case let other?: throw TokenRejection(.invalidClaim, "\(name) is a \(other.typeName), not a string")
         }
     }

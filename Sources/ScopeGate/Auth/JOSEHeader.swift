@@ -2,8 +2,8 @@
 ///
 /// - `alg` (§4.1.1): required string.
 /// - `kid` (§4.1.4): optional string.
-/// - `typ` (§4.1.9): optional string; enforced only for issuers with `require_typ`
-///   (RFC 9068 §4 asks for `at+jwt`, but many issuers send `JWT` or nothing).
+/// - `typ` (§4.1.9): optional string; judged by ``AccessTokenType`` once the signature
+///   verified (RFC 9068 §4 asks for `at+jwt`, but many issuers send `JWT` or nothing).
 /// - `crit` (§4.1.11): the gateway understands no extension, so any `crit` makes the
 ///   token invalid.
 /// Other members are ignored.

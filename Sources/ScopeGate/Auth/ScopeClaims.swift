@@ -16,33 +16,22 @@
 /// in the scope claim header: so the scopes the policy decided on and the space-separated
 /// list a backend splits are the same, and no Unicode equivalence makes one scope another.
 enum ScopeClaims {
-    /// The granted scopes, sorted, without duplicates.
+    /// The granted scopes, sorted, without duplicates, and which claim granted which.
     /// - Throws: ``TokenRejection`` `invalid_claim` when a value has another type, or a
     ///   step of a path is not an object.
-    static func granted(by payload: [String: JSONValue], claims: [String]) throws(TokenRejection) -> [String] {
+    static func granted(by payload: [String: JSONValue], claims: [String]) throws(TokenRejection)
+        -> (scopes: [String], sources: [VerifiedToken.ScopeSource])
+    {
         var scopes = Set<String>()
+        var sources: [VerifiedToken.ScopeSource] = []
         for name in claims {
-            guard let value = try value(of: name, in: payload) else { continue }
-            try collect(value, claim: name, into: &scopes)
+            guard let value = try ClaimPath.value(of: name, in: payload) else { continue }
+            var fromClaim = Set<String>()
+            try collect(value, claim: name, into: &fromClaim)
+            scopes.formUnion(fromClaim)
+            sources.append(.init(claim: name, scopes: fromClaim.sorted()))
         }
-        return scopes.sorted()
-    }
-
-    private static func value(of claim: String, in payload: [String: JSONValue]) throws(TokenRejection) -> JSONValue? {
-        if let value = payload[exactly: claim] { return value }
-        guard claim.contains(".") else { return nil }
-        var members = payload
-        let segments = claim.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        for (depth, segment) in segments.enumerated() {
-            guard let next = members[exactly: segment] else { return nil }
-            if depth == segments.count - 1 { return next }
-            guard case .object(let inner) = next else {
-                let prefix = segments[...depth].joined(separator: ".")
-                throw TokenRejection(.invalidClaim, "\(prefix) is a \(next.typeName), not an object")
-            }
-            members = inner
-        }
-        return nil
+        return (scopes.sorted(), sources)
     }
 
     private static func collect(_ value: JSONValue, claim: String, into scopes: inout Set<String>) throws(TokenRejection) {

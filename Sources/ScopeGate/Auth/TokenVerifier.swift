@@ -59,8 +59,8 @@ public struct TokenVerifier: Sendable {
     ///    `alg` differs → `algorithm_not_allowed`), never a default key; without a `kid`,
     ///    every key whose type and `alg` fit (none → `unknown_kid`);
     /// 8. signature (RFC 7515 §5.2) → `invalid_signature` unless one key verifies it;
-    /// 9. with `require_typ`, header `typ` is `at+jwt` or `application/at+jwt`
-    ///    (RFC 9068 §2.1, case-insensitive) → `invalid_token_type`;
+    /// 9. header `typ` is an access token's, see ``AccessTokenType`` (RFC 8725 §3.11; with
+    ///    `require_typ`, `at+jwt` only, RFC 9068 §2.1) → `invalid_token_type`;
     /// 10. claims, see ``Claims`` and ``TimeClaims``.
     ///
     /// - Parameters:
@@ -99,18 +99,12 @@ public struct TokenVerifier: Sendable {
         guard candidates.contains(where: { $0.verify(jws.signature, signs: jws.signingInput, with: algorithm) }) else {
             throw TokenRejection(.invalidSignature, "signature does not verify")
         }
-        if issuer.requireTyp {
-            guard let typ = header.type, ASCII.equalsIgnoringCase(typ, "at+jwt") || ASCII.equalsIgnoringCase(typ, "application/at+jwt") else {
-                throw TokenRejection(
-                    .invalidTokenType,
-                    "typ \(header.type.map(TokenRejection.quoted) ?? "(none)") is not \"at+jwt\" (RFC 9068)")
-            }
-        }
+        try AccessTokenType.check(header.type, strict: issuer.requireTyp)
         let claims = try Claims(jws.payload, issuer: issuer, skewSeconds: api.clockSkewSeconds, now: now)
         let verified = VerifiedToken(
             subject: claims.subject, clientID: claims.clientID, issuer: claims.issuer,
             grantedScopes: claims.scopes, expiresAt: claims.times.expiresAt.map { Date(timeIntervalSince1970: $0) },
-            keyID: header.keyID)
+            keyID: header.keyID, algorithm: algorithm, scopeSources: claims.scopeSources)
         if let cache, let cacheKey {
             cache.insert(cacheKey, .init(token: verified, times: claims.times, issuer: issuer.issuer), now: now)
         }

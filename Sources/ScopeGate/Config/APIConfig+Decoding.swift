@@ -5,13 +5,13 @@ extension APIConfig {
 
     static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> APIConfig? {
         guard let value else {
-            reader.fail("api", "is required (audience, and issuers or the shorthand issuer + jwks)")
+            reader.fail("api", "is required (issuers, or the shorthand issuer + jwks; and audience)")
             return nil
         }
         guard let members = reader.object(value, at: "api") else { return nil }
         reader.rejectUnknownKeys(members, known: ownKeys.union(IssuerConfig.shorthandKeys), at: "api")
 
-        let audience = reader.string(members, "audience", at: "api", required: true)
+        let audience = reader.string(members, "audience", at: "api", required: false)
         let issuers = decodeIssuers(members, audience: audience, reader: &reader, baseDirectory: baseDirectory)
         let skew = reader.integer(members, "clock_skew_seconds", at: "api", in: 0...600, default: 60)
         let realm = reader.string(members, "realm", at: "api", required: false) ?? "scopegate"
@@ -21,7 +21,7 @@ extension APIConfig {
         let token = TokenLocationConfig.decode(members["token"], reader: &reader)
         let cache = VerificationCacheConfig.decode(members["verification_cache"], reader: &reader)
 
-        guard let audience, let issuers else { return nil }
+        guard let issuers else { return nil }
         return APIConfig(
             audience: audience, issuers: issuers, clockSkewSeconds: skew, realm: realm,
             token: token, verificationCache: cache)

@@ -4,8 +4,9 @@
 /// form whose issuer members (`issuer`, `jwks`, `algorithms`, ...) sit directly in `api`;
 /// both decode to this model.
 public struct APIConfig: Sendable, Equatable {
-    /// `api.audience`: this API's identifier; the default of each issuer's `audiences`. Required.
-    public var audience: String
+    /// `api.audience`: this API's identifier; the default of each issuer's `audiences`.
+    /// Required unless every issuer lists its own `audiences` or sets `check_audience: false`.
+    public var audience: String?
     /// `api.issuers` (or the shorthand): the trusted issuers, at least one, `issuer` unique.
     public var issuers: [IssuerConfig]
     /// `api.clock_skew_seconds`: leeway applied to `exp`, `nbf` and `iat`, in seconds, 0...600. Default 60.
@@ -18,7 +19,7 @@ public struct APIConfig: Sendable, Equatable {
     public var verificationCache: VerificationCacheConfig
 
     public init(
-        audience: String,
+        audience: String?,
         issuers: [IssuerConfig],
         clockSkewSeconds: Int = 60,
         realm: String = "scopegate",

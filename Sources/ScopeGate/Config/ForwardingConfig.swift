@@ -16,8 +16,9 @@ public struct ForwardingConfig: Sendable, Equatable {
     /// echoed to the client and written in every log line. Default `"X-Request-Id"`.
     public var requestIDHeader: String
     /// `forwarding.claim_headers`: claim to header for a verified token: `sub`, `client_id`,
-    /// `iss`, `scope` (the granted scopes, space-separated). A value with CR, LF or NUL
-    /// refuses the request (401 `invalid_claim`). Default
+    /// `iss`, `scope` (the granted scopes, space-separated). A token whose `sub` or client
+    /// claim holds a control character is refused by the verifier (401 `invalid_claim`),
+    /// whatever this map names, so `explain` and `serve` decide alike. Default
     /// `{"sub": "X-Auth-Subject", "client_id": "X-Auth-Client-Id", "scope": "X-Auth-Scopes"}`.
     public var claimHeaders: [String: String]
 

@@ -6,7 +6,7 @@ extension IssuerConfig {
     /// Issuer members that may also appear directly in `api` (the single-issuer shorthand).
     static let shorthandKeys: Set<String> = [
         "issuer", "jwks", "hmac_secrets", "algorithms", "scope_claims", "require_exp", "max_lifetime_seconds",
-        "require_typ",
+        "require_typ", "check_audience", "client_id_claim", "allowed_client_ids", "required_claims",
     ]
 
     /// Decodes one issuer from `members` (an `api.issuers[i]` object, or `api` itself for
@@ -16,11 +16,38 @@ extension IssuerConfig {
         reader: inout ConfigReader, baseDirectory: String?
     ) -> IssuerConfig? {
         let issuer = reader.string(members, "issuer", at: path, required: true)
-        var audiences = defaultAudience.map { [$0] } ?? []
-        if let value = members["audiences"], let list = reader.stringArray(value, at: ConfigReader.join(path, "audiences")) {
-            if list.isEmpty { reader.fail(ConfigReader.join(path, "audiences"), "must list at least one audience") }
-            audiences = list
+        if let issuer, issuer.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            reader.fail(ConfigReader.join(path, "issuer"), "must not contain control characters (it may be forwarded in a header)")
         }
+        let checkAudience = reader.bool(members, "check_audience", at: path, default: true)
+        var audiences: [String] = []
+        if let value = members["audiences"] {
+            if !checkAudience {
+                reader.fail(ConfigReader.join(path, "audiences"), "must not be given with check_audience: false (aud is not checked)")
+            } else if let list = reader.stringArray(value, at: ConfigReader.join(path, "audiences")) {
+                if list.isEmpty { reader.fail(ConfigReader.join(path, "audiences"), "must list at least one audience") }
+                audiences = list
+            }
+        } else if checkAudience {
+            if let defaultAudience {
+                audiences = [defaultAudience]
+            } else if path == "api" {
+                reader.fail("api.audience", "is required (or, for an issuer whose access tokens carry no aud, api.check_audience: false)")
+            } else {
+                reader.fail("api.audience", "is required: \(path) lists no audiences of its own (nor sets check_audience: false)")
+            }
+        }
+        let clientIDClaim = reader.string(members, "client_id_claim", at: path, required: false)
+        var allowedClientIDs: [String]?
+        if let value = members["allowed_client_ids"],
+           let list = reader.stringArray(value, at: ConfigReader.join(path, "allowed_client_ids")) {
+            if list.isEmpty {
+                reader.fail(ConfigReader.join(path, "allowed_client_ids"), "must list at least one client ID (omit it to allow any client)")
+            }
+            allowedClientIDs = list
+        }
+        let requiredClaims = decodeRequiredClaims(
+            members["required_claims"], at: ConfigReader.join(path, "required_claims"), reader: &reader)
         let jwks = decodeJWKS(members["jwks"], at: ConfigReader.join(path, "jwks"), reader: &reader, baseDirectory: baseDirectory)
         let secrets = decodeHMACSecrets(
             members["hmac_secrets"], at: ConfigReader.join(path, "hmac_secrets"), reader: &reader, baseDirectory: baseDirectory)
@@ -48,7 +75,42 @@ extension IssuerConfig {
         guard let issuer, let jwks, let secrets, let algorithms, let scopeClaims else { return nil }
         return IssuerConfig(
             issuer: issuer, audiences: audiences, jwks: jwks, hmacSecrets: secrets, algorithms: algorithms,
-            scopeClaims: scopeClaims, requireExp: requireExp, maxLifetimeSeconds: maxLifetime, requireTyp: requireTyp)
+            scopeClaims: scopeClaims, requireExp: requireExp, maxLifetimeSeconds: maxLifetime, requireTyp: requireTyp,
+            checkAudience: checkAudience, clientIDClaim: clientIDClaim, allowedClientIDs: allowedClientIDs,
+            requiredClaims: requiredClaims)
+    }
+
+    /// `required_claims`: an object of claim name (or dotted path) to a string, number or
+    /// boolean, or a non-empty array of them.
+    private static func decodeRequiredClaims(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> [RequiredClaim] {
+        guard let value, let members = reader.object(value, at: path) else { return [] }
+        var result: [RequiredClaim] = []
+        for name in members.keys.sorted() {
+            let memberPath = ConfigReader.join(path, name)
+            if name.isEmpty || name.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                reader.fail(memberPath, "\"\(name)\" is not a claim name or a dotted path like \"realm_access.roles\"")
+                continue
+            }
+            func scalar(_ value: JSONValue, at valuePath: String) -> RequiredClaim.Value? {
+                switch value {
+                case .string(let text): return .string(text)
+                case .number(let number) where number.isFinite: return .number(number)
+                case .bool(let flag): return .bool(flag)
+                default:
+                    reader.fail(valuePath, "must be a string, number or boolean (or an array of them), found \(ConfigReader.render(value))")
+                    return nil
+                }
+            }
+            let element = members[name]!
+            if case .array(let list) = element {
+                if list.isEmpty { reader.fail(memberPath, "must list at least one value") }
+                let values = list.enumerated().compactMap { scalar($0.element, at: "\(memberPath)[\($0.offset)]") }
+                if values.count == list.count && !list.isEmpty { result.append(RequiredClaim(name: name, values: values)) }
+            } else if let single = scalar(element, at: memberPath) {
+                result.append(RequiredClaim(name: name, values: [single]))
+            }
+        }
+        return result
     }
 
     private static func decodeJWKS(

@@ -6,8 +6,24 @@ public struct IssuerConfig: Sendable, Equatable {
     /// `issuer`: the exact `iss` value of this issuer's tokens (RFC 9068 §4). Required, unique.
     public var issuer: String
     /// `audiences`: values of which `aud` must contain at least one (RFC 9068 §4).
-    /// Default `[api.audience]`.
+    /// Default `[api.audience]`; empty when ``checkAudience`` is `false`.
     public var audiences: [String]
+    /// `check_audience`: whether `aud` is checked against ``audiences``. Default `true`;
+    /// `false` only when written so (never by omission), for issuers whose access tokens carry
+    /// no `aud` (Amazon Cognito, Keycloak without an audience mapper): then nothing in `aud`
+    /// binds the token to this API, and ``allowedClientIDs`` or ``requiredClaims`` should.
+    public var checkAudience: Bool
+    /// `client_id_claim`: the claim naming the OAuth client the token was issued to:
+    /// `client_id` (RFC 9068 §2.2, Cognito), `azp` (OpenID Connect Core §2: Keycloak, Google,
+    /// Entra ID v2), `appid` (Entra ID v1), `cid` (Okta). `nil` (the default): `client_id`,
+    /// else `azp`. Its value is ``VerifiedToken/clientID``.
+    public var clientIDClaim: String?
+    /// `allowed_client_ids`: when set, the client claim must be present and one of these,
+    /// exactly (`client_not_allowed`). Default `nil`: any client.
+    public var allowedClientIDs: [String]?
+    /// `required_claims`: claims that must hold one of the given values (`missing_claim`,
+    /// `invalid_claim`), sorted by name. Default none.
+    public var requiredClaims: [RequiredClaim]
     /// `jwks`: where the issuer's published keys come from. Required.
     public var jwks: JWKSSource
     /// `hmac_secrets`: local shared secrets for `HS256`/`HS384`/`HS512`, read at start-up.
@@ -26,7 +42,8 @@ public struct IssuerConfig: Sendable, Equatable {
     /// `iat`), in seconds; `nil` (the default) for no limit.
     public var maxLifetimeSeconds: Int?
     /// `require_typ: "at+jwt"`: whether the JWS header `typ` must be `at+jwt` or
-    /// `application/at+jwt` (RFC 9068 §2.1, case-insensitive). Default `false`.
+    /// `application/at+jwt` (RFC 9068 §2.1, case-insensitive). Default `false`: `typ` may
+    /// also be absent or `JWT` (see ``AccessTokenType``); any other type is refused either way.
     public var requireTyp: Bool
 
     public init(
@@ -38,10 +55,18 @@ public struct IssuerConfig: Sendable, Equatable {
         scopeClaims: [String] = ["scope", "permissions"],
         requireExp: Bool = true,
         maxLifetimeSeconds: Int? = nil,
-        requireTyp: Bool = false
+        requireTyp: Bool = false,
+        checkAudience: Bool = true,
+        clientIDClaim: String? = nil,
+        allowedClientIDs: [String]? = nil,
+        requiredClaims: [RequiredClaim] = []
     ) {
         self.issuer = issuer
         self.audiences = audiences
+        self.checkAudience = checkAudience
+        self.clientIDClaim = clientIDClaim
+        self.allowedClientIDs = allowedClientIDs
+        self.requiredClaims = requiredClaims
         self.jwks = jwks
         self.hmacSecrets = hmacSecrets
         self.algorithms = algorithms

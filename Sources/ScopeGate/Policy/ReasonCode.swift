@@ -51,16 +51,21 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     /// `exp - iat` (or `exp - now` without `iat`) exceeds the issuer's `max_lifetime_seconds`:
     /// long-lived tokens are refused even when validly signed.
     case tokenLifetimeTooLong = "token_lifetime_too_long"
-    /// The issuer sets `require_typ` and the JWS header `typ` is not `at+jwt` or
-    /// `application/at+jwt` (RFC 9068 §2.1, §4): keeps ID tokens and other JWTs out.
+    /// The JWS header `typ` is not an access token's: anything but none, `JWT` and `at+jwt`
+    /// (`logout+jwt`, `dpop+jwt`, ...; RFC 8725 §3.11), or, with `require_typ`, not `at+jwt`
+    /// (RFC 9068 §2.1, §4): keeps other JWTs of the same issuer out.
     case invalidTokenType = "invalid_token_type"
     /// `iss` is missing or is not the `issuer` of any configured issuer (RFC 7519 §4.1.1, RFC 9068 §4).
     case invalidIssuer = "invalid_issuer"
     /// `aud` is missing or contains none of the issuer's `audiences` (RFC 7519 §4.1.3, RFC 9068 §4).
     case invalidAudience = "invalid_audience"
-    /// A required claim is missing (`exp`).
+    /// The token's client (the issuer's `client_id_claim`) is missing or not one of its
+    /// `allowed_client_ids`: a token issued to another application.
+    case clientNotAllowed = "client_not_allowed"
+    /// A required claim is missing (`exp`, or one of the issuer's `required_claims`).
     case missingClaim = "missing_claim"
-    /// A claim has the wrong JSON type (a string `exp`, a numeric `scope`, ...).
+    /// A claim has the wrong JSON type (a string `exp`, a numeric `scope`, ...), a `sub` or
+    /// client claim holds a control character, or a `required_claims` value differs.
     case invalidClaim = "invalid_claim"
     /// No verification keys are loaded for the token's issuer, so it cannot be checked (fail closed: 503).
     case keysUnavailable = "keys_unavailable"

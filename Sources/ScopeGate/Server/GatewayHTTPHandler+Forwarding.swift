@@ -7,21 +7,9 @@ extension GatewayHTTPHandler {
     func forward(_ exchange: Exchange) {
         guard let allowance = exchange.allowance, let context else { return }
         let backend = allowance.route.backend
-        let headers: [(name: String, value: String)]
-        switch exchange.generation.upstreamHeaders.headers(from: exchange.head.headers.map { ($0.name, $0.value) },
-                                               clientAddress: clientAddress, requestID: exchange.requestID,
-                                               allowance: allowance) {
-        case .success(let built):
-            headers = built
-        case .failure(let unsafe):
-            var denial = Denial(status: 401, reason: .invalidClaim,
-                                description: "claim \(unsafe.claim) holds a control character and cannot be forwarded",
-                                route: allowance.route.prefix, backend: backend.name, path: allowance.target.path)
-            denial.bearerError = "invalid_token"
-            denial.challenges = true
-            deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
-            return
-        }
+        let headers = exchange.generation.upstreamHeaders.headers(
+            from: exchange.head.headers.map { ($0.name, $0.value) }, clientAddress: clientAddress,
+            requestID: exchange.requestID, allowance: allowance)
         guard let pool = exchange.generation.pools[backend.name], let instance = pool.acquire() else {
             preconditionFailure("every configured backend has a pool of at least one instance")
         }

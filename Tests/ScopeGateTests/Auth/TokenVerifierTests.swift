@@ -173,7 +173,8 @@ struct AuthTokenVerifierTests {
             verified
                 == VerifiedToken(
                     subject: "user-1", clientID: "app-1", issuer: F.issuer, grantedScopes: ["admin", "read", "write"],
-                    expiresAt: F.now.addingTimeInterval(300), keyID: "rsa-a"))
+                    expiresAt: F.now.addingTimeInterval(300), keyID: "rsa-a", algorithm: .rs256,
+                    scopeSources: [.init(claim: "scope", scopes: ["read", "write"]), .init(claim: "permissions", scopes: ["admin", "read"])]))
     }
 
     @Test("valid ES256 token: azp stands in for a missing client_id; extra spaces in scope")

@@ -550,6 +550,19 @@ private enum SchemaCases {
         ("api as an array", "$.api", config(api: "[]")),
         ("api unknown key", "$.api", config(api: shorthand(#""audiance": "https://api""#))),
         ("api.audience missing", "$.api", config(api: #"{"issuer": "https://issuer/", "jwks": {"file": "/k.json"}}"#)),
+        ("api.audience missing for an issuer without audiences", "$.api", config(api: """
+            {"issuers": [{"issuer": "https://a/", "audiences": ["x"], "jwks": {"file": "/k.json"}},
+                         {"issuer": "https://b/", "jwks": {"file": "/k.json"}}]}
+            """)),
+        ("audiences with check_audience false", "$.api.issuers[0]", config(api: issuers(
+            #"{"issuer": "https://a/", "jwks": {"file": "/k.json"}, "check_audience": false, "audiences": ["x"]}"#))),
+        ("check_audience as a string", "$.api.check_audience", config(api: shorthand(#""check_audience": "no""#))),
+        ("allowed_client_ids empty", "$.api.allowed_client_ids", config(api: shorthand(#""allowed_client_ids": []"#))),
+        ("client_id_claim empty", "$.api.client_id_claim", config(api: shorthand(#""client_id_claim": """#))),
+        ("required_claims value an object", "$.api.required_claims.token_use",
+         config(api: shorthand(#""required_claims": {"token_use": {"is": "access"}}"#))),
+        ("required_claims with an empty list", "$.api.required_claims.tid", config(api: shorthand(#""required_claims": {"tid": []}"#))),
+        ("required_claims name with an empty segment", "$.api.required_claims", config(api: shorthand(#""required_claims": {"a..b": "x"}"#))),
         ("api.clock_skew_seconds above 600", "$.api.clock_skew_seconds", config(api: shorthand(#""clock_skew_seconds": 601"#))),
         ("api.realm with a quote", "$.api.realm", config(api: shorthand(#""realm": "a\"b""#))),
         ("shorthand mixed with issuers", "$.api", config(api: """
@@ -688,6 +701,16 @@ private enum SchemaCases {
               "preserve_host": true, "forward_authorization": false}]
             """)),
         ("whole numbers written with a fraction", config(#""listen": {"port": 8080.0}, "shutdown": {"grace_ms": 1e3}"#)),
+        ("no api.audience: each issuer has its own audiences or no aud check", config(api: """
+            {"issuers": [{"issuer": "https://a/", "audiences": ["https://api"], "jwks": {"file": "/k.json"}},
+                         {"issuer": "https://b/", "check_audience": false, "jwks": {"file": "/k.json"}, "client_id_claim": "client_id",
+                          "allowed_client_ids": ["c1", "c2"],
+                          "required_claims": {"token_use": "access", "tid": ["t1", "t2"], "ver": 2, "email_verified": true}}]}
+            """)),
+        ("shorthand without api.audience and without aud check", config(api: """
+            {"issuer": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC", "jwks": {"file": "/k.json"}, "check_audience": false,
+             "allowed_client_ids": ["app"], "required_claims": {"token_use": "access"}, "scope_claims": ["scope"]}
+            """)),
         ("nulls where allowed", config(api: shorthand(#""require_typ": null, "token": {"query_parameter": null}"#), #""listen": {"health_path": null}"#)),
         ("every section with its defaults spelled out", config(api: shorthand("""
             "algorithms": ["RS256"], "scope_claims": ["scope", "permissions"], "require_exp": true, "hmac_secrets": [],
