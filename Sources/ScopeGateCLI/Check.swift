@@ -23,6 +23,7 @@ struct Check: AsyncParsableCommand {
             print(error.description)
             throw ExitCode(1)
         }
+        for warning in config.warnings { print("warning: \(warning)") }
         var problems: [ConfigProblem] = []
         do {
             _ = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)

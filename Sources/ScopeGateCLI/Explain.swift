@@ -6,7 +6,7 @@ import ScopeGate
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the decision the gateway would take for a request.",
-        discussion: "Exit status: 0 allowed, 1 denied, 2 usage or configuration error.")
+        discussion: "Exit status: 0 allowed, 1 denied, 2 usage or configuration error (with --json, printed as JSON too).")
 
     @OptionGroup var options: ConfigOption
 
@@ -37,7 +37,17 @@ struct Explain: AsyncParsableCommand {
             verifier = try await TokenVerifier.load(
                 api: config.api, keySources: remote.sources, maxTokenBytes: config.limits.maxTokenBytes)
         } catch {
-            printError("\(error)")
+            if json {
+                let problems: [ConfigProblem]
+                switch error {
+                case let error as ConfigError: problems = error.problems
+                case let error as KeyLoadError: problems = [ConfigProblem(path: error.path, message: error.message)]
+                default: problems = [ConfigProblem(path: "$", message: "\(error)")]
+                }
+                print(DecisionReport.failureJSON(problems), terminator: "")
+            } else {
+                printError("\(error)")
+            }
             throw ExitCode(2)
         }
         let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
@@ -45,7 +55,7 @@ struct Explain: AsyncParsableCommand {
         let request = AccessRequest(method: method, target: path, tokenHeaderValues: headerValue.map { [$0] } ?? [])
         let instant = now.map { Date(timeIntervalSince1970: $0) } ?? Date()
         let decision = policy.decide(request, now: instant)
-        let report = DecisionReport(method: method, target: path, decision: decision)
+        let report = DecisionReport(method: method, target: path, decision: decision, presentedToken: token)
         if json {
             print(report.json, terminator: "")
         } else {

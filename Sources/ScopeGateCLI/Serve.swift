@@ -74,6 +74,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         overrides(&config)
+        for warning in config.warnings { printError("scopegate: warning: \(warning)") }
         if let admin = config.admin, admin.clashes(with: config.listener) {
             printError("admin.port: \(admin.port) is also listen.port (on \(admin.host) and \(config.listener.host), after the command-line overrides): the admin listener needs its own port")
             throw ExitCode(2)

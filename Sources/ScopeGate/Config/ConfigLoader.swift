@@ -80,11 +80,13 @@ public enum ConfigLoader {
             reader.fail("listen.health_path", "\"\(healthPath)\" is also a route prefix; the health answer would hide the route (pick another path, or null)")
         }
         guard let api, let backends, let routes else { return nil }
-        return GatewayConfig(
+        var config = GatewayConfig(
             listener: listener, api: api, backends: backends, routes: routes,
             limits: limits, log: log, upstream: upstream, forwarding: forwarding,
             shutdown: shutdown, admin: admin
         )
+        config.warnings = reader.warnings
+        return config
     }
 
     /// Resolves a config-relative path.

@@ -2,9 +2,15 @@
 /// instead of throwing, so that one pass reports every mistake with its path.
 struct ConfigReader {
     private(set) var problems: [ConfigProblem] = []
+    /// What is valid but weakens a check: printed by `scopegate check` and at start.
+    private(set) var warnings: [ConfigProblem] = []
 
     mutating func fail(_ path: String, _ message: String) {
         problems.append(ConfigProblem(path: path, message: message))
+    }
+
+    mutating func warn(_ path: String, _ message: String) {
+        warnings.append(ConfigProblem(path: path, message: message))
     }
 
     /// The value as an object, or a recorded problem.

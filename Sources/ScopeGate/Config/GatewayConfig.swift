@@ -24,6 +24,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public var shutdown: ShutdownConfig
     /// The admin listener (`admin`): metrics and probes; `nil` when `"admin": null`.
     public var admin: AdminConfig?
+    /// What the file sets that is valid but weakens a check (an issuer with
+    /// `check_audience: false`), with its JSON path: `scopegate check` prints these as
+    /// `warning:` lines and `serve` logs them at start. Empty for a config built in code.
+    public var warnings: [ConfigProblem] = []
 
     public init(
         listener: ListenerConfig = .init(),

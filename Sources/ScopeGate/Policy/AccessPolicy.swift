@@ -113,9 +113,7 @@ public struct AccessPolicy: Sendable {
             }
             return .deny(denial)
         }
-        denial.subject = verified.subject
-        denial.clientID = verified.clientID
-        denial.grantedScopes = verified.grantedScopes
+        denial.token = verified
 
         guard requirement.isSatisfied(by: verified.grantedScopes) else {
             let granted = Set(verified.grantedScopes)

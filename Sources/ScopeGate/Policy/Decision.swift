@@ -62,12 +62,14 @@ public struct Denial: Sendable, Equatable {
     public var requiredScopes: [String] = []
     /// The whole requirement, when the route and method have one.
     public var requirement: ScopeRequirement?
+    /// The token, when it verified (a 403 `insufficient_scope`).
+    public var token: VerifiedToken?
     /// Scopes the token granted, when the token was valid.
-    public var grantedScopes: [String] = []
+    public var grantedScopes: [String] { token?.grantedScopes ?? [] }
     /// `sub` of a valid token.
-    public var subject: String?
-    /// `client_id` (or `azp`) of a valid token.
-    public var clientID: String?
+    public var subject: String? { token?.subject }
+    /// The client claim of a valid token (by default `client_id`, else `azp`).
+    public var clientID: String? { token?.clientID }
     /// For 405: the route's methods, for the `Allow` header.
     public var allowedMethods: [String] = []
     /// For 400/401/403/503 on a protected route: the RFC 6750 §3 `error` code to put in

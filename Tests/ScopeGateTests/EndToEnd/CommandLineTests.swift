@@ -63,6 +63,12 @@ final class CommandLineTests: XCTestCase {
                 ("GET", "/calendar/holidays", nil),
                 ("GET", "/calendar/1", try await fixture.token(["scope": "read:calendar"], key: fixture.ec)),
                 ("GET", "/a%2Fb", nil),
+                // A claim value no header can carry: serve forwards `sub`, explain must refuse it too.
+                ("GET", "/appointments/42", try await fixture.token(["sub": "alice\r\nX-Admin: yes"])),
+                ("GET", "/appointments/42", try await fixture.token(["client_id": "web\u{0}app"])),
+                // Another JWT of the same issuer (RFC 8725 §3.11).
+                ("GET", "/appointments/42", try await fixture.token(header: ["alg": "RS256", "kid": fixture.rsa.keyID, "typ": "logout+jwt"])),
+                ("GET", "/appointments/42", try await fixture.token(["aud": NSNull()])),
             ]
             for testCase in cases {
                 let served = try fixture.request(testCase.method, testCase.target, token: testCase.token,
@@ -78,7 +84,8 @@ final class CommandLineTests: XCTestCase {
                 if !allowed {
                     XCTAssertEqual(report["reason"] as? String, try served.json()["reason"] as? String, "\(testCase.method) \(testCase.target)")
                 }
-                for key in ["allowed", "status", "reason", "route", "backend", "upstream_url", "required_scopes", "granted_scopes", "subject"] {
+                for key in ["allowed", "status", "reason", "description", "route", "backend", "upstream_url", "required_scopes",
+                            "granted_scopes", "subject", "client_id", "token"] {
                     XCTAssertTrue(report.keys.contains(key), "explain --json lacks \(key)")
                 }
             }
@@ -88,6 +95,27 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(report["upstream_url"] as? String, "http://127.0.0.1:\(fixture.appointments.port)/appointments/42?x=1")
             XCTAssertEqual(report["subject"] as? String, "alice")
             XCTAssertEqual(report["granted_scopes"] as? [String], ["read:appointments"])
+            XCTAssertFalse((report["description"] as? String ?? "").isEmpty)
+            let token = try XCTUnwrap(report["token"] as? [String: Any], allowed.stdout)
+            XCTAssertEqual(token["verified"] as? Bool, true)
+            XCTAssertEqual(token["issuer"] as? String, GatewayFixture.issuer)
+            XCTAssertEqual(token["kid"] as? String, fixture.rsa.keyID)
+            XCTAssertEqual(token["alg"] as? String, "RS256")
+            XCTAssertNotNil(token["exp"] as? Int)
+            XCTAssertNotNil(token["expires_at"] as? String)
+            let sources = try XCTUnwrap(token["scopes_by_claim"] as? [[String: Any]])
+            XCTAssertEqual(sources.first?["claim"] as? String, "scope")
+            XCTAssertEqual(sources.first?["scopes"] as? [String], ["read:appointments"])
+
+            // A token that does not verify is described from its header, untrusted.
+            let forged = try await fixture.token(["iss": "https://elsewhere.test/"])
+            let denied = try ScopeGateBinary.run(["explain", "--config", fixture.configPath, "--now", now, "--json",
+                                                  "--token", forged, "GET", "/appointments/42"])
+            let deniedReport = try JSONSerialization.jsonObject(with: Data(denied.stdout.utf8)) as? [String: Any] ?? [:]
+            let unverified = try XCTUnwrap(deniedReport["token"] as? [String: Any], denied.stdout)
+            XCTAssertEqual(unverified["verified"] as? Bool, false)
+            XCTAssertEqual(unverified["iss"] as? String, "https://elsewhere.test/")
+            XCTAssertEqual(unverified["kid"] as? String, fixture.rsa.keyID)
         } catch {
             try await fixture.shutdown()
             throw error
@@ -126,5 +154,50 @@ final class CommandLineTests: XCTestCase {
     func testExplainUsageErrorExitsWith2() throws {
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "--config", "/nonexistent/gateway.json", "GET", "/x"]).status, 2)
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "GET"]).status, 2)
+    }
+
+    /// `explain --json` answers in JSON even when it cannot decide, naming each problem's path.
+    func testExplainJSONReportsConfigurationErrorsAsJSON() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data("""
+        {"api": {"issuer": "https://issuer/", "jwks": {"file": "jwks.json"}},
+         "backends": {"calendar": {"url": "http://127.0.0.1:9102"}},
+         "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}}]}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+        for config in [path, directory.appendingPathComponent("missing.json").path] {
+            let result = try ScopeGateBinary.run(["explain", "--config", config, "--json", "GET", "/calendar"])
+            XCTAssertEqual(result.status, 2)
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], result.stdout)
+            XCTAssertEqual(report["allowed"] as? Bool, false)
+            XCTAssertEqual(report["error"] as? String, "configuration")
+            let problems = try XCTUnwrap(report["problems"] as? [[String: String]])
+            XCTAssertFalse(problems.isEmpty)
+            if config == path { XCTAssertEqual(problems.first?["path"], "api.audience", result.stdout) }
+        }
+    }
+
+    /// `check` prints what weakens a check as a warning, and still passes the config.
+    func testCheckWarnsWhereTheAudienceIsNotChecked() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(DemoKeyPair.jwksJSON([try DemoKeyPair.rsa(keyID: "k").publicJWK(alg: .rs256)]))
+            .write(to: directory.appendingPathComponent("jwks.json"))
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data("""
+        {"api": {"issuers": [
+            {"issuer": "https://a/", "jwks": {"file": "jwks.json"}, "check_audience": false},
+            {"issuer": "https://b/", "jwks": {"file": "jwks.json"}, "check_audience": false, "allowed_client_ids": ["app"]}]},
+         "backends": {"calendar": {"url": "http://127.0.0.1:9102"}},
+         "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}}]}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try ScopeGateBinary.run(["check", "--config", path])
+        XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
+        XCTAssertTrue(result.stdout.contains("warning: api.issuers[0].check_audience: is false and nothing else binds"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("warning: api.issuers[1].check_audience: is false: aud is not checked"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("OK"), result.stdout)
     }
 }
