@@ -166,5 +166,14 @@ extension ProviderExample {
                         "exp": t + 3600, "iat": t, "iss": "https://accounts.google.com", "sub": "104729853516428195635",
                     ]),
                 reason: "invalid_audience"),
+            Refusal(
+                name: "the scheduler's ID token for our API, fetched without its email",
+                token: ProviderToken(
+                    header: ["alg": "RS256", "kid": googleKeyID, "typ": "JWT"],
+                    claims: [
+                        "aud": "https://api.example.com", "azp": "104729853516428195635", "exp": t + 3600, "iat": t,
+                        "iss": "https://accounts.google.com", "sub": "104729853516428195635",
+                    ]),
+                reason: "missing_claim"),
         ])
 }
