@@ -53,8 +53,11 @@ final class ServeProcessTests: XCTestCase {
 }
 
 /// Reads lines from a pipe on a background thread, handing them over with a bounded wait.
+/// At the end of the pipe (the writer exited) a last unterminated line is handed over too,
+/// and waiting stops: a process that died is not waited for until the timeout.
 final class LineReader: @unchecked Sendable {
     private var lines: [String] = []
+    private var ended = false
     private let condition = NSCondition()
 
     init(_ handle: FileHandle) {
@@ -73,16 +76,21 @@ final class LineReader: @unchecked Sendable {
                     self.condition.unlock()
                 }
             }
+            self.condition.lock()
+            if !pending.isEmpty { self.lines.append(String(decoding: pending, as: UTF8.self)) }
+            self.ended = true
+            self.condition.broadcast()
+            self.condition.unlock()
         }.start()
     }
 
-    /// The next line, or `nil` if none arrives within `timeout` seconds.
+    /// The next line, or `nil` if none arrives within `timeout` seconds or the pipe ended without one.
     func next(timeout: TimeInterval) -> String? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(timeout)
         while lines.isEmpty {
-            if !condition.wait(until: deadline) { return nil }
+            if ended || !condition.wait(until: deadline) { return nil }
         }
         return lines.removeFirst()
     }
