@@ -394,6 +394,10 @@ private enum SchemaCases {
          "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"]}}],
          "log": {"denials": {"file": "no-such-dir/denials.log"}}}
         """),
+        ("CognitoTokenTests.config (a Cognito issuer: no audience, app client and token_use checked)",
+         CognitoTokenTests.config(issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
+                                  jwksURL: "http://127.0.0.1:40011/eu-west-1_example/.well-known/jwks.json",
+                                  clientID: "example-client-id", backendPort: 40001)),
     ]
 
     /// What `ServedGateway.config(slowScopes:shutdown:extraTopLevel:)` (`Support/ServedGateway.swift`: the lifecycle
