@@ -8,6 +8,10 @@ import ScopeGate
 /// (JWKS files, HMAC secrets) and checks that the denial log's directory exists, so that
 /// a config `check` accepts does not fail `serve` for those reasons. Remote key sets
 /// (`url`, `discovery`) are not fetched: the machine running `check` may not reach the issuer.
+///
+/// What loads but deserves a word (a JWKS file with no usable key: every token of that issuer
+/// would get 401 `unknown_kid`) is printed on stdout as `warning: <json path>: <message>`
+/// lines, before the verdict; warnings never change the exit status.
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a configuration file; print every problem with its JSON path.",
@@ -23,10 +27,11 @@ struct Check: AsyncParsableCommand {
             print(error.description)
             throw ExitCode(1)
         }
-        for warning in config.warnings { print("warning: \(warning)") }
         var problems: [ConfigProblem] = []
+        var warnings = config.warnings
         do {
-            _ = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)
+            let keys = try await IssuerKeys.load(config.api)
+            warnings += config.api.issuers.flatMap { keys[$0.issuer]?.warnings.map(\.problem) ?? [] }
         } catch {
             problems.append(ConfigProblem(path: error.path, message: error.message))
         }
@@ -39,6 +44,7 @@ struct Check: AsyncParsableCommand {
                 problems.append(ConfigProblem(path: key, message: "cannot write \(path): its directory is missing or not writable"))
             }
         }
+        for warning in warnings { print("warning: \(warning)") }
         guard problems.isEmpty else {
             print(ConfigError(file: options.config, problems: problems).description)
             throw ExitCode(1)

@@ -6,13 +6,18 @@ public struct IssuerKeys: Sendable {
     public var source: any KeySource
     /// HMAC keys from the issuer's `hmac_secrets`, read at start-up.
     public var hmacKeys: [VerificationKey]
+    /// What loaded but deserves a word: a JWKS file with no usable key (``KeySetWarning``).
+    /// Never a reason to refuse the config; `scopegate check` prints them, `serve` logs them.
+    public var warnings: [KeySetWarning]
 
-    public init(source: any KeySource, hmacKeys: [VerificationKey] = []) {
+    public init(source: any KeySource, hmacKeys: [VerificationKey] = [], warnings: [KeySetWarning] = []) {
         self.source = source
         self.hmacKeys = hmacKeys
+        self.warnings = warnings
     }
 
-    /// Whether any key is loaded: tokens of this issuer can be checked.
+    /// Whether any key is loaded: tokens of this issuer can be checked. A loaded set with no
+    /// usable key counts (its tokens get `unknown_kid`, not `keys_unavailable`).
     public var isReady: Bool { source.keySet != nil || !hmacKeys.isEmpty }
 }
 
@@ -48,8 +53,10 @@ extension IssuerKeys {
     /// - Parameters:
     ///   - keySources: issuer (the `issuer` string) to source; replaces the default.
     ///   - environment: where `{"env": NAME}` secrets are read.
-    /// - Returns: issuer to keys, one entry per configured issuer.
-    /// - Throws: ``KeyLoadError`` for the first issuer whose JWKS file or secret fails.
+    /// - Returns: issuer to keys, one entry per configured issuer, each with its
+    ///   ``IssuerKeys/warnings`` (a JWKS file with no usable key loads as an empty set).
+    /// - Throws: ``KeyLoadError`` for the first issuer whose JWKS file cannot be read or is
+    ///   not a JWK Set, or whose secret fails.
     public static func load(
         _ api: APIConfig, keySources: [String: any KeySource]? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -58,26 +65,31 @@ extension IssuerKeys {
         for (index, issuer) in api.issuers.enumerated() {
             let path = "api.issuers[\(index)]"
             let source: any KeySource
+            var warnings: [KeySetWarning] = []
             if let given = keySources?[issuer.issuer] {
                 source = given
             } else {
                 source = try await defaultSource(issuer, path: path)
+                if case .file(let file) = issuer.jwks, let keySet = source.keySet,
+                    let warning = KeySetWarning(keySet: keySet, path: "\(path).jwks.file", issuer: issuer.issuer,
+                                                location: file, hasHMACSecrets: !issuer.hmacSecrets.isEmpty) {
+                    warnings.append(warning)
+                }
             }
             let hmacKeys = try loadHMACSecrets(issuer, path: path, environment: environment)
-            result[issuer.issuer] = IssuerKeys(source: source, hmacKeys: hmacKeys)
+            result[issuer.issuer] = IssuerKeys(source: source, hmacKeys: hmacKeys, warnings: warnings)
         }
         return result
     }
 
-    /// The issuer's JWKS as a ``StaticKeySource`` (file), or an ``UnavailableKeySource``.
+    /// The issuer's JWKS as a ``StaticKeySource`` (file, possibly an empty set), or an
+    /// ``UnavailableKeySource``.
     static func defaultSource(_ issuer: IssuerConfig, path: String) async throws(KeyLoadError) -> any KeySource {
         switch issuer.jwks {
         case .file(let file):
             do {
                 return StaticKeySource(try await VerificationKeySet.load(fileAt: file, allowed: issuer.algorithms))
             } catch {
-                // An issuer with only HMAC secrets may have a JWKS without a usable key.
-                if case .noUsableKeys = error, !issuer.hmacSecrets.isEmpty { return StaticKeySource(nil) }
                 throw KeyLoadError(path: "\(path).jwks.file", message: error.description)
             }
         case .url, .discovery:

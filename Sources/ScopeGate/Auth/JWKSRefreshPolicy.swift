@@ -16,8 +16,9 @@ public struct JWKSRefreshPolicy: Sendable, Equatable {
     /// At most one unknown-`kid` refetch starts per this period; calls in between join a
     /// fetch already in flight or are refused. Default 30.
     public var refetchCooldownSeconds: Int
-    /// After a failed fetch, try again this soon (capped at `maximumSeconds`, at least 1).
-    /// Default 10.
+    /// After a failed fetch, try again this soon (capped at `maximumSeconds`, at least 1);
+    /// each further consecutive failure doubles the wait, up to max(`retrySeconds`,
+    /// `minimumSeconds`) (``retryInterval(afterFailures:)``). Default 10.
     public var retrySeconds: Int
 
     public init(
@@ -47,9 +48,25 @@ public struct JWKSRefreshPolicy: Sendable, Equatable {
         return clamped(directives.maxAge ?? defaultSeconds)
     }
 
-    /// Seconds until the next attempt after a failed fetch: `retrySeconds` in `1...maximum`.
+    /// Seconds until the next attempt after a first failed fetch: `retrySeconds` in `1...maximum`.
     public var retryInterval: Int {
         min(max(1, retrySeconds), upperBound)
+    }
+
+    /// Seconds until the next attempt after `failures` consecutive failed fetches (1 for the
+    /// first): ``retryInterval`` doubled per further failure, capped at
+    /// max(``retryInterval``, `minimumSeconds`), so a failing issuer is asked no more often
+    /// than `retrySeconds` and, once it stays down, no less often than a healthy one at its
+    /// shortest interval. Defaults: 10, 20, 40, 60, 60, ... A success starts again at 1.
+    public func retryInterval(afterFailures failures: Int) -> Int {
+        let cap = max(retryInterval, lowerBound)
+        var seconds = retryInterval
+        var doublings = max(0, failures - 1)
+        while doublings > 0 && seconds < cap {
+            seconds = seconds > cap / 2 ? cap : seconds * 2   // never overflows
+            doublings -= 1
+        }
+        return min(seconds, cap)
     }
 
     /// The unknown-`kid` refetch cooldown in seconds, at least 0.

@@ -1,4 +1,7 @@
 /// Why a JWKS could not become a ``VerificationKeySet``.
+///
+/// A JWK Set whose members are all unusable is NOT one of these: it is a valid, empty set
+/// (its ``VerificationKeySet/skipped`` says why), whether it came from a file or a URL.
 public enum KeySetLoadError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file at `path` could not be read; `reason` is the system's message.
     case fileUnreadable(path: String, reason: String)
@@ -6,17 +9,12 @@ public enum KeySetLoadError: Error, Sendable, Equatable, CustomStringConvertible
     case notJSON
     /// The JSON object has no `keys` array (RFC 7517 §5.1).
     case noKeysArray
-    /// No member of `keys` is a usable verification key; `skipped` says why, per key.
-    case noUsableKeys(skipped: [SkippedKey])
 
     public var description: String {
         switch self {
         case .fileUnreadable(let path, let reason): return "JWKS file \(path) cannot be read: \(reason)"
         case .notJSON: return "JWKS is not a JSON object"
         case .noKeysArray: return "JWKS has no \"keys\" array"
-        case .noUsableKeys(let skipped):
-            let details = skipped.map(\.description).joined(separator: "; ")
-            return "JWKS has no usable verification key" + (details.isEmpty ? "" : ": " + details)
         }
     }
 }

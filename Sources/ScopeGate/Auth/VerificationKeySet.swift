@@ -23,8 +23,10 @@ public struct VerificationKeySet: Sendable {
     ///   - allowed: the issuer's `algorithms`; a key gets a verifier for each of these that fits it.
     ///   - symmetricKeys: whether `oct` members become HMAC keys; `.reject` (the default)
     ///     for anything fetched from the network.
-    /// - Throws: ``KeySetLoadError`` `notJSON`, `noKeysArray`, or `noUsableKeys` when
-    ///   every member was skipped (also for an empty `keys`).
+    /// - Returns: the set; EMPTY when every member was skipped or `keys` is `[]`. That is
+    ///   a valid set, not an error (an issuer may withdraw every key): its issuer's tokens
+    ///   are refused with `unknown_kid`, and the loaders report it (``KeySetWarning``).
+    /// - Throws: ``KeySetLoadError`` `notJSON` or `noKeysArray` (RFC 7517 §5).
     public static func load(
         jwks: some Collection<UInt8>, allowed: [JWSAlgorithm], symmetricKeys: SymmetricKeyPolicy = .reject
     ) async throws(KeySetLoadError) -> VerificationKeySet {
@@ -44,7 +46,6 @@ public struct VerificationKeySet: Sendable {
                 }
             }
         }
-        guard !keys.isEmpty else { throw .noUsableKeys(skipped: skipped) }
         return VerificationKeySet(keys: keys, skipped: skipped)
     }
 

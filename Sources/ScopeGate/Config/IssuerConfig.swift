@@ -107,7 +107,8 @@ public struct JWKSRefreshSettings: Sendable, Equatable {
     public var defaultSeconds: Int
     /// `refetch_cooldown_seconds`: the least time between two refetches caused by an unknown `kid`. Default 30.
     public var refetchCooldownSeconds: Int
-    /// `retry_seconds`: the wait before retrying a failed fetch. Default 10.
+    /// `retry_seconds`: the first wait after a failed fetch, in seconds; doubled per
+    /// consecutive failure up to max(`retry_seconds`, `min_seconds`), reset by a success. Default 10.
     public var retrySeconds: Int
     /// `connect_timeout_ms`: TCP and TLS connect timeout, in milliseconds. Default 2000.
     public var connectTimeoutMilliseconds: Int

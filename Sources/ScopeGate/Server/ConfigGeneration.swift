@@ -19,6 +19,8 @@ final class ConfigGeneration: Sendable {
     let upstreamHeaders: UpstreamHeaders
     /// The issuers whose keys are fetched (URL or discovery).
     let remoteKeys: RemoteKeySources
+    /// JWKS files that loaded with no usable key, in issuer order (see ``KeySetWarning``).
+    let keyWarnings: [KeySetWarning]
     /// Each route's metric instruments, by prefix (empty when metrics are off).
     let routeMetrics: [String: RouteInstruments]
     /// The instruments of requests no route matched (`route="none"`; `nil` when metrics are off).
@@ -33,7 +35,7 @@ final class ConfigGeneration: Sendable {
     var requestIDHeader: String { config.forwarding.requestIDHeader }
 
     init(number: Int, config: GatewayConfig, verifier: TokenVerifier, pools: BackendPools, remoteKeys: RemoteKeySources,
-         metrics: GatewayMetrics) {
+         metrics: GatewayMetrics, keyWarnings: [KeySetWarning] = []) {
         self.number = number
         self.config = config
         self.policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
@@ -41,12 +43,19 @@ final class ConfigGeneration: Sendable {
         self.pools = pools
         self.upstreamHeaders = UpstreamHeaders(forwarding: config.forwarding, tokenHeader: config.api.token.header)
         self.remoteKeys = remoteKeys
+        self.keyWarnings = keyWarnings
         var routeMetrics: [String: RouteInstruments] = [:]
         for route in config.routes {
             routeMetrics[route.prefix] = metrics.instruments(route: route.prefix, backend: route.backend)
         }
         self.routeMetrics = routeMetrics
         self.unroutedMetrics = metrics.instruments(route: nil, backend: nil)
+    }
+
+    /// Writes one `jwks_no_usable_key` line per ``keyWarnings`` entry; called when this
+    /// generation goes live (start-up, an applied reload).
+    func logKeyWarnings(to eventLog: EventLog) {
+        for warning in keyWarnings { eventLog.write(KeySetEvent.noUsableKey(warning, time: Date())) }
     }
 
     /// The metric instruments for requests on the route `prefix` (`nil`: none matched).

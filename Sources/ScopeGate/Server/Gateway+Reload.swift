@@ -53,6 +53,7 @@ extension Gateway {
                 return refuse(problems, trigger: trigger, generation: current.number)
             }
             let previous = context.active.swap(to: next)
+            next.logKeyWarnings(to: eventLog)
             next.remoteKeys.start()   // only new sources start fetching: reused ones are running
             next.remoteKeys.retire(previous.remoteKeys)
             metrics.recordReload(applied: true, generation: next.number)

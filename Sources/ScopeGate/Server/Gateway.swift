@@ -112,6 +112,7 @@ public final class Gateway: Sendable {
             await abandon()
             throw error
         }
+        first.logKeyWarnings(to: eventLog)
         first.remoteKeys.start()
         if config.log.statsIntervalSeconds > 0 {
             let interval = TimeAmount.seconds(Int64(config.log.statsIntervalSeconds))
@@ -138,11 +139,12 @@ public final class Gateway: Sendable {
                                           clock: clock, reusing: previous?.remoteKeys)
         var sources: [String: any KeySource] = remoteKeys.sources
         for (issuer, source) in injected { sources[issuer] = source }
-        let verifier = try await TokenVerifier.load(api: config.api, keySources: sources,
-                                                    maxTokenBytes: config.limits.maxTokenBytes)
+        let keys = try await IssuerKeys.load(config.api, keySources: sources)
+        let verifier = TokenVerifier(api: config.api, keys: keys, maxTokenBytes: config.limits.maxTokenBytes)
+        let warnings = config.api.issuers.flatMap { keys[$0.issuer]?.warnings ?? [] }
         let pools = BackendPools(backends: config.backends, clock: clock, reusing: previous?.pools)
         return ConfigGeneration(number: number, config: config, verifier: verifier, pools: pools, remoteKeys: remoteKeys,
-                                metrics: metrics)
+                                metrics: metrics, keyWarnings: warnings)
     }
 
     /// Fetches every remote key set now (sharing a fetch already under way) and returns the

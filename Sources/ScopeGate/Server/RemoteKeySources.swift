@@ -4,13 +4,18 @@ import NIOCore
 import NIOPosix
 
 /// The remote key sources of a configuration: one ``RemoteJWKSSource`` per issuer whose
-/// `jwks` is a URL or OpenID Connect discovery, fetching with libcurl through the
-/// gateway's ``CurlEngine``, logging its failures as `{"event":"jwks", ...}` lines.
+/// `jwks` is a URL or discovery (OpenID Connect, then RFC 8414), fetching with libcurl
+/// through the gateway's ``CurlEngine``, logging loads and failures as `{"event":"jwks", ...}`
+/// lines and a set with no usable key as one `{"event":"jwks_no_usable_key", ...}` line.
 final class RemoteKeySources: Sendable {
     /// Issuer (`iss` string) to its source.
     let sources: [String: RemoteJWKSSource]
-    /// Set by ``start()``: until then the sources' failures are not logged.
-    private let live = NIOLockedValueBox(false)
+    /// Until ``start()``: the lines of successful fetches (a reload's prefetch), written
+    /// when it starts, so a set with no usable key is never silent. Failures are not kept:
+    /// a refused reload's fetch failure is in its `reload` line. After ``start()``: `nil`,
+    /// lines are written as they come.
+    private let pending = NIOLockedValueBox<[String]?>([])
+    private let eventLog: EventLog?
     /// What each source was built from: the issuer's `jwks` and its non-HMAC algorithms.
     private let settings: [String: KeySettings]
 
@@ -27,7 +32,7 @@ final class RemoteKeySources: Sendable {
          clock: @escaping @Sendable () -> Date, reusing previous: RemoteKeySources? = nil) {
         var sources: [String: RemoteJWKSSource] = [:]
         var settings: [String: KeySettings] = [:]
-        for issuer in api.issuers {
+        for (index, issuer) in api.issuers.enumerated() {
             let keySettings = KeySettings(jwks: issuer.jwks, algorithms: issuer.algorithms.filter { !$0.isHMAC })
             if let previous, previous.settings[issuer.issuer] == keySettings, let source = previous.sources[issuer.issuer] {
                 sources[issuer.issuer] = source
@@ -36,14 +41,17 @@ final class RemoteKeySources: Sendable {
             }
             let location: RemoteJWKSSource.Location
             let refresh: JWKSRefreshSettings
+            let path: String
             switch issuer.jwks {
             case .file: continue
             case .url(let url, let settings):
                 location = .jwksURL(url)
                 refresh = settings
+                path = "api.issuers[\(index)].jwks.url"
             case .discovery(let settings):
                 location = .discovery(issuer: issuer.issuer)
                 refresh = settings
+                path = "api.issuers[\(index)].jwks.discovery"
             }
             let fetcher = CurlHTTPFetcher(engine: engine, eventLoop: eventLoop,
                                           connectTimeoutMilliseconds: refresh.connectTimeoutMilliseconds,
@@ -53,23 +61,37 @@ final class RemoteKeySources: Sendable {
                                            refetchCooldownSeconds: refresh.refetchCooldownSeconds,
                                            retrySeconds: refresh.retrySeconds)
             let name = issuer.issuer
-            let live = self.live
+            let hasHMACSecrets = !issuer.hmacSecrets.isEmpty
+            let pending = self.pending
             sources[name] = RemoteJWKSSource(
                 location: location, allowed: issuer.algorithms.filter { !$0.isHMAC }, policy: policy, fetcher: fetcher,
                 clock: clock,
-                log: { message in
+                log: { logLine in
+                    let text: String
+                    if case .noUsableKey(let url, let skipped) = logLine.kind,
+                        let warning = KeySetWarning(keySet: VerificationKeySet(keys: [], skipped: skipped), path: path,
+                                                    issuer: name, location: url, hasHMACSecrets: hasHMACSecrets) {
+                        text = KeySetEvent.noUsableKey(warning, time: Date())
+                    } else {
+                        var line = JSONLine.event("jwks", at: Date())
+                        line.add("issuer", name)
+                        line.add("message", logLine.message)
+                        text = line.finish()
+                    }
                     // A reload's candidate speaks only once it is live: a refused reload's
                     // fetch failure is in its `reload` line, and its source never retries.
-                    guard live.withLockedValue({ $0 }) else { return }
-                    var line = JSONLine.event("jwks", at: Date())
-                    line.add("issuer", name)
-                    line.add("message", message)
-                    eventLog?.write(line.finish())
+                    let held = pending.withLockedValue { lines -> Bool in
+                        guard lines != nil else { return false }
+                        if logLine.kind != .fetchFailed { lines?.append(text) }
+                        return true
+                    }
+                    if !held { eventLog?.write(text) }
                 })
             settings[name] = keySettings
         }
         self.sources = sources
         self.settings = settings
+        self.eventLog = eventLog
     }
 
     /// How many sources came over from `previous` (kept, not refetched).
@@ -104,9 +126,14 @@ final class RemoteKeySources: Sendable {
         }
     }
 
-    /// Starts every source's first fetch and background refresh.
+    /// Writes the lines held since the sources were built (a reload's prefetch), then starts
+    /// every source's first fetch and background refresh.
     func start() {
-        live.withLockedValue { $0 = true }
+        let held = pending.withLockedValue { lines in
+            defer { lines = nil }
+            return lines ?? []
+        }
+        for line in held { eventLog?.write(line) }
         for source in sources.values { source.start() }
     }
 

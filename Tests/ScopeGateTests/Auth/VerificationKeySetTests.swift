@@ -144,18 +144,27 @@ struct AuthVerificationKeySetTests {
         ("JSON array", Array("[]".utf8), .notJSON),
         ("no keys member", Array(#"{"key":[]}"#.utf8), .noKeysArray),
         ("keys is an object", Array(#"{"keys":{}}"#.utf8), .noKeysArray),
-        ("empty keys", Array(#"{"keys":[]}"#.utf8), .noUsableKeys(skipped: [])),
-        (
-            "only an oct key", Array(#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#.utf8),
-            .noUsableKeys(skipped: [
-                SkippedKey(index: 0, keyID: nil, reason: #"kty "oct" is not a signature key type the gateway supports"#)
-            ])
-        ),
     ]
 
     @Test("JWKS that cannot be used", arguments: fatal)
     func fatalJWKS(_ name: String, _ jwks: [UInt8], _ expected: KeySetLoadError) async {
         await #expect(throws: expected) { try await VerificationKeySet.load(jwks: jwks, allowed: [.rs256]) }
+    }
+
+    static let empty: [(String, [UInt8], [SkippedKey])] = [
+        ("empty keys", Array(#"{"keys":[]}"#.utf8), []),
+        (
+            "only an oct key", Array(#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#.utf8),
+            [SkippedKey(index: 0, keyID: nil, reason: #"kty "oct" is not a signature key type the gateway supports"#)]
+        ),
+    ]
+
+    /// One rule for files and URLs: a JWK Set with no usable key is a valid, empty set.
+    @Test("a JWKS with no usable key loads as an empty set, the skipped members listed", arguments: empty)
+    func emptySet(_ name: String, _ jwks: [UInt8], _ skipped: [SkippedKey]) async throws {
+        let set = try await VerificationKeySet.load(jwks: jwks, allowed: [.rs256])
+        #expect(set.keys.isEmpty)
+        #expect(set.skipped == skipped)
     }
 
     @Test("load(fileAt:) reads a JWKS file; a missing file is fileUnreadable")

@@ -375,6 +375,8 @@ private enum SchemaCases {
                 """)),
             ("RemoteKeysTests: JWKS URL", 1, fixture(
                 jwksSource: #"{"url": "http://127.0.0.1:40009/jwks.json", "refresh": {"refetch_cooldown_seconds": 30}}"#)),
+            ("NoUsableKeyTests: a JWKS file with no usable key", 1, fixture(jwksSource: #"{"file": "\#(files)/unusable.json"}"#)),
+            ("NoUsableKeyTests: a JWKS URL with no usable key", 1, fixture(jwksSource: #"{"url": "http://127.0.0.1:40011/jwks.json"}"#)),
             ("ScopeRuleTests: alternatives and *", 1, fixture(extraRoutes: """
                 , {"prefix": "/appointments/reports", "backend": "appointments",
                    "methods": {"GET": [["read:reports", "export:reports"], ["admin:appointments", "read:appointments"]]}},

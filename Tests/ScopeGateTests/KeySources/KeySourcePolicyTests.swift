@@ -117,13 +117,13 @@ struct KeySourceDiscoveryDocumentTests {
 
     static let rejected: [(String, [String: String]?, RemoteJWKSError)] = [
         ("issuer differs", ["issuer": "https://evil.example", "jwks_uri": "https://evil.example/keys"],
-         .discoveryIssuerMismatch(expected: "https://id.example", actual: "https://evil.example")),
+         .discoveryIssuerMismatch(url: "u", expected: "https://id.example", actual: "https://evil.example")),
         ("issuer differs by a trailing slash", ["issuer": "https://id.example/", "jwks_uri": "https://id.example/keys"],
-         .discoveryIssuerMismatch(expected: "https://id.example", actual: "https://id.example/")),
+         .discoveryIssuerMismatch(url: "u", expected: "https://id.example", actual: "https://id.example/")),
         ("no issuer", ["jwks_uri": "https://id.example/keys"], .discoveryInvalid(url: "u", reason: "no string \"issuer\"")),
         ("no jwks_uri", ["issuer": "https://id.example"], .discoveryInvalid(url: "u", reason: "no string \"jwks_uri\"")),
         ("plain http jwks_uri", ["issuer": "https://id.example", "jwks_uri": "http://id.example/keys"],
-         .jwksURIRejected("http://id.example/keys")),
+         .jwksURIRejected(url: "u", uri: "http://id.example/keys")),
         ("not JSON", nil, .discoveryInvalid(url: "u", reason: "not a JSON object")),
     ]
 

@@ -23,11 +23,27 @@ final class ManualClock: Sendable {
     var closure: @Sendable () -> Date { { self.date } }
 }
 
-/// Collects the source's log lines.
+/// Collects the source's log lines; ``lines`` also yields each one as it is logged, so a test
+/// can wait for an event instead of sleeping.
 final class LogRecorder: Sendable {
-    private let lines = NIOLockedValueBox<[String]>([])
-    var all: [String] { lines.withLockedValue { $0 } }
-    var closure: @Sendable (String) -> Void { { line in self.lines.withLockedValue { $0.append(line) } } }
+    private let recorded = NIOLockedValueBox<[RemoteJWKSSource.LogLine]>([])
+    let lines: AsyncStream<RemoteJWKSSource.LogLine>
+    private let continuation: AsyncStream<RemoteJWKSSource.LogLine>.Continuation
+
+    init() {
+        (lines, continuation) = AsyncStream.makeStream(of: RemoteJWKSSource.LogLine.self)
+    }
+
+    /// Every message so far, in order.
+    var all: [String] { recorded.withLockedValue { $0.map(\.message) } }
+    /// Every line so far, with its kind.
+    var entries: [RemoteJWKSSource.LogLine] { recorded.withLockedValue { $0 } }
+    var closure: @Sendable (RemoteJWKSSource.LogLine) -> Void {
+        { line in
+            self.recorded.withLockedValue { $0.append(line) }
+            self.continuation.yield(line)
+        }
+    }
 }
 
 /// A real event loop group, curl engine and JWKS server, torn down after `body`.
