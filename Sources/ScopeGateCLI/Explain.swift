@@ -16,6 +16,17 @@ struct Explain: AsyncParsableCommand {
     @Option(help: "Evaluate time claims at this instant, in Unix seconds (default: now).")
     var now: Double?
 
+    @Option(help: "The request's Origin (a browser's cross-origin call), to see its CORS answer.")
+    var origin: String?
+
+    @Option(name: .customLong("preflight-method"),
+            help: "With OPTIONS and --origin: the Access-Control-Request-Method of a CORS preflight.")
+    var preflightMethod: String?
+
+    @Option(name: .customLong("preflight-headers"),
+            help: "With --preflight-method: the Access-Control-Request-Headers, e.g. \"authorization, content-type\".")
+    var preflightHeaders: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -52,7 +63,9 @@ struct Explain: AsyncParsableCommand {
         }
         let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
         let headerValue = config.api.token.usesBearerScheme ? token.map { "Bearer \($0)" } : token
-        let request = AccessRequest(method: method, target: path, tokenHeaderValues: headerValue.map { [$0] } ?? [])
+        let request = AccessRequest(method: method, target: path, tokenHeaderValues: headerValue.map { [$0] } ?? [],
+                                    origin: origin, preflightMethod: preflightMethod,
+                                    preflightHeaders: preflightHeaders.map { [$0] } ?? [])
         let instant = now.map { Date(timeIntervalSince1970: $0) } ?? Date()
         let decision = policy.decide(request, now: instant)
         let report = DecisionReport(method: method, target: path, decision: decision, presentedToken: token)

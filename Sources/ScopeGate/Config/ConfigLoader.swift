@@ -47,7 +47,7 @@ public enum ConfigLoader {
 
     /// `$schema` names the JSON Schema the file follows (editors read it); it is accepted and ignored.
     private static let topLevelKeys: Set<String> = ["$schema", "listen", "api", "backends", "routes", "limits", "log",
-                                                     "upstream", "forwarding", "shutdown", "admin"]
+                                                     "upstream", "forwarding", "shutdown", "admin", "cors"]
 
     private static func decodeDocument(
         _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
@@ -62,7 +62,9 @@ public enum ConfigLoader {
         // definition has problems, so that each mistake is reported once, where it is.
         var declaredBackends: Set<String>?
         if case .object(let members)? = root["backends"] { declaredBackends = Set(members.keys) }
-        let routes = RouteConfig.decodeAll(root["routes"], backends: declaredBackends, reader: &reader)
+        var cors: CORSConfig?
+        if let value = root["cors"], value != .null { cors = CORSConfig.decode(value, at: "cors", base: nil, reader: &reader) }
+        let routes = RouteConfig.decodeAll(root["routes"], backends: declaredBackends, cors: cors, reader: &reader)
         let limits = LimitsConfig.decode(root["limits"], reader: &reader)
         let log = LogConfig.decode(root["log"], reader: &reader, baseDirectory: baseDirectory)
         let upstream = UpstreamEngineConfig.decode(root["upstream"], reader: &reader)
@@ -85,6 +87,7 @@ public enum ConfigLoader {
             limits: limits, log: log, upstream: upstream, forwarding: forwarding,
             shutdown: shutdown, admin: admin
         )
+        config.cors = cors
         config.warnings = reader.warnings
         return config
     }

@@ -24,6 +24,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var shutdown: ShutdownConfig
     /// The admin listener (`admin`): metrics and probes; `nil` when `"admin": null`.
     public var admin: AdminConfig?
+    /// `cors`: the API-wide CORS settings; `nil` (the default): no CORS, unless a route sets its own.
+    public var cors: CORSConfig?
     /// What the file sets that is valid but weakens a check (an issuer with
     /// `check_audience: false`), with its JSON path: `scopegate check` prints these as
     /// `warning:` lines and `serve` logs them at start. Empty for a config built in code.
@@ -204,6 +206,8 @@ public struct RouteConfig: Sendable, Equatable {
     /// `routes[i].preserve_host`: send the client's `Host` to the backend instead of the
     /// backend's own authority. Default `false`.
     public var preserveHost: Bool = false
+    /// `routes[i].cors`: this route's CORS, resolved against the API's `cors`. Default: inherit.
+    public var cors: RouteCORS = .inherit
 
     public init(prefix: String, backend: String, methods: [String: MethodRule], upstreamPrefix: String? = nil,
                 forwardAuthorization: Bool = true) {

@@ -1,6 +1,6 @@
 /// What a reload may change while the gateway runs.
 ///
-/// Applied live: `api` (issuers, keys, audiences, scopes, token location, cache), `backends`,
+/// Applied live: `api` (issuers, keys, audiences, scopes, token location, cache), `backends`, `cors`,
 /// `routes`, `limits`, `forwarding`, `shutdown`, and the client deadlines and health path of
 /// `listen` (for connections opened after the reload). Refused, with the running
 /// configuration kept whole: the listening addresses and event loops, the upstream engine,

@@ -1,5 +1,5 @@
 extension RouteConfig {
-    static func decodeAll(_ value: JSONValue?, backends: Set<String>?, reader: inout ConfigReader) -> [RouteConfig]? {
+    static func decodeAll(_ value: JSONValue?, backends: Set<String>?, cors: CORSConfig? = nil, reader: inout ConfigReader) -> [RouteConfig]? {
         guard let value else {
             reader.fail("routes", "is required: an array of {\"prefix\", \"backend\", \"methods\"}")
             return nil
@@ -14,7 +14,7 @@ extension RouteConfig {
         var ok = true
         for (index, element) in elements.enumerated() {
             let path = "routes[\(index)]"
-            guard let route = decode(element, at: path, backends: backends, reader: &reader) else {
+            guard let route = decode(element, at: path, backends: backends, cors: cors, reader: &reader) else {
                 ok = false
                 continue
             }
@@ -29,10 +29,11 @@ extension RouteConfig {
         return ok ? result : nil
     }
 
-    private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, reader: inout ConfigReader) -> RouteConfig? {
+    private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, cors: CORSConfig?,
+                               reader: inout ConfigReader) -> RouteConfig? {
         guard let members = reader.object(value, at: path) else { return nil }
         reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods", "strip_prefix", "rewrite_prefix",
-                                                  "forward_authorization", "preserve_host"], at: path)
+                                                  "forward_authorization", "preserve_host", "cors"], at: path)
         var prefix = reader.string(members, "prefix", at: path, required: true)
         if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
             reader.fail("\(path).prefix", problem)
@@ -58,10 +59,12 @@ extension RouteConfig {
         }
         let forwardAuthorization = reader.bool(members, "forward_authorization", at: path, default: true)
         let preserveHost = reader.bool(members, "preserve_host", at: path, default: false)
-        guard let prefix, let backend, let methods else { return nil }
+        let routeCORS = RouteCORS.decode(members["cors"], at: "\(path).cors", base: cors, reader: &reader)
+        guard let prefix, let backend, let methods, let routeCORS else { return nil }
         var route = RouteConfig(prefix: prefix, backend: backend, methods: methods, upstreamPrefix: upstreamPrefix,
                                 forwardAuthorization: forwardAuthorization)
         route.preserveHost = preserveHost
+        route.cors = routeCORS
         return route
     }
 

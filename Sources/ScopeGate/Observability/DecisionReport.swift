@@ -6,7 +6,8 @@ import Foundation
 /// `status` (200 means "forwarded"), `reason` (a reason code, `null` when allowed),
 /// `description` (one sentence), `route`, `backend`, `upstream_url` (allowed only),
 /// `required_scopes`, `required_any_of` (only with alternatives), `granted_scopes`,
-/// `subject`, `client_id`, `allow` (405 only), and `token`:
+/// `subject`, `client_id`, `allow` (405 only), `cors_headers` (name to value, when the route
+/// has CORS: what an allowed preflight (status 204) or the response carries), and `token`:
 /// - a token that verified: `{"verified": true, "issuer", "kid", "alg", "exp"` (Unix seconds),
 ///   `"expires_at"` (RFC 3339), `"scopes_by_claim": [{"claim", "scopes"}]}` — which of the
 ///   issuer's `scope_claims` granted which scopes;
@@ -62,8 +63,33 @@ public struct DecisionReport: Sendable {
             put("client_id", denial.clientID)
             if denial.status == 405 { put("allow", denial.allowedMethods) }
             put("token", denial.token.map(Self.tokenObject) ?? presentedToken.map(Self.unverifiedObject))
+            if !denial.corsHeaders.isEmpty { put("cors_headers", Self.headerObject(denial.corsHeaders)) }
+        case .preflight(let preflight):
+            put("allowed", true)
+            put("status", 204)
+            put("reason", nil)
+            put("description", "a CORS preflight the route allows: answered by the gateway, not forwarded")
+            put("route", preflight.route.prefix)
+            put("backend", preflight.route.backend.name)
+            put("upstream_url", nil)
+            put("required_scopes", [String]())
+            put("granted_scopes", [String]())
+            put("subject", nil)
+            put("client_id", nil)
+            put("token", nil)
+            put("cors_headers", Self.headerObject(preflight.headers))
+        }
+        if case .allow(let allowance) = decision, !allowance.corsHeaders.isEmpty {
+            put("cors_headers", Self.headerObject(allowance.corsHeaders))
         }
         return Self.serialize(object)
+    }
+
+    /// Header name to value (several values of one name joined by `, `).
+    private static func headerObject(_ headers: [ResponseHeader]) -> [String: String] {
+        var object: [String: String] = [:]
+        for header in headers { object[header.name] = object[header.name].map { $0 + ", " + header.value } ?? header.value }
+        return object
     }
 
     /// The JSON `scopegate explain --json` prints when it cannot decide: the config or its
@@ -102,6 +128,11 @@ public struct DecisionReport: Sendable {
             row("subject", allowance.token?.subject)
             row("client_id", allowance.token?.clientID)
             if let token = allowance.token { tokenRows(token) }
+            for header in allowance.corsHeaders { row(header.name, header.value) }
+        case .preflight(let preflight):
+            lines.append("PREFLIGHT 204 \(preflight.path): a CORS preflight the route allows, answered by the gateway")
+            row("route", preflight.route.prefix)
+            for header in preflight.headers { row(header.name, header.value) }
         case .deny(let denial):
             lines.append("DENY \(denial.status) \(denial.reason.rawValue): \(denial.description)")
             row("route", denial.route)
@@ -111,6 +142,7 @@ public struct DecisionReport: Sendable {
             row("subject", denial.subject)
             row("client_id", denial.clientID)
             if denial.status == 405 { row("allow", denial.allowedMethods.joined(separator: ", ")) }
+            for header in denial.corsHeaders { row(header.name, header.value) }
             if let token = denial.token {
                 tokenRows(token)
             } else if let presentedToken, let jws = try? CompactJWS.parse(presentedToken, maxBytes: Int.max) {

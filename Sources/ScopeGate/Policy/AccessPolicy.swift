@@ -22,14 +22,40 @@ public struct AccessPolicy: Sendable {
     public let verifier: TokenVerifier
     public let extractor: TokenExtractor
 
+    /// Whether any route (or the API) has CORS handled by the gateway, so that the server
+    /// reads `Origin` and the preflight headers into the ``AccessRequest``.
+    public let handlesCORS: Bool
+
     public init(routes: RouteTable, verifier: TokenVerifier) {
         self.routes = routes
         self.verifier = verifier
         self.extractor = TokenExtractor(verifier.api.token)
+        self.handlesCORS = routes.cors != nil || routes.hasRouteCORS
     }
 
     /// Decides `request` at instant `now` (injected; tokens' time claims are evaluated against it).
+    ///
+    /// CORS (``CORSPolicy``) wraps the decision: the route's (or, before a route matched, the
+    /// API's) CORS headers go with every answer, and on a route whose CORS the gateway handles a
+    /// preflight is answered here, after the route matched and before its method rule.
     public func decide(_ request: AccessRequest, now: Date) -> Decision {
+        var cors: RouteCORSPolicy = routes.cors.map { .gateway($0) } ?? .none
+        let decision = decideAccess(request, now: now, cors: &cors)
+        guard case .gateway(let policy) = cors else { return decision }
+        switch decision {
+        case .allow(var allowance):
+            allowance.corsHeaders = policy.responseHeaders(origin: request.origin)
+            return .allow(allowance)
+        case .deny(var denial):
+            if denial.reason != .corsPreflightRefused { denial.corsHeaders = policy.responseHeaders(origin: request.origin) }
+            else { denial.corsHeaders = [ResponseHeader("Vary", "Origin")] }
+            return .deny(denial)
+        case .preflight:
+            return decision
+        }
+    }
+
+    private func decideAccess(_ request: AccessRequest, now: Date, cors: inout RouteCORSPolicy) -> Decision {
         let target: RequestTarget
         switch RequestTarget.parse(request.target) {
         case .success(let parsed): target = parsed
@@ -45,8 +71,21 @@ public struct AccessPolicy: Sendable {
         guard let route = matched else {
             return .deny(Denial(status: 404, reason: .routeNotFound, description: "no route for this path", path: target.path))
         }
+        cors = route.cors
         var denial = Denial(status: 0, reason: .routeNotFound, description: "", route: route.prefix,
                             backend: route.backend.name, path: target.path)
+        if case .gateway(let policy) = route.cors, request.isPreflight, let origin = request.origin, let method = request.preflightMethod {
+            // A browser never sends credentials on a preflight: answered here, never forwarded.
+            switch policy.preflight(origin: origin, method: method, requestHeaders: request.preflightHeaders, route: route) {
+            case .success(let headers):
+                return .preflight(Preflight(route: route, path: target.path, headers: headers))
+            case .failure(let refusal):
+                denial.status = 403
+                denial.reason = .corsPreflightRefused
+                denial.description = refusal.description
+                return .deny(denial)
+            }
+        }
         guard let rule = route.rule(for: request.method) else {
             denial.status = 405
             denial.reason = .methodNotAllowed

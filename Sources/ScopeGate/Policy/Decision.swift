@@ -5,14 +5,27 @@
 public enum Decision: Sendable {
     case allow(Allowance)
     case deny(Denial)
+    /// An allowed CORS preflight, answered by the gateway itself with 204.
+    case preflight(Preflight)
 
     /// The HTTP status the client gets before any upstream is involved (200 stands for "forwarded").
     public var status: Int {
         switch self {
         case .allow: return 200
         case .deny(let denial): return denial.status
+        case .preflight: return 204
         }
     }
+}
+
+/// An allowed CORS preflight (WHATWG Fetch §3.2.2): answered 204 with `headers`, never forwarded.
+public struct Preflight: Sendable {
+    /// The matched route.
+    public var route: Route
+    /// The normalised path.
+    public var path: String
+    /// `Access-Control-Allow-*`, `Access-Control-Max-Age` and `Vary`.
+    public var headers: [ResponseHeader]
 }
 
 /// An allowed request: where it goes and on whose authority.
@@ -25,6 +38,11 @@ public struct Allowance: Sendable {
     public var token: VerifiedToken?
     /// What the route required for this method; `nil` on a public method.
     public var requirement: ScopeRequirement?
+    /// CORS headers for the response (see ``CORSPolicy``); empty when the route has no CORS.
+    public var corsHeaders: [ResponseHeader] = []
+    /// Whether the gateway handles CORS for the route, so the backend's `Access-Control-*`
+    /// response headers are replaced by ``corsHeaders``.
+    public var replacesBackendCORS: Bool { if case .gateway = route.cors { true } else { false } }
 
     /// The first (usually only) alternative of the requirement; empty when public or any token.
     public var requiredScopes: [String] { requirement?.alternatives[0] ?? [] }
@@ -78,4 +96,6 @@ public struct Denial: Sendable, Equatable {
     public var bearerError: String?
     /// Whether a `WWW-Authenticate: Bearer` challenge goes with this response.
     public var challenges: Bool = false
+    /// CORS headers for the response, so that a page on an allowed origin can read the denial.
+    public var corsHeaders: [ResponseHeader] = []
 }

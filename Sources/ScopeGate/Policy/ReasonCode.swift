@@ -70,6 +70,12 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     /// No verification keys are loaded for the token's issuer, so it cannot be checked (fail closed: 503).
     case keysUnavailable = "keys_unavailable"
 
+    // MARK: CORS (403)
+    /// A CORS preflight from an origin, for a method or with a request header that `cors`
+    /// does not allow: answered without the `Access-Control-Allow-*` headers, so the browser
+    /// does not send the call.
+    case corsPreflightRefused = "cors_preflight_refused"
+
     // MARK: Policy (403)
     /// The token is valid but lacks a scope the route and method require (RFC 6750 §3.1).
     case insufficientScope = "insufficient_scope"

@@ -14,6 +14,8 @@ public struct Route: Sendable, Equatable {
     public let forwardAuthorization: Bool
     /// Whether the client's `Host` is sent instead of the backend's authority.
     public let preserveHost: Bool
+    /// How the route handles CORS (`cors`, `routes[i].cors`).
+    public let cors: RouteCORSPolicy
 
     /// The path the backend receives for the normalised `path` this route matched: the
     /// route's prefix replaced by ``upstreamPrefix`` on a whole-segment boundary
@@ -33,7 +35,7 @@ public struct Route: Sendable, Equatable {
         return methods["*"]
     }
 
-    public init(_ config: RouteConfig, backend: BackendConfig) {
+    public init(_ config: RouteConfig, backend: BackendConfig, cors: RouteCORSPolicy = .none) {
         self.prefix = config.prefix
         self.backend = backend
         self.methods = config.methods
@@ -43,5 +45,6 @@ public struct Route: Sendable, Equatable {
         self.upstreamPrefix = config.upstreamPrefix
         self.forwardAuthorization = config.forwardAuthorization
         self.preserveHost = config.preserveHost
+        self.cors = cors
     }
 }

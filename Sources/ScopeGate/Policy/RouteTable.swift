@@ -9,19 +9,34 @@ public struct RouteTable: Sendable {
     /// The same routes keyed by their prefix in ASCII lower case, for ``caseVariant(of:matched:)``.
     private let routesByFoldedPrefix: [Substring: Route]
     private let anyPrefixHasUpperCase: Bool
+    /// The API-wide CORS (`cors`), for requests no route matched; `nil` when not configured.
+    public let cors: CORSPolicy?
+    /// Whether some route's CORS is handled by the gateway.
+    public let hasRouteCORS: Bool
 
     /// Builds the table from a validated config (every route's backend exists).
     public init(config: GatewayConfig) {
         var table: [Substring: Route] = [:]
         var folded: [Substring: Route] = [:]
+        let requestIDHeader = config.forwarding.requestIDHeader
+        let apiCORS = config.cors.map { CORSPolicy($0, requestIDHeader: requestIDHeader) }
         for route in config.routes {
             guard let backend = config.backends[route.backend] else { continue }
-            table[Substring(route.prefix)] = Route(route, backend: backend)
+            let cors: RouteCORSPolicy
+            switch route.cors {
+            case .inherit: cors = apiCORS.map { .gateway($0) } ?? .none
+            case .custom(let settings): cors = .gateway(CORSPolicy(settings, requestIDHeader: requestIDHeader))
+            case .backend: cors = .backend
+            case .off: cors = .none
+            }
+            table[Substring(route.prefix)] = Route(route, backend: backend, cors: cors)
             folded[Substring(Self.fold(route.prefix))] = table[Substring(route.prefix)]
         }
         self.routesByPrefix = table
         self.routesByFoldedPrefix = folded
         self.anyPrefixHasUpperCase = config.routes.contains { $0.prefix.utf8.contains(where: Self.isUpper) }
+        self.cors = apiCORS
+        self.hasRouteCORS = table.values.contains { if case .gateway = $0.cors { true } else { false } }
     }
 
     /// The matching route for `path` (already normalised by ``RequestTarget``), or `nil`.

@@ -30,6 +30,7 @@ struct DenialResponse {
         if denial.status == 405 {
             headers.append(("Allow", denial.allowedMethods.joined(separator: ", ")))
         }
+        for field in denial.corsHeaders { headers.append((field.name, field.value)) }
         self.headers = headers
 
         var json = JSONLine()

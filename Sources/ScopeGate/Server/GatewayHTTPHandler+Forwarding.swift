@@ -91,7 +91,16 @@ extension GatewayHTTPHandler {
         if draining { exchange.closeAfterResponse = true }
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
-        for field in head.headers { headers.add(name: field.name, value: field.value) }
+        if exchange.allowance?.replacesBackendCORS == true {
+            // The gateway handles CORS for this route: the backend's own Access-Control-*
+            // headers are replaced by the decision's, so the two can never disagree.
+            for field in head.headers where !ASCII.hasPrefixIgnoringCase(field.name, "access-control-") {
+                headers.add(name: field.name, value: field.value)
+            }
+            for field in exchange.allowance!.corsHeaders { headers.add(name: field.name, value: field.value) }
+        } else {
+            for field in head.headers { headers.add(name: field.name, value: field.value) }
+        }
         headers.replaceOrAdd(name: exchange.generation.requestIDHeader, value: exchange.requestID)
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
@@ -206,7 +215,8 @@ extension GatewayHTTPHandler {
         // take the request (RFC 9110 §9.2.2 allows repeating an idempotent request).
         let retry = !started && connectFailed && exchange.isRetryable
             ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
-        let response = DenialResponse.upstreamFailure(error)
+        var response = DenialResponse.upstreamFailure(error)
+        response.headers += allowance.corsHeaders.map { ($0.name, $0.value) }
         gateway.metrics.recordUpstreamFailure(backend: allowance.route.backend.name, kind: error.reason)
         gateway.eventLog.write(UpstreamFailureEvent(
             time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,

@@ -23,6 +23,22 @@ extension GatewayHTTPHandler {
         finishResponse(close: close, context: context)
     }
 
+    // MARK: CORS preflight
+
+    /// Answers an allowed CORS preflight with 204 and its `Access-Control-*` headers.
+    func answerPreflight(_ preflight: Preflight, exchange: Exchange) {
+        guard let context else { return }
+        let close = (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse || inputClosed || draining
+        var headers = HTTPHeaders(preflight.headers.map { ($0.name, $0.value) })
+        headers.add(name: exchange.generation.requestIDHeader, value: exchange.requestID)
+        headers.add(name: "Content-Length", value: "0")
+        if close { headers.add(name: "Connection", value: "close") }
+        state = .discarding(close: close)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .noContent, headers: headers))), promise: nil)
+        finishResponse(close: close, context: context)
+        finish(exchange, status: 204, route: preflight.route.prefix)
+    }
+
     // MARK: Denial
 
     /// Answers `exchange` with `denial`, logs it, and ends the exchange.

@@ -193,8 +193,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .accept(let framing):
             exchange.framing = framing
         }
-        let request = AccessRequest(method: head.method.rawValue, target: head.uri,
+        var request = AccessRequest(method: head.method.rawValue, target: head.uri,
                                     tokenHeaderValues: head.headers[generation.policy.extractor.location.header])
+        if generation.policy.handlesCORS {
+            let origins = head.headers["Origin"]
+            request.origin = origins.count == 1 ? origins[0] : nil   // two Origin values: no CORS (fail closed)
+            if head.method == .OPTIONS {
+                request.preflightMethod = head.headers.first(name: "Access-Control-Request-Method")
+                request.preflightHeaders = head.headers["Access-Control-Request-Headers"]
+            }
+        }
         decide(request, for: exchange, mayRefetchKeys: true)
     }
 
@@ -218,6 +226,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
+        case .preflight(let preflight):
+            answerPreflight(preflight, exchange: exchange)
         case .allow(let allowance):
             exchange.allowance = allowance
             if exchange.expectsBody, !exchange.requestEnded,

@@ -28,6 +28,21 @@ enum ASCII {
         }
     }
 
+    /// Whether `text` starts with `lowercasePrefix` ignoring ASCII letter case, without allocating.
+    static func hasPrefixIgnoringCase(_ text: String, _ lowercasePrefix: StaticString) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= lowercasePrefix.utf8CodeUnitCount else { return false }
+            let prefix = UnsafeBufferPointer(start: lowercasePrefix.utf8Start, count: lowercasePrefix.utf8CodeUnitCount)
+            for index in 0..<prefix.count {
+                var byte = bytes[index]
+                if byte >= 0x41 && byte <= 0x5A { byte += 0x20 }
+                if byte != prefix[index] { return false }
+            }
+            return true
+        }
+    }
+
     /// `bytes` without SP / HTAB at either end (RFC 9110 §5.6.3 OWS); empty when nothing else.
     static func trimmingOWS<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
         let isOWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
