@@ -303,6 +303,10 @@ private enum SchemaCases {
         let bulkURL = "http://127.0.0.1:40004"
         return [
             ("GatewayFixture.start() (most end-to-end tests)", 0, fixture()),
+            ("CORSServingTests: cors with a canned and a down backend", 1, fixture(
+                extraBackends: ["canned": "http://127.0.0.1:40011", "down": "http://127.0.0.1:1"],
+                extraRoutes: #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}, {"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#,
+                extraTopLevel: CORSServingTests.cors)),
             ("ServeProcessTests: start() with log.denials \"stderr\" and no drain delay", 0, fixture().replacingOccurrences(
                 of: "\"log\": {\"denials\": {\"file\": \"denials.log\"}}",
                 with: "\"log\": {\"denials\": \"stderr\"}, \"shutdown\": {\"drain_delay_ms\": 0}")),
@@ -556,6 +560,17 @@ private enum SchemaCases {
         ("api as an array", "$.api", config(api: "[]")),
         ("api unknown key", "$.api", config(api: shorthand(#""audiance": "https://api""#))),
         ("api.audience missing", "$.api", config(api: #"{"issuer": "https://issuer/", "jwks": {"file": "/k.json"}}"#)),
+        // cors
+        ("cors * with credentials", "$.cors", config(#""cors": {"allowed_origins": ["*"], "allow_credentials": true}"#)),
+        ("cors null origin", "$.cors.allowed_origins[0]", config(#""cors": {"allowed_origins": ["null"]}"#)),
+        ("cors origin with a path", "$.cors.allowed_origins[0]", config(#""cors": {"allowed_origins": ["https://app.example.com/"]}"#)),
+        ("cors origin in upper case", "$.cors.allowed_origins[0]", config(#""cors": {"allowed_origins": ["https://App.example.com"]}"#)),
+        ("cors wildcard over a top-level domain", "$.cors.allowed_origins[0]", config(#""cors": {"allowed_origins": ["https://*.com"]}"#)),
+        ("cors without allowed_origins", "$.cors", config(#""cors": {"max_age_seconds": 5}"#)),
+        ("cors unknown key", "$.cors", config(#""cors": {"allowed_origins": ["https://a.example"], "origins": []}"#)),
+        ("cors lower-case method", "$.cors.allowed_methods[0]", config(#""cors": {"allowed_origins": ["https://a.example"], "allowed_methods": ["get"]}"#)),
+        ("cors header *", "$.cors.allowed_headers[0]", config(#""cors": {"allowed_origins": ["https://a.example"], "allowed_headers": ["*"]}"#)),
+        ("route cors \"gateway\"", "$.routes[0].cors", config(routes: route(#""methods": {"GET": []}, "cors": "gateway""#))),
         ("api.audience missing for an issuer without audiences", "$.api", config(api: """
             {"issuers": [{"issuer": "https://a/", "audiences": ["x"], "jwks": {"file": "/k.json"}},
                          {"issuer": "https://b/", "jwks": {"file": "/k.json"}}]}
@@ -707,6 +722,14 @@ private enum SchemaCases {
               "preserve_host": true, "forward_authorization": false}]
             """)),
         ("whole numbers written with a fraction", config(#""listen": {"port": 8080.0}, "shutdown": {"grace_ms": 1e3}"#)),
+        ("cors in full, and every form of a route's cors", config(routes: """
+            [{"prefix": "/a", "backend": "calendar", "methods": {"GET": []}},
+             {"prefix": "/b", "backend": "calendar", "methods": {"GET": []}, "cors": {"allow_credentials": true, "max_age_seconds": 0}},
+             {"prefix": "/c", "backend": "calendar", "methods": {"GET": [], "OPTIONS": "public"}, "cors": "backend"},
+             {"prefix": "/d", "backend": "calendar", "methods": {"GET": []}, "cors": false}]
+            """, #""cors": {"allowed_origins": ["https://app.example.com", "http://127.0.0.1:5173", "https://*.apps.example.com"], "allowed_methods": ["GET", "POST"], "allowed_headers": ["Authorization", "Content-Type", "X-Request-Id"], "exposed_headers": ["WWW-Authenticate"], "max_age_seconds": 600, "allow_credentials": false}"#)),
+        ("a route's own cors without an API-wide one", config(routes: route(
+            #""methods": {"GET": []}, "cors": {"allowed_origins": ["*"]}"#))),
         ("no api.audience: each issuer has its own audiences or no aud check", config(api: """
             {"issuers": [{"issuer": "https://a/", "audiences": ["https://api"], "jwks": {"file": "/k.json"}},
                          {"issuer": "https://b/", "check_audience": false, "jwks": {"file": "/k.json"}, "client_id_claim": "client_id",
