@@ -179,6 +179,39 @@ final class CommandLineTests: XCTestCase {
         }
     }
 
+    /// `explain` shows a CORS preflight's answer, allowed or refused, and an actual request's CORS headers.
+    func testExplainShowsAPreflightsDecision() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(DemoKeyPair.jwksJSON([try SharedKeys.rsa.publicJWK(alg: .rs256)])).write(to: directory.appendingPathComponent("jwks.json"))
+        let path = directory.appendingPathComponent("gateway.json").path
+        try Data("""
+        {"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "jwks.json"}},
+         "cors": {"allowed_origins": ["https://app.example.com"]},
+         "backends": {"calendar": {"url": "http://127.0.0.1:9102"}},
+         "routes": [{"prefix": "/calendar", "backend": "calendar", "methods": {"GET": ["read:calendar"], "PUT": ["write:calendar"]}}]}
+        """.utf8).write(to: URL(fileURLWithPath: path))
+        let allowed = try ScopeGateBinary.run(["explain", "--config", path, "--json", "--origin", "https://app.example.com",
+                                               "--preflight-method", "PUT", "--preflight-headers", "authorization", "OPTIONS", "/calendar/1"])
+        XCTAssertEqual(allowed.status, 0, allowed.stdout + allowed.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(allowed.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["status"] as? Int, 204)
+        let headers = try XCTUnwrap(report["cors_headers"] as? [String: String], allowed.stdout)
+        XCTAssertEqual(headers["Access-Control-Allow-Origin"], "https://app.example.com")
+        XCTAssertEqual(headers["Access-Control-Allow-Methods"], "GET, HEAD, PUT")
+
+        let refused = try ScopeGateBinary.run(["explain", "--config", path, "--origin", "https://evil.example",
+                                               "--preflight-method", "PUT", "OPTIONS", "/calendar/1"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stdout.contains("DENY 403 cors_preflight_refused: origin \"https://evil.example\" is not allowed"), refused.stdout)
+
+        let actual = try ScopeGateBinary.run(["explain", "--config", path, "--json", "--origin", "https://app.example.com", "GET", "/calendar/1"])
+        let actualReport = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(actual.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(actualReport["status"] as? Int, 401)
+        XCTAssertEqual((actualReport["cors_headers"] as? [String: String])?["Access-Control-Allow-Origin"], "https://app.example.com")
+    }
+
     /// `check` prints what weakens a check as a warning, and still passes the config.
     func testCheckWarnsWhereTheAudienceIsNotChecked() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scopegate-check-\(UUID().uuidString)")
