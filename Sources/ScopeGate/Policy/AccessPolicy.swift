@@ -6,7 +6,9 @@ import Foundation
 /// and `explain` calls it once, so both always decide alike. The order of checks is
 /// fixed and fails closed:
 /// 1. request target valid and normalised (else 400 `invalid_request_target`);
-/// 2. a route matches (else 404), and it configures the method (else 405 with `Allow`);
+/// 2. a route matches (else 404); on a route whose CORS the gateway handles, a CORS preflight
+///    is answered here (204, or 403 `cors_preflight_refused`), see ``CORSPolicy``; then the
+///    route configures the method (else 405 with `Allow`);
 /// 3. on a `public` method: allowed, without looking at credentials, but a configured token
 ///    query parameter is removed from the forwarded target, and a look-alike of it
 ///    (``TokenExtractor/queryHasLookAlike(_:)``) is 400 `invalid_request`: it would reach
