@@ -187,7 +187,13 @@ extension GatewayHTTPHandler {
             return
         }
         let lingering = !requestComplete
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { [channel = context.channel] _ in
+        // Known before the write starts: the pipelining handler may deliver the rest of the
+        // request inside this very write, and whatever closes the connection then must wait
+        // for the response to be out (``closeAfterResponseWritten(_:)``).
+        let written = context.eventLoop.makePromise(of: Void.self)
+        closingWrite = written.futureResult
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.whenComplete { [channel = context.channel] _ in
             if lingering {
                 channel.close(mode: .output, promise: nil)
                 channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
@@ -195,6 +201,16 @@ extension GatewayHTTPHandler {
                 channel.close(promise: nil)
             }
         }
+    }
+
+    /// Closes the connection, but never before the response that announced the close is
+    /// written: closing with writes pending would drop them (a pipelined denial was lost so).
+    func closeAfterResponseWritten(_ context: ChannelHandlerContext) {
+        guard let closingWrite else {
+            context.close(promise: nil)
+            return
+        }
+        closingWrite.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
     }
 
     /// How long a lingering close keeps reading a request body nobody will use.

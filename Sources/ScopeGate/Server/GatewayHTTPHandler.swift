@@ -25,6 +25,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var clientAddress: String?
     /// The client half-closed its side: answer what is in flight, then close.
     var inputClosed = false
+    /// The last write of the response after which the connection closes, once one is under way.
+    var closingWrite: EventLoopFuture<Void>?
     /// Whether the current request's end was read (false from its head to its end).
     var requestComplete = true
     /// The channel asked for a read while client reads were held; issued when they resume.
@@ -96,7 +98,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case ChannelEvent.inputClosed = event {
             inputClosed = true
             switch state {
-            case .idle, .discarding: context.close(promise: nil)
+            case .idle, .discarding: closeAfterResponseWritten(context)
             case .forwarding, .awaitingKeys, .closing: break
             }
             return
@@ -331,7 +333,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.requestEnded = true   // forwarded, or denied, once the keys are in
         case .discarding(let close):
             state = .idle
-            if close { context?.close(promise: nil) }
+            if close, let context { closeAfterResponseWritten(context) }
         case .idle, .closing:
             break
         }

@@ -108,6 +108,30 @@ final class ForwardingTests: XCTestCase {
         XCTAssertEqual(try fixture.logLines(), [])
     }
 
+    /// Failing input (issue 13): a denied request pipelined before one with `Connection: close`
+    /// was logged but never answered; the connection just closed. Every request read is
+    /// answered, in order, before the close.
+    func testEveryPipelinedRequestBeforeAClosingOneIsAnswered() async throws {
+        let token = try await fixture.token()
+        let cases: [(first: String, second: String, statuses: [Int])] = [
+            ("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n", "GET /nowhere/2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", [404, 404]),
+            ("GET /appointments/1 HTTP/1.1\r\nHost: t\r\n\r\n",
+             "GET /appointments/2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer \(token)\r\n\r\n", [401, 200]),
+            ("GET /nowhere HTTP/1.1\r\nHost: t\r\n\r\n",
+             "GET /appointments/2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\nAuthorization: Bearer \(token)\r\n\r\n", [404, 200]),
+            ("GET /appointments/1 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(token)\r\n\r\n",
+             "GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", [200, 404]),
+        ]
+        for testCase in cases {
+            let client = try RawHTTPClient(port: fixture.port)
+            try client.send(testCase.first + testCase.second)
+            var statuses: [Int] = []
+            while statuses.count < 2, let response = try? client.readResponse() { statuses.append(response.status) }
+            XCTAssertEqual(statuses, testCase.statuses, testCase.first + testCase.second)
+            XCTAssertTrue(client.isClosedByServer())
+        }
+    }
+
     func testKeepAliveAndPipelinedRequestsAreAnsweredInOrder() async throws {
         let token = try await fixture.token()
         let client = try RawHTTPClient(port: fixture.port)
