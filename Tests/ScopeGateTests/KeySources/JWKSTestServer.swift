@@ -6,7 +6,8 @@ import NIOPosix
 
 @testable import ScopeGate
 
-/// An HTTP/1.1 server on 127.0.0.1 serving documents by path, for the key-source tests.
+/// An HTTP/1.1 server on 127.0.0.1 serving documents by path, for the key-source tests (and
+/// the pages of the browser test: a document names its `Content-Type`).
 ///
 /// Each path answers with its ``Document`` (404 when none); ``failAll`` overrides every answer
 /// with that status and a short text body. Requests are counted per path.
@@ -15,6 +16,7 @@ final class JWKSTestServer: Sendable {
         var status = 200
         var body: [UInt8]
         var cacheControl: String?
+        var contentType = "application/json"
     }
 
     private struct State {
@@ -108,7 +110,7 @@ final class JWKSTestServer: Sendable {
                 if let status = state.failAll { return Document(status: status, body: Array("failing".utf8)) }
                 return state.documents[path] ?? Document(status: 404, body: Array("not found".utf8))
             }
-            var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(document.body.count))])
+            var headers = HTTPHeaders([("Content-Type", document.contentType), ("Content-Length", String(document.body.count))])
             if let cacheControl = document.cacheControl { headers.add(name: "Cache-Control", value: cacheControl) }
             let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: document.status), headers: headers)
             context.write(wrapOutboundOut(.head(head)), promise: nil)
