@@ -57,6 +57,18 @@ public struct AccessPolicy: Sendable {
         }
     }
 
+    /// The CORS headers of an answer given before the decision (the request head was refused:
+    /// 400, 413, 501): those of the route `target` names, else the API's; none when the target
+    /// is not valid or the route has no gateway CORS. Decides nothing about access.
+    public func corsHeaders(origin: String?, target: String) -> [ResponseHeader] {
+        var cors: RouteCORSPolicy = routes.cors.map { .gateway($0) } ?? .none
+        if case .success(let parsed) = RequestTarget.parse(target), let route = routes.match(path: parsed.path) {
+            cors = route.cors
+        }
+        guard case .gateway(let policy) = cors else { return [] }
+        return policy.responseHeaders(origin: origin)
+    }
+
     private func decideAccess(_ request: AccessRequest, now: Date, cors: inout RouteCORSPolicy) -> Decision {
         let target: RequestTarget
         switch RequestTarget.parse(request.target) {

@@ -189,7 +189,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         exchange.countInFlight(gateway.metrics)
         switch generation.headCheck.check(head) {
-        case .deny(let denial):
+        case .deny(var denial):
+            // Refused before the decision (413, 400, 501): still readable by an allowed origin.
+            if generation.policy.handlesCORS {
+                let origins = head.headers["Origin"]
+                denial.corsHeaders = generation.policy.corsHeaders(origin: origins.count == 1 ? origins[0] : nil, target: head.uri)
+            }
             deny(denial, exchange: exchange, close: true)
             return
         case .accept(let framing):
@@ -292,10 +297,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func refuseOversizedBody(_ exchange: Exchange) {
         exchange.transfer?.cancel()
         releaseHeldReads(exchange)
-        let denial = Denial(status: 413, reason: .bodyTooLarge,
+        var denial = Denial(status: 413, reason: .bodyTooLarge,
                             description: "request body exceeds \(exchange.generation.limits.maxBodyBytes) bytes",
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
                             path: exchange.allowance?.target.path)
+        denial.corsHeaders = exchange.allowance?.corsHeaders ?? []
         if exchange.responseStarted {
             logDenial(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, requestID: exchange.requestID)
             finish(exchange, status: exchange.responseStatus ?? 413, cut: true)

@@ -56,6 +56,21 @@ final class CORSServingTests: XCTestCase {
             }
             XCTAssertNotNil(denials[1].header("WWW-Authenticate"))
 
+            // Failing input (found by the browser test): the gateway's own 413, refused at the
+            // head (declared length) or mid-stream (chunked), was not readable by the page.
+            let writer = try await fixture.token(["scope": "write:appointments"])
+            let declared = try fixture.request("POST", "/appointments", token: writer,
+                                               headers: [origin, "Content-Length: 100000"])
+            XCTAssertEqual(declared.status, 413)
+            XCTAssertEqual(declared.headers("Access-Control-Allow-Origin"), [Self.app])
+            let client = try RawHTTPClient(port: fixture.port)
+            let chunk = String(repeating: "x", count: 40_000)
+            try client.send("POST /appointments HTTP/1.1\r\nHost: t\r\n\(origin)\r\nAuthorization: Bearer \(writer)\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n9c40\r\n\(chunk)\r\n9c40\r\n\(chunk)\r\n0\r\n\r\n")
+            let streamed = try client.readResponse()
+            XCTAssertEqual(streamed.status, 413)
+            XCTAssertEqual(streamed.headers("Access-Control-Allow-Origin"), [Self.app])
+
             // The backend's own CORS headers are replaced; its other headers pass.
             let replaced = try fixture.request("GET", "/canned", headers: [origin])
             XCTAssertEqual(replaced.status, 200)
