@@ -2,8 +2,23 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Responses the gateway writes itself: the health answer and denials.
+/// Responses the gateway writes itself: the health answer, CORS preflights and denials.
+///
+/// An HTTP/1.0 client gets them as HTTP/1.0, like forwarded responses (RFC 9110 §2.5 allows
+/// either; the two kinds answer alike): always with `Content-Length`, never chunked, and the
+/// connection closes unless the client asked for keep-alive, which the answer then confirms
+/// with `Connection: keep-alive` (RFC 9112 §9.3, Appendix C.2.2).
 extension GatewayHTTPHandler {
+    /// The response's version for a request of `version`, and its `Connection` header.
+    static func ownAnswerVersion(for version: HTTPVersion, close: Bool, headers: inout HTTPHeaders) -> HTTPVersion {
+        if close {
+            headers.add(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.add(name: "Connection", value: "keep-alive")
+        }
+        return version == .http1_0 ? .http1_0 : .http1_1
+    }
+
     // MARK: Health
 
     func answerHealth(_ exchange: Exchange) {
@@ -14,9 +29,9 @@ extension GatewayHTTPHandler {
         let close = exchange.expectsBody || exchange.closeAfterResponse || inputClosed || draining
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"),
                                    ("Content-Length", String(body.utf8.count))])
-        if close { headers.add(name: "Connection", value: "close") }
+        let version = Self.ownAnswerVersion(for: exchange.head.version, close: close, headers: &headers)
         state = .discarding(close: close)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: ready ? .ok : .serviceUnavailable, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: ready ? .ok : .serviceUnavailable, headers: headers))), promise: nil)
         if exchange.head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
@@ -32,9 +47,9 @@ extension GatewayHTTPHandler {
         var headers = HTTPHeaders(preflight.headers.map { ($0.name, $0.value) })
         headers.add(name: exchange.generation.requestIDHeader, value: exchange.requestID)
         headers.add(name: "Content-Length", value: "0")
-        if close { headers.add(name: "Connection", value: "close") }
+        let version = Self.ownAnswerVersion(for: exchange.head.version, close: close, headers: &headers)
         state = .discarding(close: close)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .noContent, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .noContent, headers: headers))), promise: nil)
         finishResponse(close: close, context: context)
         finish(exchange, status: 204, route: preflight.route.prefix)
     }
@@ -72,8 +87,8 @@ extension GatewayHTTPHandler {
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         body.writeString(response.body)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
-        if close { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        let version = Self.ownAnswerVersion(for: version, close: close, headers: &headers)
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         finishResponse(close: close, context: context)

@@ -90,6 +90,31 @@ final class ConnectionTests: XCTestCase {
         XCTAssertEqual(try response.json()["path"] as? String, "/appointments/1")
     }
 
+    /// Every answer the gateway writes itself (a denial, the health answer), to an HTTP/1.0
+    /// client: HTTP/1.0 like forwarded ones, framed by Content-Length, and closed unless the
+    /// client asked for keep-alive, which the answer then confirms.
+    func testHTTP10ClientGetsTheGatewaysOwnAnswersAsHTTP10() async throws {
+        fixture = try await GatewayFixture.start()
+        for target in ["/nowhere", "/appointments/1", "/healthz"] {
+            let client = try RawHTTPClient(port: fixture.port)
+            try client.send("GET \(target) HTTP/1.0\r\n\r\n")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.version, "HTTP/1.0", target)
+            XCTAssertNotNil(response.header("Content-Length"), target)
+            XCTAssertNil(response.header("Transfer-Encoding"), target)
+            XCTAssertTrue(client.isClosedByServer(), target)
+
+            let kept = try RawHTTPClient(port: fixture.port)
+            try kept.send("GET \(target) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            let first = try kept.readResponse()
+            XCTAssertEqual(first.version, "HTTP/1.0", target)
+            XCTAssertEqual(first.header("Connection"), "keep-alive", target)
+            try kept.send("GET \(target) HTTP/1.0\r\n\r\n")
+            XCTAssertEqual(try kept.readResponse().status, first.status, "\(target): the kept-alive connection answers again")
+            XCTAssertTrue(kept.isClosedByServer(), target)
+        }
+    }
+
     func testUpgradeRequestIsAnsweredThenTheConnectionCloses() async throws {
         fixture = try await GatewayFixture.start()
         let client = try RawHTTPClient(port: fixture.port)

@@ -10,6 +10,8 @@ struct RawHTTPResponse {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
+    /// The status line's version, e.g. `HTTP/1.1`.
+    var version = ""
 
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
@@ -83,7 +85,9 @@ final class RawHTTPClient {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
-        return RawHTTPResponse(status: status, headers: headers, body: [])
+        var response = RawHTTPResponse(status: status, headers: headers, body: [])
+        response.version = String(statusLine[0])
+        return response
     }
 
     /// Reads up to `count` raw body bytes, handing each piece to `sink` without keeping it.
