@@ -71,9 +71,9 @@ if [ "$once" = 1 ]; then exit 0; fi
 cat <<MSG
 
 == The demo is running: gateway http://127.0.0.1:8080, backends :9101 and :9102. Try:
-   TOKEN=\$($BIN mint-token --scope "read:appointments write:appointments")
+   TOKEN=\$($BIN mint-token --config $PWD/gateway.json --scope "read:appointments write:appointments")
    curl -i -X POST http://127.0.0.1:8080/appointments -H "Authorization: Bearer \$TOKEN" -d '{}'
-   $BIN explain --token "\$TOKEN" DELETE /appointments/42
+   $BIN explain --config $PWD/gateway.json --token "\$TOKEN" DELETE /appointments/42
 Press Ctrl-C to stop.
 MSG
 wait

@@ -39,6 +39,13 @@ struct MintToken: AsyncParsableCommand {
     @Option(help: "Override the audience (aud).")
     var audience: String?
 
+    @Option(name: .customLong("claim"),
+            help: "Set a claim: NAME=JSON (e.g. client_id='\"app\"', token_use='\"access\"', ver=2; a value that is not JSON is a string); repeatable; null removes a claim.")
+    var claims: [String] = []
+
+    @Option(help: "The JWS header typ (default at+jwt; \"\" for none).")
+    var typ: String = "at+jwt"
+
     @Option(help: "Print this many distinct tokens, one per line: token i has sub \"<sub>-i\" and a unique jti (load-test pools; one key, one process).")
     var count: Int?
 
@@ -74,7 +81,17 @@ struct MintToken: AsyncParsableCommand {
         if let aud = audience ?? config.api.audience ?? config.api.issuers[0].audiences.first { claims["aud"] = aud }
         if !scope.isEmpty { claims["scope"] = scope }
         if let permissions { claims["permissions"] = permissions.split(separator: ",").map(String.init) }
-        let header: [String: Any] = ["alg": alg, "typ": "at+jwt", "kid": kid]
+        for assignment in self.claims {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--claim must be NAME=JSON, found \(assignment)")
+            }
+            let name = String(assignment[..<equals])
+            let text = String(assignment[assignment.index(after: equals)...])
+            let value = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+            if value is NSNull { claims.removeValue(forKey: name) } else { claims[name] = value }
+        }
+        var header: [String: Any] = ["alg": alg, "kid": kid]
+        if !typ.isEmpty { header["typ"] = typ }
         let signer = try await TokenMinter.signer(for: signingKey)
         guard let count else {
             print(try signer.sign(header: header, payload: claims))

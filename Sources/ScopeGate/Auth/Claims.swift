@@ -12,8 +12,9 @@ import Foundation
 ///    `invalid_audience`.
 /// 3. The time claims, see ``TimeClaims`` (types, then instants).
 /// 4. `sub` and the client claim (`client_id_claim`; by default `client_id`, else `azp`), if
-///    present: strings without control characters other than HTAB (they may be forwarded in
-///    headers, RFC 9110 §5.5) → else `invalid_claim`.
+///    present: strings a header carries exactly as the policy saw them (RFC 9110 §5.5): no
+///    control character but an inner HTAB (C0, DEL, C1), no U+2028/U+2029, no white space at
+///    either end (a backend reads field values trimmed) → else `invalid_claim`.
 /// 5. With `allowed_client_ids`: the client claim is present and one of them → else
 ///    `client_not_allowed`.
 /// 6. Each of `required_claims`, in name order: present → else `missing_claim`; equal to
@@ -113,12 +114,24 @@ struct Claims: Sendable {
         switch payload[exactly: name] {
         case nil: return nil
         case .string(let value)?:
-            guard !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
-                throw TokenRejection(.invalidClaim, "\(name) holds a control character")
+            guard !value.unicodeScalars.contains(where: Self.isUnsafeInHeader) else {
+                throw TokenRejection(.invalidClaim, "\(name) holds a control character or a line separator")
+            }
+            guard let first = value.utf8.first, let last = value.utf8.last,
+                  first != 0x20, first != 0x09, last != 0x20, last != 0x09 else {
+                if value.isEmpty { return value }
+                throw TokenRejection(.invalidClaim, "\(name) begins or ends with white space (a backend would read it trimmed)")
             }
             return value
         case let other?: throw TokenRejection(.invalidClaim, "\(name) is a \(other.typeName), not a string")
         }
+    }
+
+    /// A control character other than HTAB (C0, DEL, C1: U+0080-U+009F) or a line or paragraph
+    /// separator (U+2028, U+2029): a header cannot carry it, or a backend may split on it.
+    private static func isUnsafeInHeader(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (value < 0x20 && value != 0x09) || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029
     }
 
     /// `seconds` since the epoch as `2026-11-29T10:00:00Z`.

@@ -17,7 +17,13 @@ extension CORSConfig {
                 var parsed: [OriginPattern] = []
                 for (index, text) in texts.enumerated() {
                     switch OriginPattern.parse(text) {
-                    case .success(let pattern): parsed.append(pattern)
+                    case .success(let pattern):
+                        parsed.append(pattern)
+                        if case .oneLabel = pattern {
+                            reader.warn("\(originsPath)[\(index)]", "\"\(text)\" admits every subdomain one label deep: every one of them must be yours (a page on any of them can call the API)")
+                        } else if pattern == .any {
+                            reader.warn("\(originsPath)[\(index)]", "\"*\" lets a page on any site call the API with a token it holds (fine for a public API; the token still decides)")
+                        }
                     case .failure(let error): reader.fail("\(originsPath)[\(index)]", error.message); ok = false
                     }
                 }

@@ -53,7 +53,7 @@ extension IssuerConfig {
                 ConfigReader.join(path, "check_audience"),
                 allowedClientIDs == nil && requiredClaims.isEmpty
                     ? "is false and nothing else binds this issuer's tokens to this API: a token it issued for any other API or client is accepted (set allowed_client_ids or required_claims)"
-                    : "is false: aud is not checked; only allowed_client_ids and required_claims bind this issuer's tokens to this API")
+                    : "is false, so aud is not checked; only allowed_client_ids and required_claims bind this issuer's tokens to this API")
         }
         let jwks = decodeJWKS(members["jwks"], at: ConfigReader.join(path, "jwks"), reader: &reader, baseDirectory: baseDirectory)
         let secrets = decodeHMACSecrets(
@@ -101,7 +101,10 @@ extension IssuerConfig {
             func scalar(_ value: JSONValue, at valuePath: String) -> RequiredClaim.Value? {
                 switch value {
                 case .string(let text): return .string(text)
-                case .number(let number) where number.isFinite: return .number(number)
+                case .number(let number) where number.isFinite && abs(number) <= 9_007_199_254_740_991: return .number(number)
+                case .number:
+                    reader.fail(valuePath, "is a number a token's claim cannot be told apart from its neighbours (beyond ±(2^53 - 1)); write it as a string")
+                    return nil
                 case .bool(let flag): return .bool(flag)
                 default:
                     reader.fail(valuePath, "must be a string, number or boolean (or an array of them), found \(ConfigReader.render(value))")

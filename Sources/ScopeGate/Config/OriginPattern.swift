@@ -79,15 +79,41 @@ public enum OriginPattern: Sendable, Equatable, CustomStringConvertible {
             guard domain.contains("."), isHostName(domain) else {
                 return .failure(.init("\"\(text)\": a wildcard must stand for one label in front of a domain of at least two labels, e.g. \"https://*.example.com\""))
             }
+            if isSharedSuffix(domain) {
+                return .failure(.init("\"\(text)\": \(domain) is a public suffix: its subdomains belong to anyone (list your own origins instead)"))
+            }
             return .success(.oneLabel(scheme: scheme, suffix: String(rest.dropFirst(1))))
         }
         guard !host.contains("*") else {
             return .failure(.init("\"\(text)\": \"*\" may only stand alone or as the first label (\"https://*.example.com\")"))
         }
-        guard isHostName(host) || (host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2) else {
+        guard isHostName(host) || isIPv6Literal(host) else {
             return .failure(.init("\"\(text)\" has no valid host"))
         }
         return .success(.exact(text))
+    }
+
+    /// `[` IPv6 address `]` (RFC 3986 §3.2.2), lower-case hex, as browsers serialize it.
+    private static func isIPv6Literal(_ host: Substring) -> Bool {
+        guard host.hasPrefix("["), host.hasSuffix("]") else { return false }
+        let inner = host.dropFirst().dropLast()
+        return inner.contains(":") && inner.count >= 2 && inner.count <= 45
+            && inner.allSatisfy { $0 == ":" || $0 == "." || ($0.isASCII && $0.isHexDigit && !$0.isUppercase) }
+    }
+
+    /// Domains whose subdomains are registered by anyone: second-level public suffixes
+    /// (`co.uk`, `com.au`, ...) and well-known shared hosting (`github.io`, ...). Not the
+    /// whole Public Suffix List: `scopegate check` warns about every wildcard all the same.
+    static func isSharedSuffix(_ domain: Substring) -> Bool {
+        let labels = domain.split(separator: ".")
+        if labels.count == 2, ["co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob", "nic"].contains(labels[0]) {
+            return true
+        }
+        return [
+            "github.io", "gitlab.io", "herokuapp.com", "vercel.app", "netlify.app", "pages.dev", "workers.dev", "web.app",
+            "firebaseapp.com", "appspot.com", "azurewebsites.net", "azurestaticapps.net", "cloudfront.net", "blogspot.com",
+            "s3.amazonaws.com", "amplifyapp.com", "onrender.com", "fly.dev", "glitch.me", "ngrok.io", "ngrok-free.app",
+        ].contains(String(domain))
     }
 
     private static func isHostName(_ host: Substring) -> Bool {

@@ -1,7 +1,8 @@
 /// `required_claims.<name>`: a claim an issuer's tokens must carry with one of the given values.
 ///
 /// Written `"token_use": "access"` or `"tid": ["t1", "t2"]`; a value is a JSON string, number
-/// or boolean. A token's claim matches when it equals one of ``values`` (strings code point by
+/// or boolean. Numbers compare as IEEE doubles (as the token's are read), so a configured number
+/// must be an integer within ±(2^53 - 1) or a fraction; write identifiers as strings. A token's claim matches when it equals one of ``values`` (strings code point by
 /// code point, never by Unicode equivalence), or is an array with an element that does.
 /// A dotted name walks into nested objects when no top-level claim has that exact name, as in
 /// `scope_claims`.

@@ -106,7 +106,7 @@ public struct DecisionReport: Sendable {
         var lines: [String] = []
         func row(_ name: String, _ value: String?) {
             guard let value, !value.isEmpty else { return }
-            lines.append("  " + (name + ":").padding(toLength: 18, withPad: " ", startingAt: 0) + value)
+            lines.append("  " + (name + ":").padding(toLength: max(24, name.count + 2), withPad: " ", startingAt: 0) + value)
         }
         func tokenRows(_ token: VerifiedToken) {
             row("issuer", token.issuer)

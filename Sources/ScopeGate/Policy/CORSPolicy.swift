@@ -48,6 +48,9 @@ public struct CORSPolicy: Sendable, Equatable {
         -> Result<[ResponseHeader], PreflightRefusal>
     {
         guard allows(origin: origin) else { return .failure(.init("origin \(Self.printable(origin)) is not allowed")) }
+        guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte) else {
+            return .failure(.init("Access-Control-Request-Method \(Self.printable(method)) is not one method"))
+        }
         let methodAllowed: Bool
         let allowMethodsValue: String
         if let methods = config.allowedMethods {
@@ -84,6 +87,16 @@ public struct CORSPolicy: Sendable, Equatable {
         return .success(headers)
     }
 
+    /// RFC 9110 §5.6.2 `tchar`.
+    private static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
     /// Short, safe text of a client-sent value for a denial description.
     static func printable(_ text: String) -> String {
         TokenRejection.quoted(text)
@@ -98,8 +111,13 @@ public struct PreflightRefusal: Error, Sendable, Equatable {
 
 /// How a route handles CORS, resolved from `cors` and `routes[i].cors`.
 public enum RouteCORSPolicy: Sendable, Equatable {
-    /// No CORS: preflights are ordinary `OPTIONS` requests; no `Access-Control-*` headers added.
+    /// No CORS configured for the route (and none for the API): preflights are ordinary
+    /// `OPTIONS` requests; the backend's `Access-Control-*` headers pass unchanged.
     case none
+    /// `routes[i].cors: false`: no CORS on this route: preflights are ordinary `OPTIONS`
+    /// requests, and the backend's `Access-Control-*` headers are removed, so no browser page
+    /// on another origin can read its answers.
+    case off
     /// The gateway answers preflights and sets the CORS headers (the backend's are replaced).
     case gateway(CORSPolicy)
     /// The backend answers CORS itself: nothing added, nothing removed.

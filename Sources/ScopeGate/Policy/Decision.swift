@@ -40,9 +40,14 @@ public struct Allowance: Sendable {
     public var requirement: ScopeRequirement?
     /// CORS headers for the response (see ``CORSPolicy``); empty when the route has no CORS.
     public var corsHeaders: [ResponseHeader] = []
-    /// Whether the gateway handles CORS for the route, so the backend's `Access-Control-*`
-    /// response headers are replaced by ``corsHeaders``.
-    public var replacesBackendCORS: Bool { if case .gateway = route.cors { true } else { false } }
+    /// Whether the backend's `Access-Control-*` response headers are replaced by
+    /// ``corsHeaders``: the gateway handles CORS for the route, or the route has it off.
+    public var replacesBackendCORS: Bool {
+        switch route.cors {
+        case .gateway, .off: return true
+        case .none, .backend: return false
+        }
+    }
 
     /// The first (usually only) alternative of the requirement; empty when public or any token.
     public var requiredScopes: [String] { requirement?.alternatives[0] ?? [] }

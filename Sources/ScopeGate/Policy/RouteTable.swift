@@ -27,7 +27,7 @@ public struct RouteTable: Sendable {
             case .inherit: cors = apiCORS.map { .gateway($0) } ?? .none
             case .custom(let settings): cors = .gateway(CORSPolicy(settings, requestIDHeader: requestIDHeader))
             case .backend: cors = .backend
-            case .off: cors = .none
+            case .off: cors = .off
             }
             table[Substring(route.prefix)] = Route(route, backend: backend, cors: cors)
             folded[Substring(Self.fold(route.prefix))] = table[Substring(route.prefix)]

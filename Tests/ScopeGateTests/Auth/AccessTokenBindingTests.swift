@@ -107,6 +107,16 @@ struct AccessTokenBindingTests {
         BindingCase(name: "client_id with DEL", expected: .invalidClaim, mentions: "client_id", claims: ["client_id": "app\u{7F}"]),
         BindingCase(name: "azp with LF (default client claim)", expected: .invalidClaim, claims: ["client_id": NSNull(), "azp": "a\nb"]),
         BindingCase(name: "sub with HTAB and non-ASCII: a field value may carry them", expected: nil, claims: ["sub": "al\tice \u{E9}"]),
+        // Found by attack (a fresh-clone review): these passed and reached the backend otherwise than logged.
+        BindingCase(name: "sub with a leading space (a backend reads it trimmed)", expected: .invalidClaim, mentions: "white space",
+                    claims: ["sub": " alice"]),
+        BindingCase(name: "sub with a leading HTAB", expected: .invalidClaim, claims: ["sub": "\talice"]),
+        BindingCase(name: "sub with a trailing HTAB", expected: .invalidClaim, claims: ["sub": "alice\t"]),
+        BindingCase(name: "client_id with a trailing space", expected: .invalidClaim, claims: ["client_id": "app-1 "]),
+        BindingCase(name: "sub with a C1 control (NEL, U+0085)", expected: .invalidClaim, claims: ["sub": "a\u{85}b"]),
+        BindingCase(name: "sub with U+2028 LINE SEPARATOR", expected: .invalidClaim, claims: ["sub": "a\u{2028}b"]),
+        BindingCase(name: "sub with U+2029 PARAGRAPH SEPARATOR", expected: .invalidClaim, claims: ["sub": "a\u{2029}b"]),
+        BindingCase(name: "empty sub", expected: nil, claims: ["sub": ""]),
     ]
 
     @Test(arguments: cases)

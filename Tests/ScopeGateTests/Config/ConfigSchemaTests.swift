@@ -305,8 +305,7 @@ private enum SchemaCases {
             ("GatewayFixture.start() (most end-to-end tests)", 0, fixture()),
             ("CORSServingTests: cors with a canned and a down backend", 1, fixture(
                 extraBackends: ["canned": "http://127.0.0.1:40011", "down": "http://127.0.0.1:1"],
-                extraRoutes: #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}, {"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#,
-                extraTopLevel: CORSServingTests.cors)),
+                extraRoutes: CORSServingTests.routes, extraTopLevel: CORSServingTests.cors)),
             ("ServeProcessTests: start() with log.denials \"stderr\" and no drain delay", 0, fixture().replacingOccurrences(
                 of: "\"log\": {\"denials\": {\"file\": \"denials.log\"}}",
                 with: "\"log\": {\"denials\": \"stderr\"}, \"shutdown\": {\"drain_delay_ms\": 0}")),

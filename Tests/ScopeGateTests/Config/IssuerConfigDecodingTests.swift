@@ -84,6 +84,11 @@ final class IssuerConfigDecodingTests: XCTestCase {
              "api.issuers[1].issuer: \"https://a/\" is already the issuer of api.issuers[0]"),
             ("unknown issuer key", #"{"audience": "a", "issuers": [{\#(issuer), "audience": "x"}]}"#, "api.issuers[0].audience: unknown key"),
             ("jwks missing", #"{"audience": "a", "issuers": [{"issuer": "i"}]}"#, "api.issuers[0].jwks: is required"),
+            // Found by attack: 9007199254740993 in a token read as ...992 and matched.
+            ("required number beyond 2^53", #"{"audience": "a", "issuers": [{\#(issuer), "required_claims": {"tenant": 9007199254740993}}]}"#,
+             "api.issuers[0].required_claims.tenant: is a number a token's claim cannot be told apart"),
+            ("issuer with a control character", #"{"audience": "a", "issuers": [{"issuer": "https://a/\n", "jwks": {"file": "k"}}]}"#,
+             "api.issuers[0].issuer: must not contain control characters"),
             ("jwks two kinds", #"{"audience": "a", "issuers": [{"issuer": "i", "jwks": {"file": "k", "url": "https://x"}}]}"#,
              "api.issuers[0].jwks: must have only one of"),
             ("jwks url http", #"{"audience": "a", "issuers": [{"issuer": "i", "jwks": {"url": "http://idp.example/jwks"}}]}"#,

@@ -8,6 +8,10 @@ import XCTest
 final class CORSServingTests: XCTestCase {
     static let app = "http://127.0.0.1:5173"
     static let cors = #", "cors": {"allowed_origins": ["http://127.0.0.1:5173"], "max_age_seconds": 120}"#
+    /// `/canned` and `/canned-off` (its CORS off) on the canned backend, `/down` on a closed port.
+    static let routes = #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}, "#
+        + #"{"prefix": "/canned-off", "backend": "canned", "methods": {"GET": "public"}, "cors": false}, "#
+        + #"{"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#
 
     func testPreflightActualRequestsAndBackendHeaders() async throws {
         // A backend that sets CORS headers of its own, which the gateway must replace.
@@ -16,8 +20,7 @@ final class CORSServingTests: XCTestCase {
             + "access-control-expose-headers: X-Secret\r\nVary: Accept-Encoding\r\nContent-Length: 2\r\n\r\nok")
         let fixture = try await GatewayFixture.start(
             extraBackends: ["canned": "http://127.0.0.1:\(canned.port)", "down": "http://127.0.0.1:1"],
-            extraRoutes: #", {"prefix": "/canned", "backend": "canned", "methods": {"GET": "public"}}, {"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#,
-            extraTopLevel: Self.cors)
+            extraRoutes: Self.routes, extraTopLevel: Self.cors)
         do {
             let origin = "Origin: \(Self.app)"
             // Preflight: answered by the gateway, no token, never forwarded.
@@ -78,6 +81,10 @@ final class CORSServingTests: XCTestCase {
             XCTAssertEqual(replaced.headers("Access-Control-Expose-Headers"), ["WWW-Authenticate, X-Request-Id"])
             XCTAssertTrue(replaced.headers("Access-Control-Allow-Credentials").isEmpty)
             XCTAssertEqual(Set(replaced.headers("Vary")), ["Accept-Encoding", "Origin"])
+            // Found by attack: `cors: false` let the backend's own CORS headers through, as "backend" does.
+            let off = try fixture.request("GET", "/canned-off", headers: [origin])
+            XCTAssertEqual(off.status, 200)
+            XCTAssertFalse(off.headers.contains { $0.name.lowercased().hasPrefix("access-control-") }, "\(off.headers)")
             // Another origin: no allow header at all (not even the backend's *).
             let other = try fixture.request("GET", "/canned", headers: ["Origin: http://127.0.0.1:6666"])
             XCTAssertEqual(other.status, 200)

@@ -151,6 +151,32 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try ScopeGateBinary.run(["mint-token", "--config", config, "--count", "0"]).status, 2)
     }
 
+    /// `mint-token --claim` and `--typ`: tokens shaped like an identity provider's, to try the issuer rules with.
+    func testMintTokenSetsClaimsAndTyp() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let config = root.appendingPathComponent("gateway.json").path
+        let result = try ScopeGateBinary.run(["mint-token", "--config", config, "--claim", #"client_id="app-1""#,
+                                              "--claim", "ver=2", "--claim", "token_use=access", "--claim", "aud=null",
+                                              "--typ", ""])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        func decode(_ part: Substring) throws -> [String: Any] {
+            var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            text += String(repeating: "=", count: (4 - text.count % 4) % 4)
+            return try JSONSerialization.jsonObject(with: Data(base64Encoded: text) ?? Data()) as? [String: Any] ?? [:]
+        }
+        let parts = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".")
+        let header = try decode(parts[0]), payload = try decode(parts[1])
+        XCTAssertNil(header["typ"])
+        XCTAssertEqual(payload["client_id"] as? String, "app-1")
+        XCTAssertEqual(payload["ver"] as? Int, 2)
+        XCTAssertEqual(payload["token_use"] as? String, "access")
+        XCTAssertNil(payload["aud"])
+        let explained = try ScopeGateBinary.run(["explain", "--config", config, "--token",
+                                                 result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "GET", "/appointments/1"])
+        XCTAssertTrue(explained.stdout.contains("invalid_audience"), explained.stdout)
+    }
+
     func testExplainUsageErrorExitsWith2() throws {
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "--config", "/nonexistent/gateway.json", "GET", "/x"]).status, 2)
         XCTAssertEqual(try ScopeGateBinary.run(["explain", "GET"]).status, 2)
@@ -230,7 +256,7 @@ final class CommandLineTests: XCTestCase {
         let result = try ScopeGateBinary.run(["check", "--config", path])
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         XCTAssertTrue(result.stdout.contains("warning: api.issuers[0].check_audience: is false and nothing else binds"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("warning: api.issuers[1].check_audience: is false: aud is not checked"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("warning: api.issuers[1].check_audience: is false, so aud is not checked"), result.stdout)
         XCTAssertTrue(result.stdout.contains("OK"), result.stdout)
     }
 }

@@ -69,6 +69,9 @@ struct CORSPolicyTests {
         ("/r/1", app, "get", [], "method"),
         ("/r/1", app, "GET", ["authorization, x-admin"], "x-admin"),
         ("/strict/1", app, "PUT", [], "origin"),
+        // Found by attack: two methods in one request header were echoed as allowed.
+        ("/r/1", app, "GET, DELETE", [], "one method"),
+        ("/r/1", app, "", [], "one method"),
     ])
     func refusedPreflight(path: String, origin: String, method: String, headers: [String], mentions: String) async throws {
         let decision = try await Self.policy().decide(Self.preflight(path, origin: origin, method: method, headers: headers), now: F.now)
@@ -151,6 +154,16 @@ struct CORSPolicyTests {
         #expect(denial.corsHeaders.isEmpty)
     }
 
+    @Test("every wildcard origin is a warning: its subdomains must all be yours")
+    func wildcardWarning() throws {
+        let config = try ConfigLoader.decode(Data("""
+        {"api": {"issuer": "https://i/", "audience": "a", "jwks": {"file": "/k.json"}},
+         "cors": {"allowed_origins": ["https://app.example.com", "https://*.apps.example.com", "http://[::1]:5173"]},
+         "backends": {"b": {"url": "http://127.0.0.1:1"}}, "routes": [{"prefix": "/", "backend": "b", "methods": {"GET": []}}]}
+        """.utf8))
+        #expect(config.warnings.map(\.path) == ["cors.allowed_origins[1]"])
+    }
+
     @Test("check refuses what browsers reject or what leaks", arguments: [
         (#"{"allowed_origins": ["*"], "allow_credentials": true}"#, "cors.allowed_origins"),
         (#"{"allowed_origins": ["null"]}"#, "cors.allowed_origins[0]"),
@@ -169,6 +182,11 @@ struct CORSPolicyTests {
         (#"{"allowed_origins": ["https://a.example"], "allowed_headers": ["X Bad"]}"#, "cors.allowed_headers[0]"),
         (#"{"allowed_origins": ["https://a.example"], "max_age_seconds": 86401}"#, "cors.max_age_seconds"),
         (#"{"allowed_origins": ["https://a.example"], "origins": []}"#, "cors.origins"),
+        // Found by attack: wildcards over public suffixes, and a bracketed host that is no IPv6 address.
+        (#"{"allowed_origins": ["https://*.github.io"]}"#, "cors.allowed_origins[0]"),
+        (#"{"allowed_origins": ["https://*.co.uk"]}"#, "cors.allowed_origins[0]"),
+        (#"{"allowed_origins": ["https://[evil]"]}"#, "cors.allowed_origins[0]"),
+        (#"{"allowed_origins": ["http://[FE80::1]:8080"]}"#, "cors.allowed_origins[0]"),
     ])
     func configRules(cors: String, path: String) async throws {
         do {
