@@ -74,10 +74,22 @@ public struct ListenerConfig: Sendable, Equatable {
     public var requestHeadTimeoutMilliseconds: Int
     /// `listen.body_idle_timeout_ms`: longest silence while reading a request body, in milliseconds. Default 30000.
     public var bodyIdleTimeoutMilliseconds: Int
+    /// `listen.body_timeout_ms`: a request body must arrive whole within this of its head, in
+    /// milliseconds, 0 = no such deadline. Default 0: no fixed time suits every body size (see
+    /// ``ClientDeadlines``); the minimum rate below scales with the body instead.
+    public var bodyTimeoutMilliseconds: Int
+    /// `listen.body_min_bytes_per_second`: the least average rate, in bytes per second, at which a
+    /// request body must arrive once ``bodyMinRateGraceMilliseconds`` have passed, 0 = no minimum.
+    /// Default 1024.
+    public var bodyMinBytesPerSecond: Int
+    /// `listen.body_min_rate_grace_ms`: the time a request body gets on top of what its bytes earn
+    /// at the minimum rate, in milliseconds. Default 10000.
+    public var bodyMinRateGraceMilliseconds: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8080, eventLoops: Int? = nil, healthPath: String? = "/healthz",
                 keepAliveTimeoutMilliseconds: Int = 60000, requestHeadTimeoutMilliseconds: Int = 10000,
-                bodyIdleTimeoutMilliseconds: Int = 30000) {
+                bodyIdleTimeoutMilliseconds: Int = 30000, bodyTimeoutMilliseconds: Int = 0,
+                bodyMinBytesPerSecond: Int = 1024, bodyMinRateGraceMilliseconds: Int = 10000) {
         self.host = host
         self.port = port
         self.eventLoops = eventLoops
@@ -85,6 +97,9 @@ public struct ListenerConfig: Sendable, Equatable {
         self.keepAliveTimeoutMilliseconds = keepAliveTimeoutMilliseconds
         self.requestHeadTimeoutMilliseconds = requestHeadTimeoutMilliseconds
         self.bodyIdleTimeoutMilliseconds = bodyIdleTimeoutMilliseconds
+        self.bodyTimeoutMilliseconds = bodyTimeoutMilliseconds
+        self.bodyMinBytesPerSecond = bodyMinBytesPerSecond
+        self.bodyMinRateGraceMilliseconds = bodyMinRateGraceMilliseconds
     }
 }
 

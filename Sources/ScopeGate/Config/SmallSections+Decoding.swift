@@ -3,13 +3,20 @@ extension ListenerConfig {
         var config = ListenerConfig()
         guard let value, let members = reader.object(value, at: "listen") else { return config }
         reader.rejectUnknownKeys(members, known: ["host", "port", "event_loops", "health_path", "keep_alive_timeout_ms",
-                                                  "request_head_timeout_ms", "body_idle_timeout_ms"], at: "listen")
+                                                  "request_head_timeout_ms", "body_idle_timeout_ms", "body_timeout_ms",
+                                                  "body_min_bytes_per_second", "body_min_rate_grace_ms"], at: "listen")
         config.keepAliveTimeoutMilliseconds = reader.integer(
             members, "keep_alive_timeout_ms", at: "listen", in: 100...3_600_000, default: config.keepAliveTimeoutMilliseconds)
         config.requestHeadTimeoutMilliseconds = reader.integer(
             members, "request_head_timeout_ms", at: "listen", in: 100...600_000, default: config.requestHeadTimeoutMilliseconds)
         config.bodyIdleTimeoutMilliseconds = reader.integer(
             members, "body_idle_timeout_ms", at: "listen", in: 100...600_000, default: config.bodyIdleTimeoutMilliseconds)
+        config.bodyTimeoutMilliseconds = reader.integer(
+            members, "body_timeout_ms", at: "listen", in: 0...86_400_000, default: config.bodyTimeoutMilliseconds)
+        config.bodyMinBytesPerSecond = reader.integer(
+            members, "body_min_bytes_per_second", at: "listen", in: 0...(1 << 30), default: config.bodyMinBytesPerSecond)
+        config.bodyMinRateGraceMilliseconds = reader.integer(
+            members, "body_min_rate_grace_ms", at: "listen", in: 0...600_000, default: config.bodyMinRateGraceMilliseconds)
         config.host = reader.string(members, "host", at: "listen", required: false) ?? config.host
         config.port = reader.integer(members, "port", at: "listen", in: 0...65535, default: config.port)
         if members["event_loops"] != nil {

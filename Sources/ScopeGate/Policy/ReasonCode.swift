@@ -19,8 +19,9 @@ public enum ReasonCode: String, Sendable, Codable, CaseIterable {
     case bodyTooLarge = "body_too_large"
     /// The request head exceeds `limits.max_header_bytes` (RFC 6585 §5).
     case headersTooLarge = "headers_too_large"
-    /// The request head did not arrive whole in time, or its body went silent too long
-    /// (`listen.request_head_timeout_ms`, `listen.body_idle_timeout_ms`; RFC 9110 §15.5.9: 408).
+    /// The request head did not arrive whole in time, or its body went silent too long, arrived
+    /// too slowly or not whole in time (`listen.request_head_timeout_ms`, `listen.body_idle_timeout_ms`,
+    /// `listen.body_min_bytes_per_second`, `listen.body_timeout_ms`; RFC 9110 §15.5.9: 408).
     case requestTimeout = "request_timeout"
     /// `Transfer-Encoding` names a coding other than exactly `chunked` (RFC 9112 §6.1: 501).
     case unsupportedTransferCoding = "unsupported_transfer_coding"

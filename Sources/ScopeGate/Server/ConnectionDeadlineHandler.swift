@@ -1,51 +1,26 @@
 import NIOCore
 
-/// Where a connection stands, as far as its client-side deadlines go. The HTTP handler
-/// reports transitions as outbound user events; the ``ConnectionDeadlineHandler`` at the
-/// front of the pipeline, which sees the raw bytes, enforces the deadlines.
-enum ConnectionPhase: Sendable {
-    /// A request head was decoded: from now on only the body idle deadline applies.
-    case requestHeadReceived
-    /// The gateway stopped reading the request body (its upstream queue is full): the client
-    /// is not the slow one, so the body idle deadline is suspended.
-    case requestBodyHeld
-    /// Reading the request body again: the body idle deadline restarts.
-    case requestBodyResumed
-    /// The whole request was read: no client deadline while the gateway works on it.
-    case requestComplete
-    /// The response was written: the connection is idle until the next request's bytes.
-    case responseComplete
-}
-
-/// A request's client deadline passed: sent inbound, just before the connection closes, so
-/// the HTTP handler can log the denial (`request_timeout`) with what it knows of the request.
-struct ClientDeadlineExpired: Sendable {
-    enum Stage: Sendable {
-        /// The head did not arrive whole within `listen.request_head_timeout_ms`.
-        case head
-        /// The body went silent for `listen.body_idle_timeout_ms`.
-        case body
-    }
-    let stage: Stage
-    /// The timeout that expired, in milliseconds.
-    let milliseconds: Int64
-}
-
 /// Closes connections whose client is too slow or idle too long, so that a client cannot
 /// hold a connection (and a file descriptor) without making progress (slowloris).
 ///
-/// - Between requests: `keepAliveTimeout` of silence closes the connection.
+/// - Between requests: `keepAlive` of silence closes the connection.
 /// - From the first byte of a request head: the whole head must arrive within
-///   `requestHeadTimeout` (a fixed deadline; trickling bytes does not extend it).
-/// - While reading a body: `bodyIdleTimeout` of silence between reads closes it, except
-///   while the gateway itself holds the reads (upstream backpressure).
-/// - While the request is being forwarded, or its response written: no client deadline
-///   (the upstream timeouts apply).
+///   `requestHead` (a fixed deadline; trickling bytes does not extend it).
+/// - While reading a body: `bodyIdle` of silence between reads, and the body's pace
+///   (``RequestBodyPace``: a whole-body deadline, a minimum average rate after a grace), except
+///   while the gateway itself holds the reads (upstream backpressure, a key refetch); see
+///   ``ClientDeadlines`` for the limits and their defaults.
+/// - Once the request's end was read, while the gateway forwards it and writes its response:
+///   no client deadline (the upstream timeouts apply).
 ///
-/// When the head or body deadline passes, the client gets `408 Request Timeout` (RFC 9110
-/// §15.5.9; written here as raw bytes, unless response bytes already went out) and a
-/// ``ClientDeadlineExpired`` event goes up the pipeline before the close. An idle keep-alive
-/// connection is closed silently.
+/// When the head or a body deadline passes, the client gets `408 Request Timeout` (RFC 9110
+/// §15.5.9; written here as raw bytes, unless the final response already started) and a
+/// ``ClientDeadlineExpired`` event goes up the pipeline before the close, so that the HTTP
+/// handler logs it and aborts the upstream transfer. An idle keep-alive connection is closed
+/// silently.
+///
+/// Time is the event loop's `now` (the monotonic clock; an `EmbeddedEventLoop`'s virtual time
+/// in tests).
 final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -55,14 +30,19 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     private enum Phase {
         case awaitingRequest
         case readingHead
-        case readingBody
-        case bodyHeld
+        /// The body's pace, and the instant its idle deadline passes.
+        case readingBody(RequestBodyPace, idleUntil: NIODeadline)
+        /// The gateway holds the reads: no deadline; bytes already under way still count.
+        case bodyHeld(RequestBodyPace)
         case processing
+
+        var isAwaitingRequest: Bool {
+            if case .awaitingRequest = self { return true }
+            return false
+        }
     }
 
-    private let keepAliveTimeout: TimeAmount
-    private let requestHeadTimeout: TimeAmount
-    private let bodyIdleTimeout: TimeAmount
+    private let deadlines: ClientDeadlines
     private var phase = Phase.awaitingRequest
     /// When the connection must be closed, if nothing changes first; `nil`: no client deadline now.
     private var deadline: NIODeadline?
@@ -79,8 +59,8 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     /// a read (a pipelined request's head, released when the previous response ended) must
     /// bring the timer in line at once: no `channelReadComplete` may follow.
     private var inReadBurst = false
-    /// Response bytes went out since the current request began (no 408 can be written then).
-    private var responseBytesWritten = false
+    /// The final response of the current request started (no 408 can be written then).
+    private var responseStarted = false
 
     /// What the client gets when its head or body deadline passes: the ``DenialResponse`` of a
     /// `request_timeout`, as raw bytes (this handler sits below the HTTP codec).
@@ -93,19 +73,17 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         return text + "Content-Length: \(response.body.utf8.count)\r\n\r\n" + response.body
     }()
 
-    init(keepAliveTimeout: TimeAmount, requestHeadTimeout: TimeAmount, bodyIdleTimeout: TimeAmount) {
-        self.keepAliveTimeout = keepAliveTimeout
-        self.requestHeadTimeout = requestHeadTimeout
-        self.bodyIdleTimeout = bodyIdleTimeout
+    init(deadlines: ClientDeadlines) {
+        self.deadlines = deadlines
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(keepAliveTimeout, context: context)
+        arm(context.eventLoop.now + deadlines.keepAlive, context: context)
         context.fireChannelActive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(keepAliveTimeout, context: context) }
+        if context.channel.isActive { arm(context.eventLoop.now + deadlines.keepAlive, context: context) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -125,13 +103,18 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
+        let bytes = unwrapInboundIn(data).readableBytes
         switch phase {
         case .awaitingRequest:
             phase = .readingHead
-            arm(requestHeadTimeout, context: context, inReadBurst: true)
-        case .readingBody:
-            arm(bodyIdleTimeout, context: context, inReadBurst: true)
-        case .readingHead, .bodyHeld, .processing:
+            arm(context.eventLoop.now + deadlines.requestHead, context: context, inReadBurst: true)
+        case .readingBody(var pace, _):
+            pace.receive(bytes)
+            readBody(pace, idleUntil: context.eventLoop.now + deadlines.bodyIdle, context: context, inReadBurst: true)
+        case .bodyHeld(var pace):
+            pace.receive(bytes)   // parts of reads already under way when the hold began
+            phase = .bodyHeld(pace)
+        case .readingHead, .processing:
             break
         }
         context.fireChannelRead(data)
@@ -141,7 +124,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
     /// a next request read) closes now; one with a request under way closes after its response.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         context.fireUserInboundEventTriggered(event)
-        if case DrainEvent.stopAccepting? = event as? DrainEvent, phase == .awaitingRequest {
+        if case DrainEvent.stopAccepting? = event as? DrainEvent, phase.isAwaitingRequest {
             context.close(promise: nil)
         }
     }
@@ -153,55 +136,88 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
         }
         switch event {
         case .requestHeadReceived:
-            phase = .readingBody
-            arm(bodyIdleTimeout, context: context, inReadBurst: inReadBurst)
+            // Counted from the next read on: body bytes that came in the head's own read (or, for
+            // a pipelined head released later, were read before it) earn nothing, so a large head
+            // buys no time. A client that keeps up the rate after that first read is never cut;
+            // only one that sends a burst and then falls below the rate for longer than the grace.
+            let now = context.eventLoop.now
+            readBody(RequestBodyPace(rules: deadlines.body, start: now), idleUntil: now + deadlines.bodyIdle,
+                     context: context, inReadBurst: inReadBurst)
         case .requestBodyHeld:
-            guard phase == .readingBody else { break }
-            phase = .bodyHeld
+            guard case .readingBody(var pace, _) = phase else { break }
+            pace.hold(at: context.eventLoop.now)
+            phase = .bodyHeld(pace)
             deadline = nil
         case .requestBodyResumed:
-            guard phase == .bodyHeld else { break }
-            phase = .readingBody
-            arm(bodyIdleTimeout, context: context)
+            guard case .bodyHeld(var pace) = phase else { break }
+            let now = context.eventLoop.now
+            pace.resume(at: now)
+            readBody(pace, idleUntil: now + deadlines.bodyIdle, context: context, inReadBurst: inReadBurst)
+        case .responseStarted:
+            responseStarted = true
         case .requestComplete:
             phase = .processing
             deadline = nil
         case .responseComplete:
             phase = .awaitingRequest
-            responseBytesWritten = false
-            arm(keepAliveTimeout, context: context)
+            responseStarted = false
+            arm(context.eventLoop.now + deadlines.keepAlive, context: context)
         }
         promise?.succeed(())
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        responseBytesWritten = true
-        context.write(data, promise: promise)
+    /// Enters (or stays in) reading the body: the deadline is the earlier of the idle one and the pace's.
+    private func readBody(_ pace: RequestBodyPace, idleUntil: NIODeadline, context: ChannelHandlerContext, inReadBurst: Bool) {
+        phase = .readingBody(pace, idleUntil: idleUntil)
+        if let paced = pace.deadline, paced.at < idleUntil {
+            arm(paced.at, context: context, inReadBurst: inReadBurst)
+        } else {
+            arm(idleUntil, context: context, inReadBurst: inReadBurst)
+        }
     }
 
-    /// The deadline passed: 408 and a ``ClientDeadlineExpired`` for a slow head or body, then close.
+    /// The deadline passed: 408 (unless the response started) and a ``ClientDeadlineExpired``
+    /// for a slow head or body, then close.
     private func expire(context: ChannelHandlerContext) {
-        let expired: ClientDeadlineExpired?
-        switch phase {
-        case .readingHead: expired = ClientDeadlineExpired(stage: .head, milliseconds: requestHeadTimeout.nanoseconds / 1_000_000)
-        case .readingBody: expired = ClientDeadlineExpired(stage: .body, milliseconds: bodyIdleTimeout.nanoseconds / 1_000_000)
-        case .awaitingRequest, .bodyHeld, .processing: expired = nil
+        guard let stage = expiredStage(at: context.eventLoop.now) else {
+            context.close(promise: nil)   // between requests: closed silently
+            return
         }
-        if let expired {
-            if !responseBytesWritten {
-                var buffer = context.channel.allocator.buffer(capacity: Self.requestTimeoutResponse.utf8.count)
-                buffer.writeString(Self.requestTimeoutResponse)
-                context.writeAndFlush(NIOAny(buffer), promise: nil)
-            }
-            context.fireUserInboundEventTriggered(expired)
+        if !responseStarted {
+            var buffer = context.channel.allocator.buffer(capacity: Self.requestTimeoutResponse.utf8.count)
+            buffer.writeString(Self.requestTimeoutResponse)
+            context.writeAndFlush(NIOAny(buffer), promise: nil)
         }
+        context.fireUserInboundEventTriggered(ClientDeadlineExpired(stage: stage, responseStarted: responseStarted))
         context.close(promise: nil)
     }
 
-    /// Sets the deadline `timeout` from now. Within a read burst the timer follows at
+    /// Which deadline of the current phase passed at `now`: the earliest one; `nil` between requests.
+    private func expiredStage(at now: NIODeadline) -> ClientDeadlineExpired.Stage? {
+        func milliseconds(_ amount: TimeAmount) -> Int64 { amount.nanoseconds / 1_000_000 }
+        switch phase {
+        case .readingHead:
+            return .head(milliseconds: milliseconds(deadlines.requestHead))
+        case .readingBody(let pace, let idleUntil):
+            guard let paced = pace.deadline, paced.at < idleUntil else {
+                return .bodyIdle(milliseconds: milliseconds(deadlines.bodyIdle))
+            }
+            switch paced.limit {
+            case .wholeBody:
+                return .bodyTimeout(milliseconds: milliseconds(pace.rules.wholeBody ?? .zero))
+            case .minimumRate:
+                return .bodyRate(minBytesPerSecond: pace.rules.minBytesPerSecond, graceMilliseconds: milliseconds(pace.rules.grace),
+                                 receivedBytes: pace.receivedBytes, elapsedMilliseconds: milliseconds(pace.elapsed(at: now)))
+            }
+        case .awaitingRequest, .bodyHeld, .processing:
+            return nil
+        }
+    }
+
+    /// Sets the deadline to `instant`. Within a read burst the timer follows at
     /// `channelReadComplete`; otherwise at once.
-    private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext, inReadBurst: Bool = false) {
-        deadline = .now() + timeout
+    private func arm(_ instant: NIODeadline, context: ChannelHandlerContext, inReadBurst: Bool = false) {
+        deadline = instant
         if inReadBurst {
             timerStale = true
         } else {
@@ -228,7 +244,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler {
             handler.timer = nil
             handler.timerFiresAt = nil
             guard let deadline = handler.deadline else { return }   // cleared since: nothing to enforce
-            if deadline <= .now() {
+            if deadline <= channel.eventLoop.now {
                 if channel.isActive { handler.expire(context: contextBound.value) } else { channel.close(promise: nil) }
             } else {
                 handler.schedule(at: deadline, context: contextBound.value)   // moved later since

@@ -62,10 +62,16 @@ extension GatewayHTTPHandler {
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
         exchange.transfer = transfer
         // Body parts that arrived while the decision waited for keys, then its end.
+        var queueFull = false
         for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
-            exchange.clientReadsHeld = true
+            queueFull = true
         }
         exchange.pendingBody.removeAll()
+        if queueFull, !exchange.clientReadsHeld {
+            // Held for the engine, not by the client: its body deadlines stop meanwhile.
+            exchange.clientReadsHeld = true
+            context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+        }
         if exchange.requestEnded && exchange.expectsBody { transfer.finishBody() }
         // The previous response may still be above the high water mark.
         if !context.channel.isWritable { transfer.pauseReceiving() }
@@ -122,6 +128,7 @@ extension GatewayHTTPHandler {
         guard let head = exchange.heldResponseHead else { return }
         exchange.heldResponseHead = nil
         exchange.responseStarted = true
+        context.triggerUserOutboundEvent(ConnectionPhase.responseStarted, promise: nil)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
 

@@ -133,21 +133,27 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// One denial line for a client too slow with its head or body (the deadline handler
-    /// answered 408 and closes the connection).
+    /// One denial line for a client too slow with its head or body: the deadline handler
+    /// answered 408 (or, once the response had started, could only cut it) and closes the
+    /// connection. The upstream transfer is aborted, so the backend never takes the part of the
+    /// body it got for a whole request (libcurl drops the connection of an unfinished upload).
     func logTimeout(_ expired: ClientDeadlineExpired) {
         let exchange = Self.current(state)
-        let description = expired.stage == .head
-            ? "request head not complete within \(expired.milliseconds) ms"
-            : "request body idle for \(expired.milliseconds) ms"
-        var denial = Denial(status: 408, reason: .requestTimeout, description: description,
+        var denial = Denial(status: 408, reason: .requestTimeout, description: expired.description,
                             route: exchange?.allowance?.route.prefix, backend: exchange?.allowance?.route.backend.name,
                             path: exchange?.allowance?.target.path)
         denial.challenges = false
         logDenial(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
                   requestID: exchange?.requestID)
-        exchange?.transfer?.cancel()
-        if let exchange { finish(exchange, status: 408) }
+        if let exchange {
+            exchange.transfer?.cancel()
+            exchange.endAttempt(.other)
+            if expired.responseStarted {
+                finish(exchange, status: exchange.responseStatus ?? 408, cut: true)
+            } else {
+                finish(exchange, status: 408)
+            }
+        }
         state = .closing
     }
 
@@ -229,6 +235,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
                 if started {
                     state = .awaitingKeys(exchange)
+                    // The body is not read meanwhile: the gateway's wait, not the client's.
+                    context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
                     return
                 }
             }
@@ -248,6 +256,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func keysRefetched(for exchange: Exchange, request: AccessRequest) {
         guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
+        context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
         decide(request, for: exchange, mayRefetchKeys: false)
         if readPending, let context {
             switch state {

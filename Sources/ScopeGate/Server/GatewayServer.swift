@@ -33,10 +33,7 @@ public final class GatewayServer: Sendable {
                     // Client deadlines come from the configuration current when the connection
                     // opens (a reload applies them to new connections).
                     let listener = gateway.active.generation.config.listener
-                    try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(
-                        keepAliveTimeout: .milliseconds(Int64(listener.keepAliveTimeoutMilliseconds)),
-                        requestHeadTimeout: .milliseconds(Int64(listener.requestHeadTimeoutMilliseconds)),
-                        bodyIdleTimeout: .milliseconds(Int64(listener.bodyIdleTimeoutMilliseconds))))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(deadlines: ClientDeadlines(listener)))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(gateway: gateway))

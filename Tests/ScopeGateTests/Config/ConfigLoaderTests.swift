@@ -76,12 +76,30 @@ final class ConfigLoaderTests: XCTestCase {
             ("strip and rewrite", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"strip_prefix\": true, \"rewrite_prefix\": \"/b\", \"methods\": {\"GET\": []}}]}", "routes[0].rewrite_prefix: cannot be combined with strip_prefix"),
             ("empty routes", "{\(validAPI), \(validBackends), \"routes\": []}", "routes: must define at least one route"),
             ("port out of range", "{\"listen\": {\"port\": 70000}}", "listen.port: must be a whole number from 0 to 65535"),
+            ("negative body rate", "{\"listen\": {\"body_min_bytes_per_second\": -1}}",
+             "listen.body_min_bytes_per_second: must be a whole number from 0 to 1073741824"),
+            ("body grace too long", "{\"listen\": {\"body_min_rate_grace_ms\": 600001}}",
+             "listen.body_min_rate_grace_ms: must be a whole number from 0 to 600000"),
+            ("body timeout not whole", "{\"listen\": {\"body_timeout_ms\": 1.5}}",
+             "listen.body_timeout_ms: must be a whole number from 0 to 86400000"),
             ("bad log destination", "{\"log\": {\"denials\": 3}}", "log.denials: must be \"stderr\" or {\"file\": \"path\"}"),
         ]
         for testCase in cases {
             let found = problems(testCase.json)
             XCTAssertTrue(found.contains { $0.hasPrefix(testCase.expected) }, "\(testCase.name): \(found)")
         }
+    }
+
+    func testRequestBodyDeadlinesDecode() throws {
+        let json = "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}], "
+            + "\"listen\": {\"body_timeout_ms\": 120000, \"body_min_bytes_per_second\": 0, \"body_min_rate_grace_ms\": 2500}}"
+        let listener = try ConfigLoader.decode(Data(json.utf8)).listener
+        XCTAssertEqual(listener.bodyTimeoutMilliseconds, 120_000)
+        XCTAssertEqual(listener.bodyMinBytesPerSecond, 0)
+        XCTAssertEqual(listener.bodyMinRateGraceMilliseconds, 2500)
+        let defaults = ListenerConfig()
+        XCTAssertEqual([defaults.bodyTimeoutMilliseconds, defaults.bodyMinBytesPerSecond, defaults.bodyMinRateGraceMilliseconds],
+                       [0, 1024, 10_000])
     }
 
     func testScopeRequirementForms() throws {

@@ -321,6 +321,10 @@ private enum SchemaCases {
             ("ConnectionTests: keep_alive_timeout_ms", 2, fixture(listen: #", "keep_alive_timeout_ms": 300"#)),
             ("ConnectionTests: request_head_timeout_ms", 1, fixture(listen: #", "request_head_timeout_ms": 300"#)),
             ("ConnectionTests: body_idle_timeout_ms", 2, fixture(listen: #", "body_idle_timeout_ms": 300"#)),
+            ("RequestBodyDeadlineTests: body_idle_timeout_ms (after 100 Continue)", 1, fixture(listen: #", "body_idle_timeout_ms": 300"#)),
+            ("RequestBodyDeadlineTests: body minimum rate and a recording backend", 1, fixture(
+                extraRoutes: RequestBodyDeadlineTests.routes, listen: RequestBodyDeadlineTests.pace,
+                rawBackends: RequestBodyDeadlineTests.backend(port: 40012))),
             ("ForwardingTests: unreachable backend", 1, fixture(
                 extraBackends: ["down": down],
                 extraRoutes: #", {"prefix": "/down", "backend": "down", "methods": {"GET": "public"}}"#)),
@@ -555,6 +559,11 @@ private enum SchemaCases {
         ("listen.event_loops 0", "$.listen.event_loops", config(#""listen": {"event_loops": 0}"#)),
         ("listen.host empty", "$.listen.host", config(#""listen": {"host": ""}"#)),
         ("listen.health_path without a leading /", "$.listen.health_path", config(#""listen": {"health_path": "healthz"}"#)),
+        ("listen.body_min_bytes_per_second negative", "$.listen.body_min_bytes_per_second",
+         config(#""listen": {"body_min_bytes_per_second": -1}"#)),
+        ("listen.body_min_rate_grace_ms above 600000", "$.listen.body_min_rate_grace_ms",
+         config(#""listen": {"body_min_rate_grace_ms": 600001}"#)),
+        ("listen.body_timeout_ms as a string", "$.listen.body_timeout_ms", config(#""listen": {"body_timeout_ms": "30s"}"#)),
         // api
         ("api as an array", "$.api", config(api: "[]")),
         ("api unknown key", "$.api", config(api: shorthand(#""audiance": "https://api""#))),
@@ -749,7 +758,8 @@ private enum SchemaCases {
             "http2": false, "connect_timeout_ms": 2000, "timeout_ms": 30000, "response_header_timeout_ms": 30000, "idle_timeout_ms": 60000
             """), routes: route(#""methods": {"GET": []}, "strip_prefix": false, "preserve_host": false, "forward_authorization": true"#), """
             "listen": {"host": "127.0.0.1", "port": 8080, "health_path": "/healthz", "keep_alive_timeout_ms": 60000,
-                       "request_head_timeout_ms": 10000, "body_idle_timeout_ms": 30000},
+                       "request_head_timeout_ms": 10000, "body_idle_timeout_ms": 30000, "body_timeout_ms": 0,
+                       "body_min_bytes_per_second": 1024, "body_min_rate_grace_ms": 10000},
             "limits": {"max_body_bytes": 10485760, "max_header_bytes": 16384, "max_token_bytes": 8192},
             "log": {"denials": "stderr", "access": "off", "stats_interval_seconds": 60},
             "upstream": {"threads": 1, "max_connections_per_backend": 64},

@@ -140,6 +140,15 @@ final class RawHTTPClient {
         return response
     }
 
+    /// Waits up to `milliseconds` for the server to send something (or close); true when it did.
+    /// A trickling client's pace: it sends its next byte when this returns false, and stops
+    /// when the gateway answers, so the wait ends on the event rather than after a fixed sleep.
+    func waitForInput(milliseconds: Int32) -> Bool {
+        guard buffer.isEmpty else { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, milliseconds) > 0
+    }
+
     /// True when the server has closed the connection (reads return end of file).
     func isClosedByServer() -> Bool {
         guard buffer.isEmpty else { return false }
