@@ -44,6 +44,26 @@ static inline CURLcode scopegate_easy_setopt_seek_callback(CURL *handle, CURLopt
     return curl_easy_setopt(handle, option, callback);
 }
 
+/*
+ * CURLOPT_PREREQFUNCTION (since 7.80.0): called when a connection, new or reused, is about to
+ * carry a request; CURLOPT_CLOSESOCKETFUNCTION: closes a socket libcurl is done with.
+ */
+typedef int (*scopegate_curl_prereq_callback)(void *clientp, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port, int conn_local_port);
+typedef int (*scopegate_curl_closesocket_callback)(void *clientp, curl_socket_t item);
+
+static inline CURLcode scopegate_easy_setopt_prereq_callback(CURL *handle, scopegate_curl_prereq_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, callback);
+}
+
+static inline CURLcode scopegate_easy_setopt_closesocket_callback(CURL *handle, scopegate_curl_closesocket_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, callback);
+}
+
+/* CURLINFO_ACTIVESOCKET: the socket of the transfer's connection, CURL_SOCKET_BAD when there is none. */
+static inline CURLcode scopegate_easy_getinfo_socket(CURL *handle, CURLINFO info, curl_socket_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 static inline CURLcode scopegate_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

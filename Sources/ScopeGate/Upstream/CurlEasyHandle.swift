@@ -31,6 +31,25 @@ final class CurlEasyHandle {
     private var headClockStart: UInt64 = 0
     private var lastProgress: UInt64 = 0
     var statistics: UpstreamStatisticsBox?
+    /// This curl thread's record of kept-alive connections (set by the driver).
+    var reuseGuard: ConnectionReuseGuard?
+    /// Response body bytes still due under the final head's `Content-Length`: `0` once the
+    /// response is whole (at once for HEAD, 204 and 304); `nil` while unknown (no head yet,
+    /// chunked, or delimited by the close).
+    private var responseBytesDue: Int?
+    /// The response was whole while the request body was still being sent: the transfer ends
+    /// there (see ``onAnsweredEarly``).
+    private(set) var answeredEarly = false
+    /// Called (once) when the response is whole before the request body was all sent.
+    var onAnsweredEarly: ((CurlEasyHandle) -> Void)?
+    /// The prerequisite callback refused a kept-alive connection with bytes waiting on it:
+    /// the transfer is to start again, on another connection.
+    var refusedDirtyConnection = false
+    /// Times this transfer started again after refusing a kept-alive connection.
+    private var restarts = 0
+    /// The most restarts one transfer may take: each one closes a kept-alive connection on
+    /// which the backend sent bytes after a response.
+    static let maxRestarts = 16
     /// Events not yet handed to the event loop; flushed once per loop iteration.
     private var pending: [UpstreamEvent] = []
     /// Set when `pending` went from empty to non-empty, so the driver flushes this handle.
@@ -84,6 +103,7 @@ final class CurlEasyHandle {
             try set(CURLOPT_HEADERDATA, pointer: me)
             try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback)
             try set(CURLOPT_WRITEDATA, pointer: me)
+            try setReuseCallbacks()
             holdsSharedOptionsOnly = true
         }
         let special = request.method != "GET" || request.body != nil || request.tls != nil
@@ -184,6 +204,10 @@ final class CurlEasyHandle {
         needsReset = false
         transfer = nil
         parser = ResponseHeadParser()
+        responseBytesDue = nil
+        answeredEarly = false
+        refusedDirtyConnection = false
+        restarts = 0
         rewindableBody = nil
         uploadedBytes = 0
         uploading = false
@@ -243,9 +267,29 @@ final class CurlEasyHandle {
         }
     }
 
-    /// Queues the terminal event for `result` (a `CURLMSG_DONE` result).
-    func complete(with result: CURLcode) {
-        if result == CURLE_OK {
+    /// What the driver does with a handle whose transfer libcurl reported done.
+    enum Completion {
+        /// The terminal event is queued: remove the handle.
+        case ended
+        /// The transfer refused a kept-alive connection before sending anything: remove the
+        /// handle and add it again (``prepareRestart()``), which takes another connection.
+        case restart
+    }
+
+    /// Queues the terminal event for `result` (a `CURLMSG_DONE` result), or asks for a restart.
+    func complete(with result: CURLcode) -> Completion {
+        if refusedDirtyConnection {
+            refusedDirtyConnection = false
+            if restarts < Self.maxRestarts && uploadedBytes == 0 && !parser.isComplete { return .restart }
+            enqueue(.failed(.reset("backend connections kept holding bytes sent after their responses"), afterHead: false))
+            return .ended
+        }
+        if let violation = parser.violation {
+            enqueue(.failed(.reset(violation.description), afterHead: false))
+        } else if answeredEarly {
+            // Whole before the request body was sent; libcurl may have failed sending the rest.
+            enqueue(.finished)
+        } else if result == CURLE_OK {
             if parser.isComplete {
                 enqueue(.finished)
             } else {
@@ -257,6 +301,25 @@ final class CurlEasyHandle {
         } else {
             enqueue(.failed(UpstreamError(curlCode: result, detail: errorText(for: result)), afterHead: parser.isComplete))
         }
+        if result == CURLE_OK { recordKeptConnection() }
+        return .ended
+    }
+
+    /// Readies the handle to be added again after ``Completion/restart``: nothing was sent
+    /// or received, so only the clocks start over.
+    func prepareRestart() {
+        restarts += 1
+        statistics?.update { $0.refusedConnections += 1 }
+        let now = Self.now()
+        headClockStart = now
+        lastProgress = now
+    }
+
+    /// The whole response arrived before the request body was all sent: the transfer ends as
+    /// finished. The caller removes the handle, which makes libcurl close the connection
+    /// (a premature removal): it is left in the middle of a request body.
+    func endAnsweredEarly() {
+        enqueue(.finished)
     }
 
     /// Whether the transfer got as far as a connection to the backend (CURLINFO_PRIMARY_IP is set).
@@ -280,9 +343,34 @@ final class CurlEasyHandle {
 
     // MARK: Callbacks (on the curl thread, inside curl_multi_perform)
 
-    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+    /// One header line. Returns false to stop the transfer (a ``ResponseHeadParser/Violation``):
+    /// libcurl then fails it with `CURLE_WRITE_ERROR` and closes the connection.
+    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
         lastProgress = Self.now()
-        if let head = parser.feed(line) { enqueue(.head(head)) }
+        if let head = parser.feed(line) {
+            enqueue(.head(head))
+            responseBytesDue = Self.bodyLength(of: head, method: transfer?.request.method)
+            checkAnsweredEarly()
+        }
+        return parser.violation == nil
+    }
+
+    /// The body length `head` frames (RFC 9112 §6.3): none for HEAD, 204 and 304, else its
+    /// `Content-Length` (kept by the parser only when it frames the body); `nil` when unknown.
+    static func bodyLength(of head: UpstreamResponseHead, method: String?) -> Int? {
+        if method == "HEAD" || head.status == 204 || head.status == 304 { return 0 }
+        guard head.framingError == nil,
+              let length = head.headers.first(where: { ASCII.equalsIgnoringCase($0.name, "content-length") })?.value
+        else { return nil }
+        return Int(length)
+    }
+
+    /// Notes a whole response while the request body is still being sent (once).
+    private func checkAnsweredEarly() {
+        guard responseBytesDue == 0, uploading, !answeredEarly else { return }
+        answeredEarly = true
+        statistics?.update { $0.earlyAnswers += 1 }
+        onAnsweredEarly?(self)
     }
 
     /// Body bytes: taken (returns their count) or refused with `CURL_WRITEFUNC_PAUSE`, which
@@ -304,6 +392,10 @@ final class CurlEasyHandle {
             return Int(CURL_WRITEFUNC_PAUSE)
         }
         lastProgress = Self.now()
+        if let due = responseBytesDue {
+            responseBytesDue = max(0, due - count)
+            checkAnsweredEarly()
+        }
         if case .body(var buffer)? = pending.last {
             pending[pending.count - 1] = .finished  // drop the reference so the append does not copy
             buffer.writeBytes(bytes)
@@ -399,7 +491,7 @@ final class CurlEasyHandle {
         return String(cString: curl_easy_strerror(code))
     }
 
-    private func check(_ code: CURLcode, _ option: String) throws {
+    func check(_ code: CURLcode, _ option: String) throws {
         if code != CURLE_OK {
             throw UpstreamError.failed("curl refused \(option): \(String(cString: curl_easy_strerror(code)))")
         }
@@ -417,7 +509,7 @@ final class CurlEasyHandle {
         try check(string.withCString { scopegate_easy_setopt_string(raw, option, $0) }, "option \(option.rawValue)")
     }
 
-    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws {
+    func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws {
         try check(scopegate_easy_setopt_pointer(raw, option, pointer), "option \(option.rawValue)")
     }
 
@@ -443,8 +535,7 @@ private func handle(_ userdata: UnsafeMutableRawPointer?) -> CurlEasyHandle {
 }
 
 private func curlHeaderCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {
-    handle(userdata).receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: size * count))
-    return size * count
+    handle(userdata).receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: size * count)) ? size * count : 0
 }
 
 private func curlWriteCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ userdata: UnsafeMutableRawPointer?) -> Int {

@@ -9,6 +9,10 @@ final class CurlMultiDriver {
     private var idle: [CurlEasyHandle] = []
     private var active: [ObjectIdentifier: CurlEasyHandle] = [:]
     private var dirty: [CurlEasyHandle] = []
+    /// Handles whose response was whole before their request body was sent, this iteration.
+    private var answeredEarly: [CurlEasyHandle] = []
+    /// The sockets of this thread's kept-alive connections.
+    private let reuseGuard = ConnectionReuseGuard()
     /// When the gateway's own deadlines (response head, idle) are next checked (monotonic ns).
     private var nextDeadlineCheck: UInt64 = 0
     /// How often those deadlines are checked: their resolution.
@@ -28,10 +32,11 @@ final class CurlMultiDriver {
     /// libcurl watches, the doorbell, libcurl's timer or the next deadline check; act on the
     /// ready sockets; take the mailbox (cancellations first, so a transfer cancelled before
     /// it started is never added; then new transfers, then pause changes); run libcurl's
-    /// timer when due; remove finished handles (delivering their last events); fail
-    /// transfers past the gateway's own deadlines (every 100 ms); and hand every other
-    /// handle's new events to the event loops, one `execute` per loop. On shutdown,
-    /// everything in flight fails.
+    /// timer when due; remove finished handles (delivering their last events), restart
+    /// those that refused a kept-alive connection, and end those answered before their
+    /// request body was sent; fail transfers past the gateway's own deadlines (every
+    /// 100 ms); and hand every other handle's new events to the event loops, one `execute`
+    /// per loop. On shutdown, everything in flight fails.
     func run() {
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = scopegate_multi_setopt_socket_callback(multi, curlSocketCallback)
@@ -65,6 +70,7 @@ final class CurlMultiDriver {
                 _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
             }
             collectCompletions()
+            endAnsweredEarly()
             expireDeadlines()
             flushDirty()
         }
@@ -117,7 +123,9 @@ final class CurlMultiDriver {
                 return
             }
             handle.onFirstPendingEvent = { [unowned self] in self.dirty.append($0) }
+            handle.onAnsweredEarly = { [unowned self] in self.answeredEarly.append($0) }
             handle.statistics = loop.statistics
+            handle.reuseGuard = reuseGuard
         }
         do {
             try handle.prepare(for: transfer)
@@ -159,9 +167,29 @@ final class CurlMultiDriver {
             _ = scopegate_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &privateData)
             guard let privateData else { continue }
             let handle = Unmanaged<CurlEasyHandle>.fromOpaque(privateData).takeUnretainedValue()
-            handle.complete(with: result)
+            if handle.complete(with: result) == .restart {
+                _ = curl_multi_remove_handle(multi, handle.raw)
+                handle.prepareRestart()
+                let code = curl_multi_add_handle(multi, handle.raw)
+                if code == CURLM_OK { continue }
+                handle.fail(.failed("curl_multi_add_handle failed: \(String(cString: curl_multi_strerror(code)))"))
+            }
             finish(handle)
         }
+    }
+
+    /// Ends, as finished, every transfer whose response was whole before its request body
+    /// was all sent (``CurlEasyHandle/answeredEarly``): the backend answered early, and the
+    /// rest of the body has no one to read it. Removing the handle before libcurl is done
+    /// closes the connection, which is left in the middle of a request body.
+    private func endAnsweredEarly() {
+        guard !answeredEarly.isEmpty else { return }
+        for handle in answeredEarly where handle.answeredEarly {
+            guard let transfer = handle.transfer, active[ObjectIdentifier(transfer)] === handle else { continue }
+            handle.endAnsweredEarly()
+            finish(handle)
+        }
+        answeredEarly.removeAll(keepingCapacity: true)
     }
 
     /// Removes a completed handle, queues its last events and returns it to the pool.

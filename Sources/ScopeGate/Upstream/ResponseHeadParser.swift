@@ -5,6 +5,10 @@
 /// chunked bodies, trailer lines arrive the same way. Lines are parsed as bytes, because
 /// `"\r\n"` is a single `Character` in Swift. Interim blocks are dropped; the head is produced
 /// at the blank line of the first final (>= 200) block; anything after it (trailers) is ignored.
+///
+/// A block that cannot start the response to a request the gateway sent ends the parse with
+/// a ``Violation``: the transfer must then stop at once, since libcurl would read on forever
+/// (see ``Violation/unsolicitedSwitchingProtocols``).
 struct ResponseHeadParser {
     private var status: Int?
     private var fields: [(name: String, value: String)] = []
@@ -13,17 +17,49 @@ struct ResponseHeadParser {
     private var droppedLastField = false
     /// True once the final head was returned.
     private(set) var isComplete = false
+    /// Why the backend's bytes cannot be the response to the request, once known; no line is
+    /// taken after it.
+    private(set) var violation: Violation?
 
-    /// Feeds one header line; returns the head when `line` completes the final response's head.
+    /// A block that cannot start the response to a request the gateway sent.
+    enum Violation: Equatable, CustomStringConvertible {
+        /// `101 Switching Protocols`, though the request asked for no upgrade: the gateway
+        /// never forwards `Upgrade`, and a server switches only to a protocol the client
+        /// listed there (RFC 9110 §15.2.2, §7.8). libcurl takes every later byte for the body
+        /// of the 101 and never reads a final head, so the exchange would wait for the
+        /// response-head timeout.
+        case unsolicitedSwitchingProtocols
+        /// A line where a status line must be that is not one (libcurl refuses most of these itself).
+        case invalidStatusLine
+
+        var description: String {
+            switch self {
+            case .unsolicitedSwitchingProtocols: return "backend answered 101 Switching Protocols to a request that asked for no upgrade"
+            case .invalidStatusLine: return "backend sent an invalid status line"
+            }
+        }
+    }
+
+    /// Feeds one header line; returns the head when `line` completes the final response's
+    /// head. Sets ``violation`` (and returns `nil`) when the line shows the bytes are not a
+    /// response to this request.
     mutating func feed(_ line: UnsafeRawBufferPointer) -> UpstreamResponseHead? {
-        if isComplete { return nil }
+        if isComplete || violation != nil { return nil }
         var end = line.count
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])
 
         guard let status else {
             // Expecting a status line: HTTP-version SP 3DIGIT [SP reason] (RFC 9112 §4).
-            self.status = Self.parseStatusLine(bytes)
+            guard let code = Self.parseStatusLine(bytes) else {
+                violation = .invalidStatusLine
+                return nil
+            }
+            if code == 101 {
+                violation = .unsolicitedSwitchingProtocols
+                return nil
+            }
+            self.status = code
             return nil
         }
         if bytes.isEmpty {

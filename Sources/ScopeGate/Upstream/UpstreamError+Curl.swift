@@ -13,6 +13,10 @@ extension UpstreamError {
             self = .timeout(detail)
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_WEIRD_SERVER_REPLY:
             self = .reset(detail)
+        case CURLE_SEND_FAIL_REWIND:
+            // A reused connection the backend closed under the request: libcurl would send it
+            // again on a fresh one, but a streamed body's sent part is gone.
+            self = .reset(detail)
         default:
             self = .failed(detail)
         }

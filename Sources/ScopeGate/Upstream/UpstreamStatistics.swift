@@ -16,6 +16,13 @@ public struct UpstreamStatistics: Sendable, Equatable {
     public var peakBufferedRequestBytes = 0
     /// Transfers failed by the gateway's own response-head or idle deadline.
     public var deadlineExpiries = 0
+    /// Kept-alive connections refused for reuse (and closed) because the backend had sent
+    /// bytes on them after a response; each cost a transfer a restart.
+    public var refusedConnections = 0
+    /// Responses that were whole before their request body was all sent (the backend
+    /// answered early): the transfer ended there, its connection closed (unless libcurl
+    /// finished sending the body in that same step).
+    public var earlyAnswers = 0
 
     public init() {}
 }

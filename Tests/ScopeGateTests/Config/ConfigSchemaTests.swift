@@ -303,6 +303,11 @@ private enum SchemaCases {
         let bulkURL = "http://127.0.0.1:40004"
         return [
             ("GatewayFixture.start() (most end-to-end tests)", 0, fixture()),
+            ("ResponseBoundaryTests: a scripted byte-exact backend", 1, fixture(
+                extraRoutes: #", {"prefix": "/scripted", "backend": "scripted", "methods": {"GET": "public", "POST": "public"}}"#,
+                listen: #", "body_idle_timeout_ms": 20000"#,
+                rawBackends: "\"scripted\": {\"url\": \"http://127.0.0.1:40012\", \"timeout_ms\": 20000, "
+                    + "\"response_header_timeout_ms\": 3000, \"idle_timeout_ms\": 20000}")),
             ("CORSServingTests: cors with a canned and a down backend", 1, fixture(
                 extraBackends: ["canned": "http://127.0.0.1:40011", "down": "http://127.0.0.1:1"],
                 extraRoutes: CORSServingTests.routes, extraTopLevel: CORSServingTests.cors)),

@@ -4,13 +4,17 @@ import XCTest
 final class UpstreamResponseHeadParserTests: XCTestCase {
     /// Feeds lines as libcurl would (one call per line, CRLF included); returns the heads produced.
     private func parse(_ lines: [String]) -> [UpstreamResponseHead] {
+        parseWithViolation(lines).heads
+    }
+
+    private func parseWithViolation(_ lines: [String]) -> (heads: [UpstreamResponseHead], violation: ResponseHeadParser.Violation?) {
         var parser = ResponseHeadParser()
         var heads: [UpstreamResponseHead] = []
         for line in lines {
             var bytes = Array(line.utf8)
             if let head = bytes.withUnsafeMutableBytes({ parser.feed(UnsafeRawBufferPointer($0)) }) { heads.append(head) }
         }
-        return heads
+        return (heads, parser.violation)
     }
 
     private func names(_ head: UpstreamResponseHead?) -> [String] { head?.headers.map { "\($0.name)=\($0.value)" } ?? [] }
@@ -72,6 +76,27 @@ final class UpstreamResponseHeadParserTests: XCTestCase {
         for (line, expected) in table {
             let status = Array(line.utf8).withUnsafeBytes { ResponseHeadParser.parseStatusLine($0) }
             XCTAssertEqual(status, expected, line)
+        }
+    }
+
+    /// A block that cannot start the response to a request the gateway sent stops the parse:
+    /// nothing after it is taken, not even a final head (libcurl would read on for ever).
+    func testBlocksThatCannotStartTheResponseAreViolations() {
+        let table: [(name: String, lines: [String], violation: ResponseHeadParser.Violation?)] = [
+            ("101 to a request without Upgrade", ["HTTP/1.1 101 Switching Protocols\r\n", "Upgrade: websocket\r\n", "\r\n",
+                                                 "HTTP/1.1 200 OK\r\n", "\r\n"], .unsolicitedSwitchingProtocols),
+            ("101 after an interim 103", ["HTTP/1.1 103 Early Hints\r\n", "\r\n", "HTTP/1.1 101 Switching Protocols\r\n", "\r\n"],
+             .unsolicitedSwitchingProtocols),
+            ("status below 100", ["HTTP/1.1 099 Odd\r\n", "Content-Length: 2\r\n", "\r\n"], .invalidStatusLine),
+            ("no status line", ["Content-Length: 2\r\n", "\r\n"], .invalidStatusLine),
+            ("an empty line first", ["\r\n", "HTTP/1.1 200 OK\r\n", "\r\n"], .invalidStatusLine),
+            ("100, 102 and 103 unasked for", ["HTTP/1.1 100 Continue\r\n", "\r\n", "HTTP/1.1 102 Processing\r\n", "\r\n",
+                                              "HTTP/1.1 103 Early Hints\r\n", "Link: </a>\r\n", "\r\n", "HTTP/1.1 200 OK\r\n", "\r\n"], nil),
+        ]
+        for testCase in table {
+            let (heads, violation) = parseWithViolation(testCase.lines)
+            XCTAssertEqual(violation, testCase.violation, testCase.name)
+            XCTAssertEqual(heads.map(\.status), testCase.violation == nil ? [200] : [], testCase.name)
         }
     }
 }
