@@ -17,10 +17,11 @@
 # Backends: `scopegate demo-backend` (healthy, bulk, slow with --delay-ms 200) and
 # scripts/soak/faulty_backend.py (reset, stall).
 #
-# Every window it samples the gateway's RSS, open descriptors and threads (/proc), its metrics
-# (statuses by route) and both wrk windows; every tenth of the run (and after the warm-up and
-# at the end) a quiet point pauses the load, waits for every exchange to end, and samples the
-# idle gateway. At the end: the gateway must be alive, and exit 0 on SIGTERM.
+# Every window it samples the gateway's RSS, threads and open descriptors (sockets sorted by peer:
+# scripts/soak/procstat.py), its metrics (statuses by route) and both wrk windows; every tenth of
+# the run (and after the warm-up and at the end) a quiet point pauses the load, waits for every
+# exchange to end, and samples the idle gateway. At the end: the gateway must be alive, and exit
+# 0 on SIGTERM.
 #
 # Options:
 #   --minutes N     run time (30; at least 1). Warm-up: 10 % of it, at least 30 s; windows of
@@ -66,6 +67,10 @@ QUIET_EVERY=$((TOTAL / 10 > 30 ? TOTAL / 10 : 30))
 SLOW_DELAY_MS=200
 PROBE_CONNECTIONS=4 PROBE_DELAY_MS=5
 MIXED_CONNECTIONS=8 MIXED_DELAY_MS=10
+CLIENT_WORKERS=$(cd "$SOAK" && python3 -B -c 'import clients; print(clients.WORKERS)') || die "python3 cannot load $SOAK/clients.py"
+# The most requests the load has in flight at once (wrk connections, client workers, the reload
+# check): the gateway's idle pool to the healthy backends never needs more connections.
+POOL_BOUND=$((PROBE_CONNECTIONS + MIXED_CONNECTIONS + CLIENT_WORKERS + 1))
 
 # --- tools, binary, output directory ---------------------------------------------------------------
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || die "$tool not found (scripts/ensure-deps.sh wrk python3)"; done
@@ -174,6 +179,8 @@ VALID=$(cat "$OUT/tokens/valid.txt")
   echo "slow_delay_ms=$SLOW_DELAY_MS"
   echo "probe=$PROBE_CONNECTIONS connections, ${PROBE_DELAY_MS} ms between requests"
   echo "mixed=$MIXED_CONNECTIONS connections, ${MIXED_DELAY_MS} ms between requests"
+  echo "client_workers=$CLIENT_WORKERS"
+  echo "pool_bound=$POOL_BOUND"
   for name in "${!PORT[@]}"; do echo "port_$name=${PORT[$name]}"; done
   echo "wrk=$(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
   echo "loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -217,7 +224,9 @@ expect 504 -H "Authorization: Bearer $VALID" "$GW/stall/item"
 # --- sampling -------------------------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 SAMPLES=$OUT/samples.tsv
-printf 't_s\tkind\twindow\trss_kib\tfds\tfd_sockets\tthreads\tgw_cpu_pct\tmachine_busy_pct\tloadavg1\n' >"$SAMPLES"
+printf 't_s\tkind\twindow\tgw_cpu_pct\tmachine_busy_pct\tloadavg1\tproc\n' >"$SAMPLES"
+BACKEND_PORTS=""
+for name in healthy bulk slow reset stall refused; do BACKEND_PORTS+="${BACKEND_PORTS:+,}$name=${PORT[$name]}"; done
 T0=$(now)
 elapsed() { awk -v t0="$T0" -v t="$(now)" 'BEGIN { printf "%.1f", t - t0 }'; }
 elapsed_int() { awk -v t0="$T0" -v t="$(now)" 'BEGIN { printf "%d", t - t0 }'; }
@@ -226,11 +235,12 @@ CPU_PREV=$(proc_cpu_ticks "$GW_PID")
 read -r -a MACHINE_PREV < <(machine_ticks)
 TIME_PREV=$(now)
 
-# sample KIND WINDOW: one row of /proc readings of the gateway (and the CPU since the last row).
+# sample KIND WINDOW: one row: the gateway's CPU and the machine's since the last row, and
+# scripts/soak/procstat.py's reading (RSS, threads, descriptors by kind, sockets by peer) as JSON.
 sample() {
-  local kind=$1 window=$2 fds sockets cpu t machine cpu_pct busy_pct
-  fds=$( (find "/proc/$GW_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true) | wc -l)
-  sockets=$( (find "/proc/$GW_PID/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' 2>/dev/null || true) | wc -l)
+  local kind=$1 window=$2 cpu t machine cpu_pct busy_pct proc
+  proc=$(python3 "$SOAK/procstat.py" "$GW_PID" --client-ports "${PORT[gateway]},${PORT[admin]}" \
+    --backends "$BACKEND_PORTS" --faulty reset,refused,stall 2>/dev/null || echo '{"gone": true}')
   cpu=$(proc_cpu_ticks "$GW_PID")
   t=$(now)
   read -r -a machine < <(machine_ticks)
@@ -239,10 +249,13 @@ sample() {
   busy_pct=$(awk -v b0="${MACHINE_PREV[0]}" -v n0="${MACHINE_PREV[1]}" -v b1="${machine[0]}" -v n1="${machine[1]}" \
     'BEGIN { d = n1 - n0; printf "%.1f", (d > 0 ? 100 * (b1 - b0) / d : 0) }')
   CPU_PREV=$cpu TIME_PREV=$t MACHINE_PREV=("${machine[@]}")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(elapsed)" "$kind" "$window" \
-    "$(proc_status "$GW_PID" VmRSS)" "$fds" "$sockets" "$(proc_status "$GW_PID" Threads)" \
-    "$cpu_pct" "$busy_pct" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SAMPLES"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(elapsed)" "$kind" "$window" "$cpu_pct" "$busy_pct" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$proc" >>"$SAMPLES"
+  LAST_PROC=$proc LAST_CPU=$cpu_pct LAST_BUSY=$busy_pct
 }
+
+# field NAME: a number from the last procstat reading.
+field() { sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" <<<"$LAST_PROC"; }
 
 # scrape FILE: the gateway's metrics that the report reads.
 scrape() {
@@ -278,7 +291,7 @@ quiet_point() {
   sample "quiet" "$label"
   scrape "$OUT/metrics/quiet-$label.txt"
   kill -USR2 "$CLIENTS_PID" 2>/dev/null || true
-  say "$(elapsed_int) s quiet point $label: $(tail -n 1 "$SAMPLES" | awk -F'\t' '{ printf "RSS %d KiB, %d descriptors (%d sockets), %d threads", $4, $5, $6, $7 }')"
+  say "$(elapsed_int) s quiet point $label: RSS $(field rss_kib) KiB, $(field fds) descriptors ($(field non_socket) not sockets, $(field upstream) to backends, $(field client) from clients), $(field threads) threads"
 }
 
 # --- reloads --------------------------------------------------------------------------------------
@@ -364,7 +377,7 @@ while :; do
   scrape "$OUT/metrics/$n.txt"
   check_reload
   p99=$(sed -n 's/^SOAKSTAT .*"p99": \([0-9]*\).*/\1/p' "$OUT/windows/$n-probe.txt" 2>/dev/null || true)
-  say "$(elapsed_int) s window $n: $(tail -n 1 "$SAMPLES" | awk -F'\t' '{ printf "RSS %d KiB, %d fds, %d threads, gateway CPU %s %%, machine %s %%", $4, $5, $7, $8, $9 }'), probe p99 $(awk -v u="${p99:-0}" 'BEGIN { printf "%.2f", u / 1000 }') ms"
+  say "$(elapsed_int) s window $n: RSS $(field rss_kib) KiB, $(field fds) fds, $(field threads) threads, gateway CPU $LAST_CPU %, machine $LAST_BUSY %, probe p99 $(awk -v u="${p99:-0}" 'BEGIN { printf "%.2f", u / 1000 }') ms"
 done
 
 # --- the end: a last quiet point, the clients' summary, the gateway's drain ---------------------------

@@ -37,6 +37,12 @@ import threading
 import time
 
 TIMEOUT = 20.0  # seconds: any single exchange that takes longer is a failure ("timeout")
+# (kind, worker threads, seconds between two exchanges of one thread)
+PLAN = [("reset", 1, 0.2), ("refused", 1, 0.2), ("stall", 2, 0.2),
+        ("slow-head", 1, 0.2), ("slowloris", 2, 0.5), ("slow-body", 1, 0.2),
+        ("body-stall", 1, 0.5), ("slow-reader", 2, 0.2), ("abort-reading", 1, 0.3),
+        ("abort-waiting", 1, 0.3), ("pipelined", 1, 0.1)]
+WORKERS = sum(count for _, count, _ in PLAN)  # exchanges under way at once, at most
 
 
 class Exchange:
@@ -340,13 +346,8 @@ class Clients:
             time.sleep(0.1)
 
     def run(self):
-        # (kind, threads, seconds between exchanges of one thread)
-        plan = [("reset", 1, 0.2), ("refused", 1, 0.2), ("stall", 2, 0.2),
-                ("slow-head", 1, 0.2), ("slowloris", 2, 0.5), ("slow-body", 1, 0.2),
-                ("body-stall", 1, 0.5), ("slow-reader", 2, 0.2), ("abort-reading", 1, 0.3),
-                ("abort-waiting", 1, 0.3), ("pipelined", 1, 0.1)]
         threads = [threading.Thread(target=self.state_writer, daemon=True)]
-        for kind, count, interval in plan:
+        for kind, count, interval in PLAN:
             for _ in range(count):
                 threads.append(threading.Thread(target=self.worker, args=(kind, interval), daemon=True))
         for t in threads:

@@ -9,8 +9,12 @@ Criteria (each printed as PASS/FAIL with its figure):
   rss flat          every quiet point after the warm-up within 5 % of the first one (the idle
                     gateway, load paused, every exchange ended), and every sample under load after
                     the warm-up within 5 % of the median of the first tenth of the measured span
-  descriptors flat  every quiet point after the warm-up within 5 % of the first one (under load
-                    the count follows the connections in flight, so those samples are shown only)
+  descriptors flat  at every quiet point after the warm-up: the gateway's own descriptors (all but
+                    client connections and connections to backends) within 5 % of the first
+                    one's; no client connection and none to a faulty backend open; the idle pool to
+                    the healthy backends at most pool_bound (run.txt: the most requests the load
+                    has in flight at once). Under load the count follows the connections in
+                    flight: those samples are shown, not judged
   no 5xx            no 5xx on a route but /reset, /refused, /stall (the gateway's metrics), in
                     any wrk window, or in any client exchange on another route
   p99 bounded       every probe window after the warm-up: p99 under P99_LIMIT_MS and under
@@ -124,10 +128,18 @@ class Report:
         for s in read_tsv(os.path.join(self.out, "samples.tsv")):
             row = {"t_s": float(s["t_s"]), "kind": s["kind"], "window": s["window"],
                    "phase": "warmup" if float(s["t_s"]) < self.warmup else "measured"}
-            for key in ("rss_kib", "fds", "fd_sockets", "threads"):
-                row[key] = int(float(s[key] or 0))
             for key in ("gw_cpu_pct", "machine_busy_pct", "loadavg1"):
                 row[key] = float(s[key] or 0)
+            try:
+                proc = json.loads(s["proc"])
+            except (TypeError, ValueError):
+                proc = {"gone": True}
+            if proc.get("gone"):
+                continue
+            row.update(proc)
+            # The gateway's own descriptors: all but the connections of clients and to backends.
+            row["own"] = proc["fds"] - proc["client"] - proc["upstream"]
+            row["pool"] = proc["upstream"] - proc["upstream_faulty"]
             label = s["window"]
             if s["kind"] == "load":
                 probe = soakstat(os.path.join(self.out, "windows", f"{label}-probe.txt"))
@@ -175,14 +187,27 @@ class Report:
         if len(quiet) < 2:
             figure += "; fewer than two quiet points: nothing to compare"
         self.result("rss flat (within 5 %)", ok, figure)
-        # Descriptors: quiet points (all connections closed), load range shown.
-        f_dev = [(pct(r["fds"], base["fds"]), r) for r in quiet[1:]]
-        f_worst = max(f_dev, key=lambda d: abs(d[0]), default=(0.0, base))
-        ok = len(quiet) >= 2 and all(abs(d) <= TOLERANCE * 100 for d, _ in f_dev)
-        series = ", ".join(str(r["fds"]) for r in quiet)
-        figure = (f"idle (quiet points) {series}: worst {f_worst[0]:+.1f} % of {base['fds']} at {f_worst[1]['t_s']:.0f} s; "
-                  f"under load {min((r['fds'] for r in load), default=0)}-{max((r['fds'] for r in load), default=0)} "
-                  f"(connections in flight, not judged)")
+        # Descriptors at quiet points: the gateway's own (flat), clients' and faulty backends'
+        # connections (none), the idle pool to the healthy backends (bounded by the concurrency).
+        base_own = base["own"]
+        self.baselines["quiet_own"] = base_own
+        o_dev = [(pct(r["own"], base_own), r) for r in quiet[1:]]
+        o_worst = max(o_dev, key=lambda d: abs(d[0]), default=(0.0, base))
+        open_left = [r for r in quiet if r["client"] or r["upstream_faulty"]]
+        bound = int(self.run.get("pool_bound", 0) or 0)
+        over = [r for r in quiet if bound and r["pool"] > bound]
+        ok = (len(quiet) >= 2 and all(abs(d) <= TOLERANCE * 100 for d, _ in o_dev)
+              and not open_left and not over)
+        figure = (f"idle: own descriptors {', '.join(str(r['own']) for r in quiet)}, worst {o_worst[0]:+.1f} % "
+                  f"of {base_own} at {o_worst[1]['t_s']:.0f} s; connections left open by clients or to faulty "
+                  f"backends {sum(r['client'] + r['upstream_faulty'] for r in quiet)}; idle pool to the healthy "
+                  f"backends {', '.join(str(r['pool']) for r in quiet)} (bound {bound or '?'}: the requests the load "
+                  f"has in flight at most); all descriptors {', '.join(str(r['fds']) for r in quiet)}; under load "
+                  f"{min((r['fds'] for r in load), default=0)}-{max((r['fds'] for r in load), default=0)} (connections "
+                  f"in flight, not judged)")
+        close_wait = [r["close_wait"] for r in quiet]
+        if any(close_wait):
+            figure += f"; CLOSE_WAIT at quiet points {', '.join(map(str, close_wait))}"
         self.result("descriptors flat (within 5 %)", ok, figure)
 
     def check_p99(self):
@@ -202,7 +227,7 @@ class Report:
         self.p99 = {"median": median, "limit": limit, "worst": worst[0]}
         ok = not over and not missing and errors == 0 and non200 == 0
         figure = (f"{len(p99)} windows, {requests} requests: p99 median {median:.2f} ms, worst {worst[0]:.2f} ms "
-                  f"at {worst[1]['t_s']:.0f} s; bound min({P99_LIMIT_MS:.0f} ms, {P99_FACTOR:.0f} x median) = {limit:.2f} ms, "
+                  f"at {worst[1]['t_s']:.0f} s (machine {worst[1]['machine_busy_pct']:.0f} % busy); bound min({P99_LIMIT_MS:.0f} ms, {P99_FACTOR:.0f} x median) = {limit:.2f} ms, "
                   f"{len(over)} windows over it; non-200 {non200}, socket errors {errors}")
         if missing:
             figure += f"; {len(missing)} windows without a result ({', '.join(missing[:5])})"
@@ -381,7 +406,9 @@ class Report:
     # --- outputs ----------------------------------------------------------------------------------
 
     def write_csv(self):
-        columns = ["t_s", "kind", "window", "phase", "rss_kib", "fds", "fd_sockets", "threads", "gw_cpu_pct",
+        columns = ["t_s", "kind", "window", "phase", "rss_kib", "fds", "own_fds", "non_socket_fds", "listening",
+                   "client_connections_open", "upstream_connections", "upstream_pool_healthy", "upstream_faulty",
+                   "close_wait", "threads", "gw_cpu_pct",
                    "machine_busy_pct", "loadavg1", "probe_requests", "probe_rps", "probe_p50_ms", "probe_p99_ms",
                    "probe_max_ms", "probe_non200", "probe_socket_errors", "mixed_requests", "mixed_rps",
                    "mixed_p99_ms", "mixed_200", "mixed_401", "mixed_403", "mixed_other", "mixed_socket_errors",
@@ -394,8 +421,9 @@ class Report:
                 p, m, mt = r["probe"], r["mixed"], r["metrics"]
                 faulty, other, _ = fivexx(mt)
                 g = lambda name, labels=(): mt.get((name, labels), "")
-                row = [r["t_s"], r["kind"], r["window"], r["phase"], r["rss_kib"], r["fds"], r["fd_sockets"],
-                       r["threads"], r["gw_cpu_pct"], r["machine_busy_pct"], r["loadavg1"]]
+                row = [r["t_s"], r["kind"], r["window"], r["phase"], r["rss_kib"], r["fds"], r["own"],
+                       r["non_socket"], r["listening"], r["client"], r["upstream"], r["pool"], r["upstream_faulty"],
+                       r["close_wait"], r["threads"], r["gw_cpu_pct"], r["machine_busy_pct"], r["loadavg1"]]
                 if p:
                     row += [p["requests"], p["rps"], p["latency_us"]["p50"] / 1000, p["latency_us"]["p99"] / 1000,
                             p["latency_us"]["max"] / 1000, sum(n for c, n in p["statuses"].items() if c != "200"),
@@ -423,6 +451,8 @@ class Report:
             "rss_quiet": [(r["t_s"], r["rss_kib"] / 1024) for r in quiet],
             "fds_load": [(r["t_s"], r["fds"]) for r in load],
             "fds_quiet": [(r["t_s"], r["fds"]) for r in quiet],
+            "own_quiet": [(r["t_s"], r["own"]) for r in quiet],
+            "pool_quiet": [(r["t_s"], r["pool"]) for r in quiet],
             "threads": [(r["t_s"], r["threads"]) for r in self.rows],
             "p99": [(r["t_s"], r["probe"]["latency_us"]["p99"] / 1000) for r in load if r["probe"]],
             "p50": [(r["t_s"], r["probe"]["latency_us"]["p50"] / 1000) for r in load if r["probe"]],
@@ -436,8 +466,9 @@ class Report:
         panels = [
             ("RSS (MiB)", [("rss_load", "#1f77b4", "under load"), ("rss_quiet", "#d62728", "quiet point")],
              [(b[k] / 1024, c) for k, c in (("quiet_rss", "#d62728"), ("load_rss", "#1f77b4")) if b.get(k)]),
-            ("open descriptors", [("fds_load", "#1f77b4", "under load"), ("fds_quiet", "#d62728", "quiet point")],
-             [(b["quiet_fds"], "#d62728")] if b.get("quiet_fds") else []),
+            ("open descriptors", [("fds_load", "#1f77b4", "under load"), ("fds_quiet", "#d62728", "quiet: all"),
+                                  ("own_quiet", "#000000", "quiet: own"), ("pool_quiet", "#ff7f0e", "quiet: pool")],
+             [(b["quiet_own"], "#000000")] if b.get("quiet_own") else []),
             ("threads", [("threads", "#2ca02c", "threads")], []),
             ("healthy route latency (ms)", [("p99", "#9467bd", "p99 per window"), ("p50", "#8c564b", "p50 per window")],
              []),
@@ -522,7 +553,7 @@ class Report:
                 legend_x += 24 + 7 * len(label)
         out.append(f'<text x="{width - right}" y="{height - 4}" text-anchor="end" fill="#555">seconds since start; '
                    f'orange ticks: SIGHUP reloads; shaded bands: the 5 % allowed around each baseline (red: quiet points, '
-                   f'blue: under load)</text>')
+                   f'blue: under load, black: own descriptors)</text>')
         out.append("</svg>")
         with open(os.path.join(self.out, "plot.svg"), "w") as f:
             f.write("\n".join(out) + "\n")
@@ -537,7 +568,7 @@ class Report:
         s = self.series()
         fig, axes = plt.subplots(4, 1, figsize=(11, 11), sharex=True)
         for ax, keys, title in [(axes[0], ["rss_load", "rss_quiet"], "RSS (MiB)"),
-                                (axes[1], ["fds_load", "fds_quiet"], "open descriptors"),
+                                (axes[1], ["fds_load", "fds_quiet", "own_quiet", "pool_quiet"], "open descriptors"),
                                 (axes[2], ["threads"], "threads"),
                                 (axes[3], ["p99", "p50"], "healthy route latency (ms)")]:
             for key in keys:
@@ -551,10 +582,10 @@ class Report:
             ax.set_title(title, loc="left", fontsize=10)
             ax.legend(fontsize=8, loc="upper right")
         for ax, key, color in ((axes[0], "quiet_rss", "#d62728"), (axes[0], "load_rss", "#1f77b4"),
-                               (axes[1], "quiet_fds", "#d62728")):
+                               (axes[1], "quiet_own", "#000000")):
             base = self.baselines.get(key)
             if base:
-                base = base if key == "quiet_fds" else base / 1024
+                base = base if key == "quiet_own" else base / 1024
                 ax.axhspan(base * (1 - TOLERANCE), base * (1 + TOLERANCE), xmin=self.warmup / max(self.total, 1),
                            color=color, alpha=0.07)
         if getattr(self, "p99", None):
