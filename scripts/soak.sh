@@ -10,8 +10,8 @@
 #     without token, a 256 KiB POST, a 1 MiB answer, the slow backend), both paced;
 #   - scripts/soak/clients.py: a backend that resets (502), a port nothing listens on (502), a
 #     backend that stalls past its header timeout (504), slow heads, slowloris (408), slow
-#     bodies, a body that stops (408), slow readers of 4 MiB, clients that reset mid-answer or
-#     before it, pipelined requests;
+#     bodies, a body that stops (408), a body trickled below the minimum rate (408), slow
+#     readers of 4 MiB, clients that reset mid-answer or before it, pipelined requests;
 #   - config reloads: SIGHUP every few seconds, cycling valid config B, valid config A, and an
 #     invalid one that must be refused (the running config stays: checked by its realm).
 # Backends: `scopegate demo-backend` (healthy, bulk, slow with --delay-ms 200) and
@@ -118,7 +118,8 @@ write_config() {
   cat >"$file" <<JSON
 {
   "listen": {"host": "127.0.0.1", "port": ${PORT[gateway]}, "event_loops": 2,
-             "keep_alive_timeout_ms": 10000, "request_head_timeout_ms": 2000, "body_idle_timeout_ms": 2000},
+             "keep_alive_timeout_ms": 10000, "request_head_timeout_ms": 2000, "body_idle_timeout_ms": 2000,
+             "body_min_rate_grace_ms": 2000},
   "admin": {"host": "127.0.0.1", "port": ${PORT[admin]}},
   "shutdown": {"drain_delay_ms": 0, "grace_ms": 5000},
   "api": {

@@ -15,6 +15,8 @@ a pause between exchanges, and appends one JSON line per exchange to --out:
   slowloris      a head trickled one byte at a time past the head timeout             -> 408
   slow-body      a 64 KiB POST body in 4 KiB pieces every 100 ms                       -> 200, all bytes read
   body-stall     a POST that sends 8 KiB of its 64 KiB body, then goes silent           -> 408
+  body-trickle   a POST body trickled at 5 bytes/s (never silent for long: the minimum
+                 body rate, not the idle deadline, must end it)                         -> 408
   slow-reader    GET of a 4 MiB response read 16 KiB every 10 ms                        -> 200, 4 MiB
   abort-reading  GET of an 8 MiB response, 64 KiB read, then a reset                   -> 200 head
   abort-waiting  GET /slow/... (the slow backend), reset before the answer             -> (none read)
@@ -40,7 +42,7 @@ TIMEOUT = 20.0  # seconds: any single exchange that takes longer is a failure ("
 # (kind, worker threads, seconds between two exchanges of one thread)
 PLAN = [("reset", 1, 0.2), ("refused", 1, 0.2), ("stall", 2, 0.2),
         ("slow-head", 1, 0.2), ("slowloris", 2, 0.5), ("slow-body", 1, 0.2),
-        ("body-stall", 1, 0.5), ("slow-reader", 2, 0.2), ("abort-reading", 1, 0.3),
+        ("body-stall", 1, 0.5), ("body-trickle", 1, 0.5), ("slow-reader", 2, 0.2), ("abort-reading", 1, 0.3),
         ("abort-waiting", 1, 0.3), ("pipelined", 1, 0.1)]
 WORKERS = sum(count for _, count, _ in PLAN)  # exchanges under way at once, at most
 
@@ -254,6 +256,33 @@ class Clients:
             ex.send(b"b" * 8192)
             status, headers = ex.read_head()
             return status, status == 408, ""
+        finally:
+            ex.close()
+
+    def kind_body_trickle(self):
+        ex = Exchange(self.port)
+        try:
+            ex.send(request("POST", "/bulk/body-trickle?digest=1", self.token, 4096))
+            sent = 0
+            started = time.monotonic()
+            ex.sock.settimeout(0.2)
+            while sent < 4096 and time.monotonic() - started < 15:
+                try:
+                    data = ex.sock.recv(65536)
+                except socket.timeout:
+                    try:
+                        ex.send(b"t")
+                    except (BrokenPipeError, ConnectionResetError):
+                        break
+                    sent += 1
+                    continue
+                if not data:
+                    return "closed", False, f"closed without an answer after {sent} body bytes"
+                ex.buffer += data
+                break
+            ex.sock.settimeout(TIMEOUT)
+            status, headers = ex.read_head()
+            return status, status == 408, f"{sent} body bytes sent in {time.monotonic() - started:.1f} s"
         finally:
             ex.close()
 

@@ -39,6 +39,11 @@ import statistics
 import sys
 from collections import Counter, defaultdict
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clients import PLAN  # noqa: E402  (the kinds of client exchanges that must each have run)
+
+KINDS = [kind for kind, _, _ in PLAN]
 TOLERANCE = 0.05          # RSS and descriptors: within 5 % of the warm-up value
 P99_LIMIT_MS = 50.0       # every probe window's p99 under this
 P99_FACTOR = 10.0         # ... and under this many times the median window's p99
@@ -288,11 +293,14 @@ class Report:
                     if len(examples) < 5:
                         examples.append(f"{d['kind']} at {d['t']:.0f} s: {d['status']} {d['note']}".strip())
         total = sum(sum(c.values()) for c in by_kind.values())
-        ok = total > 0 and not bad and len(by_kind) >= 11
+        missing = sorted(set(KINDS) - set(by_kind))
+        ok = total > 0 and not bad and not missing
         parts = []
         for kind in sorted(by_kind):
             parts.append(f"{kind} " + "/".join(f"{s}:{n}" for s, n in sorted(by_kind[kind].items())))
         figure = f"{total} exchanges, {sum(bad.values())} unexpected: " + "; ".join(parts)
+        if missing:
+            figure += f"; kinds that never ran: {', '.join(missing)}"
         if examples:
             figure += "; e.g. " + " | ".join(examples)
         self.result("slow/faulty/abusive clients answered as expected", ok, figure)
