@@ -37,7 +37,6 @@ public final class EventLog: @unchecked Sendable {
     private let ownedPaths: [String]
     /// ``reopen()`` was asked for: the writer reopens the files before its next write.
     private var reopenRequested = false
-    private var thread: Thread?
 
     private enum Stream { case events, access }
 
@@ -78,9 +77,11 @@ public final class EventLog: @unchecked Sendable {
         writesAccess = access != nil
         ownedDescriptors = owned
         ownedPaths = paths
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread holds the log until its writer returns (after ``close()``): with an
+        // unowned reference, a log released right after `close()` returned could still be read
+        // by the writer's last steps and trap (seen once in the test suite).
+        let thread = Thread { self.run() }
         thread.name = "scopegate-log"
-        self.thread = thread
         thread.start()
     }
 
