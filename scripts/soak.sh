@@ -12,7 +12,7 @@
 #     backend that stalls past its header timeout (504), slow heads, slowloris (408), slow
 #     bodies, a body that stops (408), a body trickled below the minimum rate (408), slow
 #     readers of 4 MiB, clients that reset mid-answer or before it, pipelined requests;
-#   - config reloads: SIGHUP every few seconds, cycling valid config B, valid config A, and an
+#   - config reloads: SIGHUP every 10-30 s, cycling valid config B, valid config A, and an
 #     invalid one that must be refused (the running config stays: checked by its realm).
 # Backends: `scopegate demo-backend` (healthy, bulk, slow with --delay-ms 200) and
 # scripts/soak/faulty_backend.py (reset, stall).
@@ -26,8 +26,8 @@
 # Options:
 #   --minutes N     run time (30; at least 1). Warm-up: 10 % of it, at least 30 s; windows of
 #                   3-5 s; a reload every 10-30 s; a quiet point every 10 % of the run
-#   --binary PATH   the scopegate executable (default .build/release/scopegate, built with
-#                   `swift build -c release` when missing)
+#   --binary PATH   the scopegate executable to soak (default: `swift build -c release` of this
+#                   checkout first, then its .build/release/scopegate)
 #   --out DIR       report directory (/tmp/scopegate-soak-<UTC time>-<PID>)
 #   --help          this text
 #
@@ -72,17 +72,8 @@ CLIENT_WORKERS=$(cd "$SOAK" && python3 -B -c 'import clients; print(clients.WORK
 # check): the gateway's idle pool to the healthy backends never needs more connections.
 POOL_BOUND=$((PROBE_CONNECTIONS + MIXED_CONNECTIONS + CLIENT_WORKERS + 1))
 
-# --- tools, binary, output directory ---------------------------------------------------------------
+# --- tools, output directory, binary ---------------------------------------------------------------
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || die "$tool not found (scripts/ensure-deps.sh wrk python3)"; done
-if [ -z "$BIN" ]; then
-  BIN=$ROOT/.build/release/scopegate
-  if [ ! -x "$BIN" ]; then
-    say "building scopegate (release; the first build takes several minutes)"
-    (cd "$ROOT" && swift build -c release --product scopegate) >&2 || die "build failed"
-  fi
-fi
-[ -x "$BIN" ] || die "$BIN is not an executable"
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 [ -n "$OUT" ] || OUT=/tmp/scopegate-soak-$(date -u +%Y%m%dT%H%M%SZ)-$$
 if [ -e "$OUT" ] && [ ! -d "$OUT" ]; then die "--out $OUT exists and is not a directory"; fi
@@ -90,6 +81,18 @@ mkdir -p "$OUT" 2>/dev/null || die "cannot create the output directory $OUT"
 OUT=$(cd "$OUT" && pwd)
 [ -z "$(ls -A "$OUT")" ] || die "$OUT is not empty"
 mkdir -p "$OUT/windows" "$OUT/metrics" "$OUT/configs" "$OUT/tokens"
+
+# Without --binary: the release build of this checkout, brought up to date (as the load tests do).
+if [ -z "$BIN" ]; then
+  say "building scopegate (release; the first build takes several minutes): $OUT/build.log"
+  if ! (cd "$ROOT" && swift build -c release --product scopegate) >"$OUT/build.log" 2>&1; then
+    tail -n 30 "$OUT/build.log" >&2
+    die "build failed"
+  fi
+  BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/scopegate"
+fi
+[ -x "$BIN" ] || die "$BIN is not an executable"
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 trap stop_all EXIT
 trap 'say "error: line $LINENO: $BASH_COMMAND failed"' ERR
