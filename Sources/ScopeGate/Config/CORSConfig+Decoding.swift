@@ -60,10 +60,7 @@ extension CORSConfig {
         guard let value else { return nil }
         guard let list = reader.stringArray(value, at: path) else { ok = false; return nil }
         for (index, item) in list.enumerated() {
-            let isToken = item.utf8.allSatisfy { byte in
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                    || Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-            }
+            let isToken = item.utf8.allSatisfy(ASCII.isTokenByte)
             if item == "*" {
                 reader.fail("\(path)[\(index)]", "\"*\" is not supported: list the \(upperCase ? "methods" : "headers") by name")
                 ok = false

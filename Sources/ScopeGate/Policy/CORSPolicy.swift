@@ -48,7 +48,7 @@ public struct CORSPolicy: Sendable, Equatable {
         -> Result<[ResponseHeader], PreflightRefusal>
     {
         guard allows(origin: origin) else { return .failure(.init("origin \(Self.printable(origin)) is not allowed")) }
-        guard !method.isEmpty, method.utf8.allSatisfy(Self.isTokenByte) else {
+        guard !method.isEmpty, method.utf8.allSatisfy(ASCII.isTokenByte) else {
             return .failure(.init("Access-Control-Request-Method \(Self.printable(method)) is not one method"))
         }
         let methodAllowed: Bool
@@ -85,16 +85,6 @@ public struct CORSPolicy: Sendable, Equatable {
         headers.append(ResponseHeader("Access-Control-Max-Age", String(config.maxAgeSeconds)))
         headers.append(ResponseHeader("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"))
         return .success(headers)
-    }
-
-    /// RFC 9110 §5.6.2 `tchar`.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
     }
 
     /// Short, safe text of a client-sent value for a denial description.

@@ -165,6 +165,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The request's one `Origin`; `nil` without one or with several (no CORS: fail closed).
+    static func origin(of head: HTTPRequestHead) -> String? {
+        let origins = head.headers["Origin"]
+        return origins.count == 1 ? origins[0] : nil
+    }
+
     /// Whether no response has started, so an error can still be answered with a status.
     static func canAnswer(_ state: RequestState) -> Bool {
         switch state {
@@ -198,8 +204,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .deny(var denial):
             // Refused before the decision (413, 400, 501): still readable by an allowed origin.
             if generation.policy.handlesCORS {
-                let origins = head.headers["Origin"]
-                denial.corsHeaders = generation.policy.corsHeaders(origin: origins.count == 1 ? origins[0] : nil, target: head.uri)
+                denial.corsHeaders = generation.policy.corsHeaders(origin: Self.origin(of: head), target: head.uri)
             }
             deny(denial, exchange: exchange, close: true)
             return
@@ -209,8 +214,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var request = AccessRequest(method: head.method.rawValue, target: head.uri,
                                     tokenHeaderValues: head.headers[generation.policy.extractor.location.header])
         if generation.policy.handlesCORS {
-            let origins = head.headers["Origin"]
-            request.origin = origins.count == 1 ? origins[0] : nil   // two Origin values: no CORS (fail closed)
+            request.origin = Self.origin(of: head)
             if head.method == .OPTIONS {
                 request.preflightMethod = head.headers.first(name: "Access-Control-Request-Method")
                 request.preflightHeaders = head.headers["Access-Control-Request-Headers"]

@@ -28,6 +28,16 @@ enum ASCII {
         }
     }
 
+    /// RFC 9110 §5.6.2 `tchar`: the bytes of a token (a method, a header name).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
     /// Whether `text` starts with `lowercasePrefix` ignoring ASCII letter case, without allocating.
     static func hasPrefixIgnoringCase(_ text: String, _ lowercasePrefix: StaticString) -> Bool {
         var text = text
