@@ -2,7 +2,8 @@ import Foundation
 import NIOHTTP1
 
 /// How a request's body is delimited, read once from its head (RFC 9112 §6.3).
-enum RequestBodyFraming: Equatable {
+/// (`@_spi(Fuzzing)`: the `Fuzz/` package's request-head target calls the check directly.)
+@_spi(Fuzzing) public enum RequestBodyFraming: Equatable, Sendable {
     /// No body: neither `Content-Length` nor `Transfer-Encoding`, or `Content-Length: 0`.
     case none
     /// `Content-Length: n`, n > 0.
@@ -35,9 +36,15 @@ enum RequestBodyFraming: Equatable {
 ///    `_` spelling) or a `_method` query parameter → 400 `invalid_request`: the gateway
 ///    authorises the request's own method and path, and frameworks that honour these would
 ///    run another method or path than the one the policy allowed.
-struct RequestHeadCheck {
+@_spi(Fuzzing) public struct RequestHeadCheck: Sendable {
     let maxHeaderBytes: Int
     let maxBodyBytes: Int
+
+    /// - Parameters: `limits.max_header_bytes` and `limits.max_body_bytes`, in bytes.
+    @_spi(Fuzzing) public init(maxHeaderBytes: Int, maxBodyBytes: Int) {
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxBodyBytes = maxBodyBytes
+    }
 
     /// Header names (lower case, `_` as `-`) that make a framework use another method or URL.
     static let overrideHeaders: [String] = [
@@ -45,12 +52,12 @@ struct RequestHeadCheck {
     ]
 
     /// What the check found: the body framing of an acceptable head, or the denial.
-    enum Verdict: Equatable {
+    @_spi(Fuzzing) public enum Verdict: Equatable, Sendable {
         case accept(RequestBodyFraming)
         case deny(Denial)
     }
 
-    func check(_ head: HTTPRequestHead) -> Verdict {
+    @_spi(Fuzzing) public func check(_ head: HTTPRequestHead) -> Verdict {
         var headBytes = head.uri.utf8.count + head.method.rawValue.utf8.count + 12
         // One pass over the fields for the size, the values and the override names; the
         // verdicts keep the order below.

@@ -9,20 +9,24 @@
 /// A block that cannot start the response to a request the gateway sent ends the parse with
 /// a ``Violation``: the transfer must then stop at once, since libcurl would read on forever
 /// (see ``Violation/unsolicitedSwitchingProtocols``).
-struct ResponseHeadParser {
+///
+/// (`@_spi(Fuzzing)`: the `Fuzz/` package's response-head target feeds it directly.)
+@_spi(Fuzzing) public struct ResponseHeadParser {
     private var status: Int?
     private var fields: [(name: String, value: String)] = []
     /// The previous field line was malformed and dropped: an obs-fold line after it is
     /// dropped too, instead of joining the field before it.
     private var droppedLastField = false
     /// True once the final head was returned.
-    private(set) var isComplete = false
+    @_spi(Fuzzing) public private(set) var isComplete = false
     /// Why the backend's bytes cannot be the response to the request, once known; no line is
     /// taken after it.
-    private(set) var violation: Violation?
+    @_spi(Fuzzing) public private(set) var violation: Violation?
+
+    @_spi(Fuzzing) public init() {}
 
     /// A block that cannot start the response to a request the gateway sent.
-    enum Violation: Equatable, CustomStringConvertible {
+    @_spi(Fuzzing) public enum Violation: Equatable, CustomStringConvertible {
         /// `101 Switching Protocols`, though the request asked for no upgrade: the gateway
         /// never forwards `Upgrade`, and a server switches only to a protocol the client
         /// listed there (RFC 9110 §15.2.2, §7.8). libcurl takes every later byte for the body
@@ -32,7 +36,7 @@ struct ResponseHeadParser {
         /// A line where a status line must be that is not one (libcurl refuses most of these itself).
         case invalidStatusLine
 
-        var description: String {
+        public var description: String {
             switch self {
             case .unsolicitedSwitchingProtocols: return "backend answered 101 Switching Protocols to a request that asked for no upgrade"
             case .invalidStatusLine: return "backend sent an invalid status line"
@@ -43,7 +47,7 @@ struct ResponseHeadParser {
     /// Feeds one header line; returns the head when `line` completes the final response's
     /// head. Sets ``violation`` (and returns `nil`) when the line shows the bytes are not a
     /// response to this request.
-    mutating func feed(_ line: UnsafeRawBufferPointer) -> UpstreamResponseHead? {
+    @_spi(Fuzzing) public mutating func feed(_ line: UnsafeRawBufferPointer) -> UpstreamResponseHead? {
         if isComplete || violation != nil { return nil }
         var end = line.count
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") { end -= 1 }

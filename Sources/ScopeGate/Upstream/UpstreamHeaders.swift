@@ -20,7 +20,9 @@ import Foundation
 ///    incoming list only when the connection comes from a trusted proxy), `X-Forwarded-Proto`,
 ///    `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239), the request ID and the claim
 ///    headers of the verified token.
-struct UpstreamHeaders: Sendable {
+///
+/// (`@_spi(Fuzzing)`: the `Fuzz/` package's request-head target builds the forwarded headers.)
+@_spi(Fuzzing) public struct UpstreamHeaders: Sendable {
     private let forwarding: ForwardingConfig
     private let trustedProxies: [AddressBlock]
     private let tokenHeader: String
@@ -44,7 +46,7 @@ struct UpstreamHeaders: Sendable {
     /// Makes the IDs of requests that came without a usable one.
     private let requestIDs = RequestIDGenerator()
 
-    init(forwarding: ForwardingConfig, tokenHeader: String) {
+    @_spi(Fuzzing) public init(forwarding: ForwardingConfig, tokenHeader: String) {
         self.forwarding = forwarding
         self.trustedProxies = forwarding.trustedProxies.compactMap(AddressBlock.init)
         self.tokenHeader = Self.normalise(tokenHeader)
@@ -61,7 +63,7 @@ struct UpstreamHeaders: Sendable {
     /// scope-tokens and whose issuer is a configured one: the decision was taken on exactly
     /// what is forwarded. A value that still holds a forbidden byte (a token built by hand) is
     /// left out, never written.
-    func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
+    @_spi(Fuzzing) public func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
                  allowance: Allowance) -> [(name: String, value: String)] {
         let fromTrustedProxy = clientAddress.map { address in trustedProxies.contains { $0.contains(address) } } ?? false
         let dropToken = allowance.token == nil || !allowance.route.forwardAuthorization
@@ -118,7 +120,7 @@ struct UpstreamHeaders: Sendable {
 
     /// A request ID to use: the client's when it is 1-128 characters of `A-Z a-z 0-9 - _ . :`,
     /// else a new random UUID.
-    func requestID(fromClient value: String?) -> String {
+    @_spi(Fuzzing) public func requestID(fromClient value: String?) -> String {
         if let value, (1...128).contains(value.utf8.count), value.utf8.allSatisfy(Self.isRequestIDByte) { return value }
         return requestIDs.next()
     }
