@@ -30,6 +30,11 @@ final class CurlEasyHandle {
     /// Monotonic instants (ns): when the response-head clock started, and the last byte moved.
     private var headClockStart: UInt64 = 0
     private var lastProgress: UInt64 = 0
+    /// The whole-exchange clock (`timeout_ms`): when the transfer was handed over, the time the
+    /// gateway held it paused for the client since (ns), and since when it is held now.
+    private var exchangeStart: UInt64 = 0
+    private var heldNanoseconds: UInt64 = 0
+    private var heldSince: UInt64?
     var statistics: UpstreamStatisticsBox?
     /// This curl thread's record of kept-alive connections (set by the driver).
     var reuseGuard: ConnectionReuseGuard?
@@ -115,12 +120,17 @@ final class CurlEasyHandle {
             try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
         }
         try set(CURLOPT_CONNECTTIMEOUT_MS, max(0, request.connectTimeoutMilliseconds))
-        try set(CURLOPT_TIMEOUT_MS, max(0, request.timeoutMilliseconds))
+        // No CURLOPT_TIMEOUT_MS: libcurl's whole-transfer clock would also count the time the
+        // gateway holds the transfer for a slow client, and blame the backend for it
+        // (``expiredDeadline(now:)`` keeps `timeout_ms` without that time).
         if let tls = request.tls { try applyTLS(tls) }
 
         let now = Self.now()
         headClockStart = now
         lastProgress = now
+        exchangeStart = now
+        heldNanoseconds = 0
+        heldSince = nil
         if request.method == "HEAD" {
             try set(CURLOPT_NOBODY, 1)
         } else if let body = request.body {
@@ -233,11 +243,21 @@ final class CurlEasyHandle {
         _ = curl_easy_pause(raw, Int32(mask))
     }
 
-    /// The gateway's own deadline that has passed at `now`, if any: the response head is
-    /// late (counted from the end of the request body), or no byte moved for the idle timeout
-    /// while the backend was the one expected to move it.
+    /// The gateway's own deadline that has passed at `now`, if any: the exchange took more
+    /// than `timeout_ms` of the backend's time (time the gateway held the transfer paused for
+    /// the client, reading slowly or sending its body slowly, not counted), the response head
+    /// is late (counted from the end of the request body), or no byte moved for the idle
+    /// timeout while the backend was the one expected to move it.
     func expiredDeadline(now: UInt64) -> UpstreamError? {
         guard let request = transfer?.request else { return nil }
+        let whole = request.timeoutMilliseconds
+        if whole > 0 {
+            let held = heldNanoseconds &+ (heldSince.map { now &- $0 } ?? 0)
+            let backendTime = now &- exchangeStart
+            if backendTime > held, backendTime - held > UInt64(whole) * 1_000_000 {
+                return .timeout("the exchange took more than \(whole) ms, not counting the time the client kept it waiting")
+            }
+        }
         if parser.isComplete || uploading {
             let idle = request.idleTimeoutMilliseconds
             let heldByGateway = parser.isComplete ? receivePaused : sendPaused
@@ -256,8 +276,15 @@ final class CurlEasyHandle {
         let receiveChange = receive == receivePaused ? 0 : (receive ? 1 : -1)
         let sendChange = send == sendPaused ? 0 : (send ? 1 : -1)
         guard receiveChange != 0 || sendChange != 0 else { return }
+        let wasHeld = receivePaused || sendPaused
         receivePaused = receive
         sendPaused = send
+        if !wasHeld && (receive || send) {
+            heldSince = Self.now()
+        } else if wasHeld && !(receive || send), let since = heldSince {
+            heldNanoseconds &+= Self.now() &- since
+            heldSince = nil
+        }
         if receiveChange != 0 { transfer?.state.withLockedValue { $0.receivePaused = receive } }
         statistics?.update {
             $0.receivePausedTransfers += receiveChange

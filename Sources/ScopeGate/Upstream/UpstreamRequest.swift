@@ -19,7 +19,9 @@ public struct UpstreamRequest: Sendable {
     public var body: UpstreamRequestBody?
     /// TCP (and TLS) connect timeout, in milliseconds. Default 2000.
     public var connectTimeoutMilliseconds: Int
-    /// Whole-exchange timeout in milliseconds, from hand-over to the last body byte; 0 = none. Default 30000.
+    /// Whole-exchange timeout in milliseconds, from hand-over to the last body byte, not
+    /// counting the time the gateway held the transfer paused for the client (a slow reader or
+    /// a slow request body: that is the client's time, not the backend's); 0 = none. Default 30000.
     public var timeoutMilliseconds: Int
     /// Longest wait for the response head, in milliseconds, counted from the moment the whole
     /// request (body included) was handed to the backend; 0 = none. Expiry fails the transfer

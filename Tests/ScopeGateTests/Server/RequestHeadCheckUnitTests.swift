@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ScopeGate
+@_spi(Fuzzing) @testable import ScopeGate
 
 @Suite("Server: RequestHeadCheck rules")
 struct RequestHeadCheckUnitTests {

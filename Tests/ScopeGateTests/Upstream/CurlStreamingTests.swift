@@ -107,6 +107,40 @@ final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
         XCTAssertEqual(count, 4 << 20)
     }
 
+    /// `timeout_ms` is the backend's time: a client that reads a large answer slowly (the
+    /// transfer held paused longer than the whole timeout) still gets all of it. It used to be
+    /// cut by libcurl's whole-transfer timeout and logged as the backend's `upstream_timeout`.
+    func testPauseTimeIsNotCountedInTheWholeExchangeTimeout() async throws {
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 300, idleTimeoutMilliseconds: 0)
+        let delegate = try await start(request) { $0.pauseAfter = 1 }
+        try await delegate.paused.get()
+        try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
+            await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
+        }
+        try await Task.sleep(nanoseconds: 900_000_000)  // a client slower than the whole timeout: the behaviour under test
+        try await onLoop { delegate.transfer!.resumeReceiving() }
+        try await delegate.done.get()
+        let (error, count) = try await onLoop { (delegate.error, delegate.received.count) }
+        XCTAssertNil(error)
+        XCTAssertEqual(count, 4 << 20)
+        XCTAssertEqual(engine.statistics.deadlineExpiries, 0)
+    }
+
+    /// ... and still cuts a backend that takes longer than `timeout_ms` itself (here one that
+    /// stops sending mid-body, with no idle timeout to catch it first).
+    func testWholeExchangeTimeoutCutsASlowBackend() async throws {
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=1000000&stall-after=200000"), timeoutMilliseconds: 300,
+                                      idleTimeoutMilliseconds: 0)
+        let delegate = try await start(request)
+        try await delegate.done.get()
+        let (error, afterHead, count) = try await onLoop { (delegate.error, delegate.failedAfterHead, delegate.received.count) }
+        XCTAssertEqual(error?.reason, .upstreamTimeout)
+        XCTAssertTrue(error?.detail.contains("took more than 300 ms") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(afterHead)
+        XCTAssertEqual(count, 200000)
+        XCTAssertEqual(engine.statistics.deadlineExpiries, 1)
+    }
+
     func testNoResponseHeadWithinTheDeadlineIsATimeoutBeforeHead() async throws {
         let silent = try await SilentListener(group: group)
         defer { Task { try? await silent.close() } }
