@@ -18,6 +18,17 @@ struct AuthJSONParserTests {
          .array([.string("plain"), .string(""), .string("tail\\"), .string("\"head"), .string("mid\"dle"), .string("日本")])),
     ]
 
+    /// ``JSONParser/maxDepth`` levels of arrays and objects are accepted (the limit is inclusive).
+    @Test("nesting of exactly 32 is accepted")
+    func acceptsTheDeepestNesting() {
+        let text = String(repeating: "[", count: 16) + String(repeating: "{\"a\":", count: 16) + "1"
+            + String(repeating: "}", count: 16) + String(repeating: "]", count: 16)
+        var expected = JSONValue.number(1)
+        for _ in 0..<16 { expected = .object(["a": expected]) }
+        for _ in 0..<16 { expected = .array([expected]) }
+        #expect(JSONParser.parse(Array(text.utf8)) == expected)
+    }
+
     @Test("accepted document", arguments: accepted)
     func accepts(_ text: String, _ expected: JSONValue) {
         #expect(JSONParser.parse(Array(text.utf8)) == expected)
@@ -33,6 +44,9 @@ struct AuthJSONParserTests {
         ("bad literal", Array(#"{"a":tru}"#.utf8)),
         ("trailing garbage", Array(#"{"a":1} x"#.utf8)),
         ("nesting deeper than 32", Array((String(repeating: "[", count: 40) + String(repeating: "]", count: 40)).utf8)),
+        ("nesting of 33, one past the limit", Array((String(repeating: "[", count: 33) + String(repeating: "]", count: 33)).utf8)),
+        ("nesting of 100 000 (no unbounded recursion)", Array((String(repeating: "{\"a\":", count: 100_000) + "1"
+                                                               + String(repeating: "}", count: 100_000)).utf8)),
         ("invalid UTF-8", [0x22, 0xFF, 0x22]),
         ("invalid UTF-8 after an escape", [0x22, 0x5C, 0x6E, 0xFF, 0x22]),
         ("truncated UTF-8 sequence", [0x22, 0xE6, 0x97, 0x22]),

@@ -62,6 +62,21 @@ final class UpstreamResponseHeadParserTests: XCTestCase {
         }
     }
 
+    /// A backend's `Content-Length` of digits beyond `Int` (2^63 and up) is a framing error (502),
+    /// never a number the relay or libcurl's length bookkeeping could trap on; `Int.max` itself
+    /// is a length like any other.
+    func testContentLengthBeyondIntIsAFramingError() {
+        for huge in ["9223372036854775808", "99999999999999999999999999"] {
+            let head = parse(["HTTP/1.1 200 OK", "Content-Length: \(huge)", ""]).first
+            XCTAssertNotNil(head?.framingError, huge)
+            XCTAssertFalse(names(head).contains { $0.hasPrefix("Content-Length") }, huge)
+            XCTAssertNil(head.flatMap { CurlEasyHandle.bodyLength(of: $0, method: "GET") }, huge)
+        }
+        let largest = parse(["HTTP/1.1 200 OK", "Content-Length: 9223372036854775807", ""]).first
+        XCTAssertNil(largest?.framingError)
+        XCTAssertEqual(largest.flatMap { CurlEasyHandle.bodyLength(of: $0, method: "GET") }, Int.max)
+    }
+
     /// An obs-fold line after a dropped (malformed) field does not join the field before it.
     func testFoldAfterADroppedFieldIsDroppedToo() {
         let head = parse(["HTTP/1.1 200 OK", "Set-Cookie: s=1", "Bad Name: x", " ; Domain=evil.example", "A: b", " c", ""]).first
