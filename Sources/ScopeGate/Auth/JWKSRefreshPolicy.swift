@@ -61,7 +61,7 @@ public struct JWKSRefreshPolicy: Sendable, Equatable {
     public func retryInterval(afterFailures failures: Int) -> Int {
         let cap = max(retryInterval, lowerBound)
         var seconds = retryInterval
-        var doublings = max(0, failures - 1)
+        var doublings = failures > 1 ? failures - 1 : 0   // no `failures - 1`: Int.min would overflow
         while doublings > 0 && seconds < cap {
             seconds = seconds > cap / 2 ? cap : seconds * 2   // never overflows
             doublings -= 1

@@ -107,6 +107,7 @@ struct KeySourceRetryTests {
         (10, 60, 3600, 50, 60),
         (10, 60, 3600, Int.max, 60),
         (10, 60, 3600, 0, 10),
+        (10, 60, 3600, Int.min, 10),   // used to trap computing failures - 1
         (120, 60, 3600, 1, 120),       // retry above min: no growth
         (120, 60, 3600, 5, 120),
         (1, 1, 3600, 9, 1),
