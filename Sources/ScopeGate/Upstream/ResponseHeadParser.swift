@@ -139,7 +139,7 @@
     static func parseField(_ bytes: UnsafeRawBufferPointer) -> (name: String, value: String)? {
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
         let name = UnsafeRawBufferPointer(rebasing: bytes[0..<colon])
-        guard name.allSatisfy(isTokenByte) else { return nil }
+        guard name.allSatisfy(ASCII.isTokenByte) else { return nil }
         guard let value = fieldValue(UnsafeRawBufferPointer(rebasing: bytes[(colon + 1)...])) else { return nil }
         return (String(decoding: name, as: UTF8.self), value)
     }
@@ -153,15 +153,5 @@
         let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
         guard !value.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else { return nil }
         return String(decoding: value, as: UTF8.self)
-    }
-
-    /// tchar (RFC 9110 §5.6.2).
-    static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

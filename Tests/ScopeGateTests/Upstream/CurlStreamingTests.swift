@@ -92,17 +92,23 @@ final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
         XCTAssertGreaterThanOrEqual(engine.statistics.receivePauses, 1)
     }
 
-    func testPauseTimeIsNotBackendIdleness() async throws {
-        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 0, idleTimeoutMilliseconds: 200)
+    /// Runs `request` (4 MiB), held paused after its first byte for `holdNanoseconds` (a
+    /// client that slow is the behaviour under test), then resumed; returns how it ended.
+    private func holdPaused(_ request: UpstreamRequest, holdNanoseconds: UInt64) async throws -> (error: UpstreamError?, count: Int) {
         let delegate = try await start(request) { $0.pauseAfter = 1 }
         try await delegate.paused.get()
         try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
             await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
         }
-        try await Task.sleep(nanoseconds: 600_000_000)  // a client slower than the idle timeout: the behaviour under test
+        try await Task.sleep(nanoseconds: holdNanoseconds)
         try await onLoop { delegate.transfer!.resumeReceiving() }
         try await delegate.done.get()
-        let (error, count) = try await onLoop { (delegate.error, delegate.received.count) }
+        return try await onLoop { (delegate.error, delegate.received.count) }
+    }
+
+    func testPauseTimeIsNotBackendIdleness() async throws {
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 0, idleTimeoutMilliseconds: 200)
+        let (error, count) = try await holdPaused(request, holdNanoseconds: 600_000_000)  // slower than the idle timeout
         XCTAssertNil(error)
         XCTAssertEqual(count, 4 << 20)
     }
@@ -112,15 +118,7 @@ final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
     /// cut by libcurl's whole-transfer timeout and logged as the backend's `upstream_timeout`.
     func testPauseTimeIsNotCountedInTheWholeExchangeTimeout() async throws {
         let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(4 << 20)"), timeoutMilliseconds: 300, idleTimeoutMilliseconds: 0)
-        let delegate = try await start(request) { $0.pauseAfter = 1 }
-        try await delegate.paused.get()
-        try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
-            await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
-        }
-        try await Task.sleep(nanoseconds: 900_000_000)  // a client slower than the whole timeout: the behaviour under test
-        try await onLoop { delegate.transfer!.resumeReceiving() }
-        try await delegate.done.get()
-        let (error, count) = try await onLoop { (delegate.error, delegate.received.count) }
+        let (error, count) = try await holdPaused(request, holdNanoseconds: 900_000_000)  // slower than the whole timeout
         XCTAssertNil(error)
         XCTAssertEqual(count, 4 << 20)
         XCTAssertEqual(engine.statistics.deadlineExpiries, 0)
