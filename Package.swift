@@ -7,7 +7,8 @@ let package = Package(
     products: [
         .executable(name: "scopegate", targets: ["ScopeGateCLI"]),
         .executable(name: "scopegate-bench", targets: ["ScopeGateBench"]),
-        .library(name: "ScopeGate", targets: ["ScopeGate"]),
+        .library(name: "ScopeGate", targets: ["ScopeGateCore", "ScopeGateObservability", "ScopeGateUpstream", "ScopeGateServer"]),
+        .library(name: "ScopeGateDemo", targets: ["ScopeGateDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -32,32 +33,77 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // The core: Config, Auth and Policy are pure (no NIO, no curl); Upstream and Server do the I/O.
+        // The pure core: Config (model, loader, validation), JSON, Text, Auth, Policy. No NIO, no
+        // curl: `serve` and `explain` take one decision, and the compiler keeps it pure.
         .target(
-            name: "ScopeGate",
+            name: "ScopeGateCore",
             dependencies: [
-                "CCurl",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The denial, access and lifecycle lines, the event log's writer thread, and the metrics.
+        .target(
+            name: "ScopeGateObservability",
+            dependencies: [
+                "ScopeGateCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ]
         ),
+        // The upstream engine: libcurl's multi interface on its thread, a transfer, the backend pools.
+        .target(
+            name: "ScopeGateUpstream",
+            dependencies: [
+                "ScopeGateCore",
+                "CCurl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The server: NIO listeners, the head check, one exchange from client to upstream and
+        // back, denials, drain and reload, the admin listener.
+        .target(
+            name: "ScopeGateServer",
+            dependencies: [
+                "ScopeGateCore",
+                "ScopeGateObservability",
+                "ScopeGateUpstream",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Tools, not library: the demo echo backend, the token minter and demo keys.
+        .target(
+            name: "ScopeGateDemo",
+            dependencies: [
+                "ScopeGateCore",
+                "ScopeGateObservability",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // `scopegate-bench`: micro-benchmarks of the per-request hot paths on one thread (run with -c release).
         .executableTarget(
             name: "ScopeGateBench",
-            dependencies: ["ScopeGate"]
+            dependencies: ["ScopeGateCore", "ScopeGateObservability", "ScopeGateUpstream", "ScopeGateServer", "ScopeGateDemo"]
         ),
         // The `scopegate` executable: argument parsing and wiring only.
         .executableTarget(
             name: "ScopeGateCLI",
             dependencies: [
-                "ScopeGate",
+                "ScopeGateCore",
+                "ScopeGateObservability",
+                "ScopeGateServer",
+                "ScopeGateDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -67,7 +113,11 @@ let package = Package(
         .testTarget(
             name: "ScopeGateTests",
             dependencies: [
-                "ScopeGate",
+                "ScopeGateCore",
+                "ScopeGateObservability",
+                "ScopeGateUpstream",
+                "ScopeGateServer",
+                "ScopeGateDemo",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

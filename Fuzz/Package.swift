@@ -26,6 +26,7 @@ let package = Package(
             name: "FuzzSupport",
             dependencies: [
                 .product(name: "ScopeGate", package: "ScopeGate"),
+                .product(name: "ScopeGateDemo", package: "ScopeGate"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -35,6 +36,7 @@ let package = Package(
             dependencies: [
                 "FuzzSupport",
                 .product(name: "ScopeGate", package: "ScopeGate"),
+                .product(name: "ScopeGateDemo", package: "ScopeGate"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

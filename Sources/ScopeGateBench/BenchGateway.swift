@@ -1,4 +1,4 @@
-import ScopeGate
+import ScopeGateCore
 
 /// The gateway configuration `routes` and `decide` run against: 50 routes over 8 services,
 /// nested up to 3 segments below a service (`/api/v1/S`, `/api/v1/S/search`,

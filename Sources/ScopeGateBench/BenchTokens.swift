@@ -1,5 +1,6 @@
 import Foundation
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// Tokens and verifiers for `verify` and `decide`: demo keys, one issuer, one audience and a
 /// fixed `now` (the instant every token is judged at; never a clock reading).

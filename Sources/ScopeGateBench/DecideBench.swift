@@ -1,4 +1,5 @@
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// `decide`: the whole access decision the server makes per request,
 /// ``AccessPolicy/decide(_:now:)`` on an ``AccessRequest`` (target check and normalisation,

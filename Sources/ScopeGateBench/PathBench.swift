@@ -1,4 +1,4 @@
-import ScopeGate
+import ScopeGateCore
 
 /// `paths`: checking and normalising one raw request target with ``RequestTarget/parse(_:)``
 /// (form check, query check, then the path normaliser: escapes, `//`, dot segments), the first

@@ -1,4 +1,4 @@
-import ScopeGate
+import ScopeGateCore
 
 /// `routes`: route lookup for one normalised path, as ``AccessPolicy/decide(_:now:)`` does it:
 /// ``RouteTable/match(path:)`` (longest whole-segment prefix), then

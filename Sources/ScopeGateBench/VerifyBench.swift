@@ -1,5 +1,6 @@
 import Foundation
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// `verify`: ``TokenVerifier/verify(_:now:)`` per algorithm (RS256, ES256, EdDSA, HS256), in
 /// verifications per second and µs per verification:

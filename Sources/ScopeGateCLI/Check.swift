@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ScopeGate
+import ScopeGateCore
 
 /// `scopegate check`: validate a config; every problem is printed with its JSON path.
 ///

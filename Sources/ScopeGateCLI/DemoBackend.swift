@@ -1,7 +1,7 @@
 import ArgumentParser
 import NIOCore
 import NIOPosix
-import ScopeGate
+import ScopeGateDemo
 
 /// `scopegate demo-backend`: a small echo service standing in for a microservice in the demo.
 struct DemoBackend: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import ScopeGate
+import ScopeGateCore
+import ScopeGateObservability
+import ScopeGateServer
 
 /// `scopegate explain`: the decision `serve` would take for one request, without serving.
 struct Explain: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// `scopegate mint-token`: sign a demo access token. For the demo and local testing only:
 /// a real deployment gets its tokens from its identity provider.

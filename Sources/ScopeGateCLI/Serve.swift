@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
-import ScopeGate
 import ServiceLifecycle
 import UnixSignals
+import ScopeGateCore
+import ScopeGateServer
 
 /// `scopegate serve`: run the gateway until SIGTERM or SIGINT (a graceful drain; a second
 /// signal cuts what is left), reloading its config on SIGHUP and, with `--watch`, when the

@@ -1,5 +1,5 @@
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
 
 /// The bearer credentials (RFC 6750 §2.1, RFC 9110 §11.6.2) and the token's location
 /// (the `Authorization` values and the `access_token` query parameter, RFC 6750 §2.3).

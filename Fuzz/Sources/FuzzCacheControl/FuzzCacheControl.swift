@@ -1,5 +1,5 @@
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
 
 /// `Cache-Control` of a JWKS or discovery response (RFC 9111 §5.2) and the refresh interval
 /// the key source derives from it. Invariant: the interval stays within the policy's

@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
 
 /// `gateway.json` through the loader (the strict JSON parser, then every section's decoder and
 /// check, collecting problems with their JSON paths), the route table built from an accepted

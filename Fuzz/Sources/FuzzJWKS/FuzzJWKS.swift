@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// A JWK Set as an issuer's endpoint serves it (RFC 7517 §5, RFC 7518 §6): parse, key
 /// import, then every imported key used to check a token, as a request would; and the same

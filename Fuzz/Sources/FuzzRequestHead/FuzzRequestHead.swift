@@ -2,7 +2,9 @@ import FuzzSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-@_spi(Fuzzing) import ScopeGate
+import ScopeGateCore
+@_spi(Fuzzing) import ScopeGateServer
+@_spi(Fuzzing) import ScopeGateUpstream
 
 /// A client's bytes as the public listener reads them: NIO's HTTP/1.1 request decoder, then,
 /// for every request head, what the gateway does with it before a backend sees anything: the
@@ -35,6 +37,7 @@ private let check = RequestHeadCheck(maxHeaderBytes: FuzzFixture.shared.config.l
                                      maxBodyBytes: FuzzFixture.shared.config.limits.maxBodyBytes)
 private let forwarded = UpstreamHeaders(forwarding: FuzzFixture.shared.config.forwarding,
                                         tokenHeader: FuzzFixture.shared.config.api.token.header)
+private let requestIDs = RequestIDGenerator()
 
 private func judge(_ head: HTTPRequestHead) {
     let fixture = FuzzFixture.shared
@@ -78,7 +81,7 @@ private func judge(_ head: HTTPRequestHead) {
         let line = allowance.upstreamPathAndQuery
         FuzzInvariant.require(line.utf8.first == UInt8(ascii: "/") && !line.utf8.contains { $0 <= 0x20 || $0 >= 0x7F },
                               "upstream request target \(line.debugDescription)")
-        let requestID = forwarded.requestID(fromClient: head.headers["X-Request-ID"].first)
+        let requestID = requestIDs.requestID(fromClient: head.headers["X-Request-ID"].first)
         let fields = head.headers.map { (name: $0.name, value: $0.value) }
         for address in ["127.0.0.1", "10.1.2.3"] {
             checkForwarded(forwarded.headers(from: fields, clientAddress: address, requestID: requestID, allowance: allowance),

@@ -1,5 +1,5 @@
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
 
 /// The request target and its path normaliser (RFC 9112 §3.2, RFC 3986 §5.2.4, §6.2.2), then
 /// the route lookup on the result. Invariants: a normalised path starts with `/`, has no empty

@@ -2,7 +2,7 @@ import FuzzSupport
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-@_spi(Fuzzing) import ScopeGate
+@_spi(Fuzzing) import ScopeGateUpstream
 
 /// A backend's response head as libcurl hands it over, one line per call (RFC 9112 §4, §5;
 /// interim 1xx blocks, obs-fold, trailers), through ``ResponseHeadParser``; the head it

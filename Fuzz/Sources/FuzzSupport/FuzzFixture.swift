@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
-import ScopeGate
+import ScopeGateCore
+import ScopeGateDemo
 
 /// The real configuration the targets decide under, built once per process as `scopegate serve`
 /// builds it: `gateway.json` text through ``ConfigLoader``, a JWKS file with one key of each

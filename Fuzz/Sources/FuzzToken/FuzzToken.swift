@@ -1,6 +1,6 @@
 import Foundation
 import FuzzSupport
-import ScopeGate
+import ScopeGateCore
 
 /// The whole verification of a bearer token (RFC 7515 §5.2, RFC 7519 §7.2, RFC 8725,
 /// RFC 9068 §4) against a real key set, then the access decision on it.

@@ -1,7 +1,8 @@
 import Foundation
 import JWTKit
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 /// Keys, configuration and token builders shared by the Auth tests.
 ///

@@ -1,6 +1,7 @@
 import Testing
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 @Suite("Auth: CompactJWS")
 struct AuthCompactJWSTests {

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 import Testing
+@testable import ScopeGateCore
 
-@testable import ScopeGate
 
 /// The gateway's own R||S checks, and that swift-crypto (BoringSSL) independently refuses
 /// the CVE-2022-21449 vectors.

@@ -1,6 +1,6 @@
 import Testing
+@testable import ScopeGateCore
 
-@testable import ScopeGate
 
 @Suite("Auth: JSONParser")
 struct AuthJSONParserTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 private typealias F = AuthFixtures
 

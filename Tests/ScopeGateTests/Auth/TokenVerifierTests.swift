@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 /// One token built at test time, and what the verifier must say about it.
 struct TokenCase: Sendable, CustomTestStringConvertible {

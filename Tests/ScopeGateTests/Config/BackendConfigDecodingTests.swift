@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateUpstream
 
 /// `backends.<name>`: instances (`url` / `urls`), balancing, passive health, retries and TLS.
 final class BackendConfigDecodingTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 final class ConfigLoaderTests: XCTestCase {
     private func problems(_ json: String) -> [String] {

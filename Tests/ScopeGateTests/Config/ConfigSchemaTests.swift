@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Fuzzing) @testable import ScopeGate
+@testable import ScopeGateCore
 
 /// `schema/gateway.schema.json` (JSON Schema draft 2020-12) checked by a real validator,
 /// `python3 -m check_jsonschema` (PyPI `check-jsonschema`, installed by `.ci/run`), against

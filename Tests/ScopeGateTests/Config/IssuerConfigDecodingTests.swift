@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 /// `api` with several issuers, the single-issuer shorthand, and every new key with its error path.
 final class IssuerConfigDecodingTests: XCTestCase {

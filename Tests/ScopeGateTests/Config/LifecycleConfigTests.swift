@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 /// `shutdown`, `admin`, `log.access` and `$schema`, and what a reload may change.
 final class LifecycleConfigTests: XCTestCase {

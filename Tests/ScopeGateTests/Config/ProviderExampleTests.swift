@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 /// The example configs in `examples/`, one per identity provider.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// `https` backends: verification is always on; `tls.ca_file` says what to trust and
 /// `tls.server_name` what name to verify while connecting to the instance's address.

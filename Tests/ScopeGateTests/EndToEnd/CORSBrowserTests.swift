@@ -1,7 +1,6 @@
 import Foundation
 import NIOPosix
 import XCTest
-@testable import ScopeGate
 
 /// Issue 12's browser acceptance: a single-page app in a real browser (headless Chromium, see
 /// ``HeadlessChromium``) calls `scopegate serve` across origins with `fetch` and a bearer token.

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// CORS over real sockets: the gateway answers preflights itself, and every answer for an
 /// allowed origin, forwarded or its own, carries the CORS headers; the backend's own

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Amazon Cognito's real tokens through `scopegate serve` (issue 11): moto's emulator
 /// (``CognitoEmulator``) issues them, the gateway fetches the pool's JWKS from it.

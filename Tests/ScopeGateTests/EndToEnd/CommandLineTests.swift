@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// `scopegate check`, `explain` and `serve` as real processes.
 final class CommandLineTests: XCTestCase {

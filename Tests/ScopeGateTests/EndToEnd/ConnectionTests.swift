@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Connection handling: client deadlines (slowloris), half-close, HTTP/1.0 framing,
 /// `Upgrade`, and what a public route passes on.

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
 /// Every kind of bad request is denied with the right status and challenge, never
 /// reaches a backend, and leaves exactly one JSON line in the denial log.

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// `Expect: 100-continue` (RFC 9110 §10.1.1): the client is told to send its body only
 /// once the request is authorised; a denial goes out without `100 Continue`.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 /// Backends with several instances: round robin, failover of connect-level failures to
 /// another instance, ejection, and no retry where a retry could repeat an effect.

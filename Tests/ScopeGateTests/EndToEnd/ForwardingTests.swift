@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Allowed requests reach the right backend unchanged, and its answer comes back unchanged.
 final class ForwardingTests: XCTestCase {

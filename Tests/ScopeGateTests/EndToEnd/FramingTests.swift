@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Ambiguous HTTP/1.1 framing (request smuggling, RFC 9112 §6.3) and malformed heads are
 /// refused before any decision, and never reach a backend.

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// `backends.NAME.http2`: the gateway speaks HTTP/2 (h2c, prior knowledge) to a real nginx
 /// backend, and HTTP/1.1 without the option. Skipped where nginx is not installed (`.ci/run`

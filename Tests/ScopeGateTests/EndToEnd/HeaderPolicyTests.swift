@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// The headers a backend receives: the gateway's own after the client's are removed, so a
 /// client can neither forge nor delete them; claims as headers; the request ID.

@@ -1,7 +1,8 @@
 import Foundation
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
 /// A JWK Set with no usable key through a real gateway and `scopegate check` (issue 11):
 /// from a file or from a URL, the gateway starts and is ready, the issuer's tokens get 401

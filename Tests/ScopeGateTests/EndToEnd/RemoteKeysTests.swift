@@ -1,7 +1,7 @@
 import Foundation
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// An issuer whose JWKS is fetched from a URL, through a real gateway: tokens verify once
 /// the set is in, a rotated key is picked up by the unknown-`kid` refetch on the very

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// A client too slow with its request body (issue 13: a trickle holds a backend connection):
 /// the body's minimum rate, over real sockets, against a backend that records what reached it.

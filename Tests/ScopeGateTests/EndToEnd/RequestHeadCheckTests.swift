@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@_spi(Fuzzing) @testable import ScopeGate
 
 /// The head checks before the decision, over real sockets with exact bytes: the framing the
 /// gateway forwards is the framing the parser read; faulty framing, unknown transfer codings,

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Backends whose bytes do not form one well-framed final response to the request (issue 13):
 /// an unsolicited `101`, interim responses nobody asked for, a body after a `HEAD` or `204`

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// Any-of scope alternatives and the `*` method entry, through a real gateway.
 final class ScopeRuleTests: XCTestCase {

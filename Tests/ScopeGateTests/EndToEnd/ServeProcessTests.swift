@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// `scopegate serve` as a real process, driven by the real `curl` client.
 final class ServeProcessTests: XCTestCase {

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// The slow backend of the load tests: `EchoBackend.start(delay:)` and `demo-backend --delay-ms`,
 /// over real sockets. Every answer must wait the delay, and the waits must be timers: one event

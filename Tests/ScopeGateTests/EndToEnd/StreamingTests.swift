@@ -1,7 +1,8 @@
 import Foundation
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
+@testable import ScopeGateDemo
 
 /// Streaming through the whole gateway over real sockets: bounded buffering both ways,
 /// pause and resume at the client's pace, the gateway's own upstream deadlines.

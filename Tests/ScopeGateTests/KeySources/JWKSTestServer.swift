@@ -3,8 +3,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 /// An HTTP/1.1 server on 127.0.0.1 serving documents by path, for the key-source tests (and
 /// the pages of the browser test: a document names its `Content-Type`).

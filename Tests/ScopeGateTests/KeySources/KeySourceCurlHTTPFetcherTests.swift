@@ -2,8 +2,9 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+@testable import ScopeGateCore
+@testable import ScopeGateUpstream
 
-@testable import ScopeGate
 
 /// CurlHTTPFetcher against the local server.
 @Suite("KeySource: CurlHTTPFetcher")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
+@testable import ScopeGateCore
 
-@testable import ScopeGate
 
 private typealias F = KeySourceFixtures
 

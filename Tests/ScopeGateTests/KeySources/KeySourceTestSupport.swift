@@ -2,8 +2,10 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+@testable import ScopeGateCore
+@testable import ScopeGateUpstream
+@testable import ScopeGateDemo
 
-@testable import ScopeGate
 
 /// Keys generated once per test process (RSA generation is slow in debug builds).
 enum KeySourceFixtures {

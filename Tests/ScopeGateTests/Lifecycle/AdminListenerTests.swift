@@ -1,7 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateServer
 
 /// The admin listener of a real `scopegate serve`: `/metrics` (checked by Prometheus's own
 /// `promtool`), `/livez`, `/readyz`, and the access log.

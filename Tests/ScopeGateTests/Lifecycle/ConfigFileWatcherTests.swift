@@ -1,6 +1,6 @@
 import Foundation
-import ScopeGate
 import XCTest
+import ScopeGateServer
 
 /// `serve --watch` notices every edit made after the config was read, however late its
 /// first poll runs.

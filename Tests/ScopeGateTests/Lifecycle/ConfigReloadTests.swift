@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// Live reload of a real `scopegate serve`: SIGHUP, an invalid file, `--watch` with a symlinked
 /// ConfigMap layout.

@@ -1,6 +1,5 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
 
 /// SIGTERM/SIGINT on a real `scopegate serve`: the drain's phases, what clients see, the exit.
 final class GracefulDrainTests: XCTestCase {

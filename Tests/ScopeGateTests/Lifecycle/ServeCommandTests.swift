@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// `scopegate serve` refusing what cannot run.
 final class ServeCommandTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateObservability
 
 final class AccessEventTests: XCTestCase {
     private let time = Date(timeIntervalSince1970: 1_800_000_000.25)

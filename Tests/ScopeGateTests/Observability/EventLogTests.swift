@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateObservability
 
 final class EventLogTests: XCTestCase {
     private func temporaryDirectory() throws -> URL {

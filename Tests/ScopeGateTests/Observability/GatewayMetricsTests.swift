@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateObservability
 
 final class GatewayMetricsTests: XCTestCase {
     private func text(_ metrics: GatewayMetrics, _ snapshot: GatewayMetrics.Snapshot? = nil) -> String {

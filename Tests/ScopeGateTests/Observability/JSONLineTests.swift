@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateObservability
 
 /// The event-log encoder: RFC 3339 timestamps and JSON string escaping, on the fast path
 /// (nothing to escape, copied whole) and the slow one.

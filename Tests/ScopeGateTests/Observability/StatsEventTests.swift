@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateObservability
 
 final class StatsEventTests: XCTestCase {
     func testCacheLineCarriesTheCounters() throws {

@@ -1,6 +1,6 @@
 import Testing
+@testable import ScopeGateObservability
 
-@testable import ScopeGate
 
 @Suite("Observability: TokenRedaction")
 struct TokenRedactionTests {

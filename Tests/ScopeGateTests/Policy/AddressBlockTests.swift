@@ -1,5 +1,5 @@
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 final class AddressBlockTests: XCTestCase {
     func testContainsTable() throws {

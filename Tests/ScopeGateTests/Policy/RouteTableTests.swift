@@ -1,5 +1,5 @@
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 final class RouteTableTests: XCTestCase {
     private func table(_ prefixes: [String]) -> RouteTable {

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateServer
 
 /// ``ConnectionDeadlineHandler`` in an `EmbeddedChannel`: raw bytes in, exact bytes out, the
 /// phase events the HTTP handler would send, and the embedded loop's virtual clock (time moves

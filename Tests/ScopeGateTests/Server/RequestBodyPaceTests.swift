@@ -1,6 +1,7 @@
 import NIOCore
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateServer
 
 /// The arithmetic of a request body's deadlines, at fixed instants (no clock, no sleep).
 final class RequestBodyPaceTests: XCTestCase {

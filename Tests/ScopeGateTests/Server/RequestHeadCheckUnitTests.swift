@@ -1,6 +1,6 @@
 import Testing
+@_spi(Fuzzing) @testable import ScopeGateServer
 
-@_spi(Fuzzing) @testable import ScopeGate
 
 @Suite("Server: RequestHeadCheck rules")
 struct RequestHeadCheckUnitTests {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
 
 /// An Amazon Cognito user pool as moto emulates it, signed in: `scripts/idp/cognito-emulator.py`
 /// run as a real process (`python3` with PyPI `moto[server,cognitoidp]`, which `.ci/run` installs).

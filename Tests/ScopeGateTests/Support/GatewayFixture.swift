@@ -1,7 +1,9 @@
 import Foundation
 import NIOCore
 import NIOPosix
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateServer
+@testable import ScopeGateDemo
 
 /// A real gateway on 127.0.0.1 (ephemeral port) in front of two real echo backends,
 /// with freshly generated RS256 and ES256 keys, a JWKS file, a denial log file and a

@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-@testable import ScopeGate
+@testable import ScopeGateDemo
 
 /// A backend that records, per connection, every byte it received and whether the peer closed
 /// or reset the connection: to see what the gateway handed a backend when it gave up on a

@@ -5,7 +5,8 @@ import Glibc
 import NIOCore
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateDemo
 
 /// `scopegate serve` as a real process, for the lifecycle tests (signals, reloads, the admin
 /// listener): a config written to a temporary directory, real echo backends and a real JWKS

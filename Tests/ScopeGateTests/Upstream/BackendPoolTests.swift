@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import ScopeGate
+@testable import ScopeGateCore
+@testable import ScopeGateUpstream
 
 /// Instance choice and passive health, with an injected clock (no sleeping).
 struct BackendPoolTests {

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 /// The reuse check on a real socket pair: the guard's side is the gateway's connection, the
 /// other end the backend's.

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 /// Real sockets on 127.0.0.1: an EchoBackend (or a silent listener) behind a real CurlEngine.
 final class UpstreamCurlEngineTests: UpstreamEngineTestCase {

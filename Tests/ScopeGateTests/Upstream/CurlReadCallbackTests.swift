@@ -1,7 +1,7 @@
 import CCurl
 import NIOCore
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 /// libcurl's read callback for a streamed request body, called the way libcurl calls it.
 ///

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
+@testable import ScopeGateDemo
 
 /// Streaming through a real CurlEngine to a real EchoBackend on 127.0.0.1: request bodies fed
 /// part by part under the engine's demand, responses paused and resumed, the gateway's own

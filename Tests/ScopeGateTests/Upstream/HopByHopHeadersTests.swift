@@ -1,5 +1,5 @@
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 final class UpstreamHopByHopHeadersTests: XCTestCase {
     private struct Case {

@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Fuzzing) @testable import ScopeGate
+@_spi(Fuzzing) @testable import ScopeGateUpstream
 
 final class UpstreamResponseHeadParserTests: XCTestCase {
     /// Feeds lines as libcurl would (one call per line, CRLF included); returns the heads produced.

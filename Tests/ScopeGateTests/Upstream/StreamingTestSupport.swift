@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
-@testable import ScopeGate
+@testable import ScopeGateUpstream
+@testable import ScopeGateDemo
 
 /// A delegate for streaming tests: digests the response body without keeping it, can pause
 /// receiving after some bytes, and can upload ``EchoBackend/patternChunk(_:)`` parts as a

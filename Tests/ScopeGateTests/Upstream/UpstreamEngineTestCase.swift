@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
 import XCTest
-@testable import ScopeGate
+@testable import ScopeGateUpstream
+@testable import ScopeGateDemo
 
 /// Shared set-up of the engine tests: an event-loop group, an EchoBackend on 127.0.0.1 and
 /// a real CurlEngine (one thread, at most 4 connections per backend), torn down after each test.

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
-@testable import ScopeGate
+@testable import ScopeGateUpstream
 
 /// Everything one transfer delivered, in order.
 struct CollectedResponse: Sendable {

@@ -1,0 +1,298 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ScopeGateCore
+import ScopeGateObservability
+@_spi(Fuzzing) import ScopeGateUpstream
+
+/// Forwarding: an attempt on a chosen instance, the relay of its response, retries and failures.
+extension GatewayHTTPHandler {
+    func forward(_ exchange: Exchange) {
+        guard let allowance = exchange.allowance, let context else { return }
+        let backend = allowance.route.backend
+        let headers = exchange.generation.upstreamHeaders.headers(
+            from: exchange.head.headers.map { ($0.name, $0.value) }, clientAddress: clientAddress,
+            requestID: exchange.requestID, allowance: allowance)
+        guard let pool = exchange.generation.pools[backend.name], let instance = pool.acquire() else {
+            preconditionFailure("every configured backend has a pool of at least one instance")
+        }
+        exchange.pool = pool
+        exchange.retriesLeft = backend.retries
+        exchange.upstreamHeaders = headers
+        state = .forwarding(exchange)
+        guard exchange.expectsBody && !exchange.requestEnded else {
+            startAttempt(exchange, on: instance, context: context)
+            return
+        }
+        // A request with a body starts upstream only after the parser went through the rest of
+        // what this read delivered: a malformed chunk, a bad chunk size or an oversized body in
+        // the same packet is refused (400/413) before any byte reaches the backend. Parts that
+        // arrive meanwhile wait in `pendingBody` (one read: at most `maxMessagesPerRead` x 64 KiB).
+        exchange.attempt = instance   // counted in flight; released by the exchange if never started
+        exchange.startDeferred = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let deferred = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = handler.value, exchange = deferred.value
+            exchange.startDeferred = false
+            guard handler.isCurrent(exchange), exchange.transfer == nil, let context = handler.context else { return }
+            handler.startAttempt(exchange, on: instance, context: context)
+        }
+    }
+
+    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight).
+    func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext) {
+        guard let allowance = exchange.allowance else { return }
+        let backend = allowance.route.backend
+        exchange.attempt = instance
+        exchange.triedInstances.insert(instance.index)
+        let target = UpstreamTLS.attempt(instance: instance.url, pathAndQuery: allowance.upstreamPathAndQuery, tls: backend.tls)
+        let request = UpstreamRequest(
+            method: exchange.head.method.rawValue,
+            url: target.url,
+            headers: exchange.upstreamHeaders,
+            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
+            connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
+            timeoutMilliseconds: backend.timeoutMilliseconds,
+            responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
+            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
+            tls: target.tls,
+            http2: backend.http2,
+            hostHeader: allowance.route.preserveHost ? exchange.head.headers["Host"].first : nil
+        )
+        let delegate = UpstreamRelay(handler: self, exchange: exchange)
+        exchange.upstreamStartedAt = .now()
+        let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
+        exchange.transfer = transfer
+        // Body parts that arrived while the decision waited for keys, then its end.
+        var queueFull = false
+        for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
+            queueFull = true
+        }
+        exchange.pendingBody.removeAll()
+        if queueFull, !exchange.clientReadsHeld {
+            // Held for the engine, not by the client: its body deadlines stop meanwhile.
+            exchange.clientReadsHeld = true
+            context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+        }
+        if exchange.requestEnded && exchange.expectsBody { transfer.finishBody() }
+        // The previous response may still be above the high water mark.
+        if !context.channel.isWritable { transfer.pauseReceiving() }
+    }
+
+    func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
+        guard isCurrent(exchange), context != nil else { return }
+        guard (200...599).contains(head.status) else {
+            // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
+            relayFailure(.reset("backend sent status \(head.status)"), for: exchange)
+            return
+        }
+        if let framingError = head.framingError {
+            relayFailure(.reset(framingError), for: exchange)   // RFC 9112 §6.3: 502
+            return
+        }
+        exchange.upstreamHeadAt = .now()
+        if let started = exchange.upstreamStartedAt, let prefix = exchange.allowance?.route.prefix {
+            exchange.generation.metrics(route: prefix)?
+                .recordUpstream(seconds: Double((exchange.upstreamHeadAt! - started).nanoseconds) / 1e9)
+        }
+        exchange.responseStatus = head.status
+        if draining { exchange.closeAfterResponse = true }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 2)
+        if exchange.allowance?.replacesBackendCORS == true {
+            // The gateway handles CORS for this route: the backend's own Access-Control-*
+            // headers are replaced by the decision's, so the two can never disagree.
+            for field in head.headers where !ASCII.hasPrefixIgnoringCase(field.name, "access-control-") {
+                headers.add(name: field.name, value: field.value)
+            }
+            for field in exchange.allowance!.corsHeaders { headers.add(name: field.name, value: field.value) }
+        } else {
+            for field in head.headers { headers.add(name: field.name, value: field.value) }
+        }
+        headers.replaceOrAdd(name: exchange.generation.requestIDHeader, value: exchange.requestID)
+        // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
+        // body ends when the connection closes.
+        let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
+        if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
+        if exchange.closeAfterResponse {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if version == .http1_0 {
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        // The client frames the body by this length: never let more bytes than it through.
+        exchange.responseBytesLeft = exchange.head.method == .HEAD ? nil : headers.first(name: "Content-Length").flatMap { Int($0) }
+        // Held: written with the first body part, the end, or at the end of the event batch.
+        exchange.heldResponseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
+    }
+
+    /// Writes the held response head, if any; from now on the response has started.
+    func writeHeldHead(_ exchange: Exchange, context: ChannelHandlerContext) {
+        guard let head = exchange.heldResponseHead else { return }
+        exchange.heldResponseHead = nil
+        exchange.responseStarted = true
+        context.triggerUserOutboundEvent(ConnectionPhase.responseStarted, promise: nil)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    /// The engine's batch ended with the head but no body yet (a slow first byte, an event
+    /// stream, a long poll): the client gets the head now.
+    func relayHeldHead(for exchange: Exchange) {
+        guard isCurrent(exchange), let context, exchange.heldResponseHead != nil else { return }
+        writeHeldHead(exchange, context: context)
+        context.flush()
+    }
+
+    /// Writes a response part. What the channel cannot send yet stays in its buffer, bounded
+    /// by the write-buffer water marks: crossing the high mark pauses the transfer
+    /// (``channelWritabilityChanged(context:)``), so at most the engine's in-flight bytes
+    /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
+    func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
+        guard isCurrent(exchange), let context else { return }
+        if let left = exchange.responseBytesLeft {
+            guard part.readableBytes <= left else {
+                // More than the Content-Length the client was given: the rest would read as
+                // another response on the client's connection. Cut it (defence in depth: the
+                // head check makes libcurl's framing and the forwarded length the same).
+                relayFailure(.reset("backend sent more body than its Content-Length"), for: exchange)
+                return
+            }
+            exchange.responseBytesLeft = left - part.readableBytes
+        }
+        writeHeldHead(exchange, context: context)
+        exchange.responseBodyBytes += part.readableBytes
+        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+        if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
+            peakUnwrittenBytes = unwritten
+            gateway.statistics.recordUnwrittenResponseBytes(unwritten)
+        }
+    }
+
+    func relayEnd(for exchange: Exchange) {
+        guard isCurrent(exchange), let context else { return }
+        // A request body still arriving would otherwise be read to its end for nothing.
+        let close = exchange.closeAfterResponse || inputClosed || !requestComplete || draining
+        // Closing: whatever the client pipelined after this request is neither answered nor
+        // logged (RFC 9112 §9.6), including the parser's error for bytes after `Connection: close`.
+        state = close ? .closing : .idle
+        writeHeldHead(exchange, context: context)
+        exchange.endAttempt(.responded)
+        releaseHeldReads(exchange)
+        finish(exchange, status: exchange.responseStatus ?? 502)
+        finishResponse(close: close, context: context)
+    }
+
+    /// Writes the end of a response, reports the phase change, and closes if asked.
+    ///
+    /// While the client may still be sending a request body the gateway will not read, a
+    /// plain close would make the kernel answer the unread bytes with a reset that can
+    /// destroy the response in flight. So the close is lingering: the write side is shut
+    /// first (the client sees the response and end of stream), the rest of the body is read
+    /// and dropped, and the connection is closed when the client closes or after
+    /// ``lingerTime``.
+    func finishResponse(close: Bool, context: ChannelHandlerContext) {
+        context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
+        guard close else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)   // no promise to allocate on keep-alive
+            return
+        }
+        let lingering = !requestComplete
+        // Known before the write starts: the pipelining handler may deliver the rest of the
+        // request inside this very write, and whatever closes the connection then must wait
+        // for the response to be out (``closeAfterResponseWritten(_:)``).
+        let written = context.eventLoop.makePromise(of: Void.self)
+        closingWrite = written.futureResult
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        written.futureResult.whenComplete { [channel = context.channel] _ in
+            if lingering {
+                channel.close(mode: .output, promise: nil)
+                channel.eventLoop.scheduleTask(in: Self.lingerTime) { channel.close(promise: nil) }
+            } else {
+                channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// Closes the connection, but never before the response that announced the close is
+    /// written: closing with writes pending would drop them (a pipelined denial was lost so).
+    func closeAfterResponseWritten(_ context: ChannelHandlerContext) {
+        guard let closingWrite else {
+            context.close(promise: nil)
+            return
+        }
+        closingWrite.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
+    }
+
+    /// How long a lingering close keeps reading a request body nobody will use.
+    static let lingerTime = TimeAmount.seconds(2)
+
+    /// An attempt failed. Whether the client already has part of the response is the
+    /// exchange's own record (``Exchange/responseStarted``), not the engine's `afterHead`: a
+    /// head still held never reached the client, so the failure can be answered (502/504).
+    func relayFailure(_ error: UpstreamError, for exchange: Exchange) {
+        guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
+        exchange.heldResponseHead = nil
+        let started = exchange.responseStarted
+        let instance = exchange.attempt?.url
+        var connectFailed = false
+        if case .connectFailed = error { connectFailed = true }
+        exchange.endAttempt(started ? .responded : connectFailed ? .connectFailed : .other)
+        // Nothing reached the backend and nothing reached the client: another instance may
+        // take the request (RFC 9110 §9.2.2 allows repeating an idempotent request).
+        let retry = !started && connectFailed && exchange.isRetryable
+            ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
+        var response = DenialResponse.upstreamFailure(error)
+        response.headers += allowance.corsHeaders.map { ($0.name, $0.value) }
+        gateway.metrics.recordUpstreamFailure(backend: allowance.route.backend.name, kind: error.reason)
+        gateway.eventLog.write(UpstreamFailureEvent(
+            time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+            path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
+            requestID: exchange.requestID, status: started || retry != nil ? nil : response.status, reason: error.reason,
+            description: Self.describe(error), instance: instance, retried: retry != nil
+        ).line)
+        if let retry {
+            exchange.retriesLeft -= 1
+            startAttempt(exchange, on: retry, context: context)
+            return
+        }
+        releaseHeldReads(exchange)
+        if started {
+            // The client already has a head: ending the response normally would pass a
+            // truncated body off as whole, so the connection is closed instead.
+            finish(exchange, status: exchange.responseStatus ?? 502, cut: true)
+            state = .closing
+            context.close(promise: nil)
+        } else {
+            state = .idle
+            finish(exchange, status: response.status)
+            write(response, version: exchange.head.version, requestID: exchange.requestID,
+                  close: exchange.closeAfterResponse || inputClosed || !requestComplete || draining,
+                  requestIDHeader: exchange.generation.requestIDHeader)
+        }
+    }
+
+    func isCurrent(_ exchange: Exchange) -> Bool {
+        if case .forwarding(let current) = state, current === exchange { return true }
+        return false
+    }
+
+    /// The client connection went away: the transfer under way (if any) is cancelled, and the
+    /// exchange ends as cut (status 499, "client closed request", when no response had started).
+    func cancelUpstream() {
+        if case .forwarding(let exchange) = state {
+            exchange.transfer?.cancel()
+            exchange.endAttempt(.other)
+            finish(exchange, status: exchange.responseStatus ?? 499, cut: true)
+            state = .closing
+        } else if case .awaitingKeys(let exchange) = state {
+            finish(exchange, status: 499, cut: true)
+            state = .closing
+        }
+    }
+
+    static func describe(_ error: UpstreamError) -> String {
+        switch error {
+        case .connectFailed(let text), .timeout(let text), .reset(let text), .failed(let text): return text
+        }
+    }
+}

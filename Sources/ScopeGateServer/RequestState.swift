@@ -1,0 +1,132 @@
+import NIOCore
+import NIOHTTP1
+import ScopeGateCore
+import ScopeGateObservability
+import ScopeGateUpstream
+
+/// Where a connection's current request stands. One request at a time: the pipelining
+/// handler in front holds back the next request until this one's response has ended.
+enum RequestState {
+    /// Between requests.
+    case idle
+    /// The token named a `kid` its issuer's key set lacks; waiting for the key source's
+    /// refetch before deciding again (the body is not read meanwhile).
+    case awaitingKeys(Exchange)
+    /// A denial was sent; the rest of the request is ignored, then the connection is
+    /// closed if `close`.
+    case discarding(close: Bool)
+    /// Allowed and handed to the upstream engine at its head: the request body (if any) is
+    /// streamed to it as it arrives, and its response is relayed as it arrives.
+    case forwarding(Exchange)
+    /// The connection is going away; nothing more is written.
+    case closing
+}
+
+/// One request on its way through the gateway.
+final class Exchange {
+    let head: HTTPRequestHead
+    /// The configuration this request is decided and forwarded under: the one current when
+    /// its head arrived.
+    let generation: ConfigGeneration
+    /// When the head arrived (monotonic).
+    let startedAt = NIODeadline.now()
+    /// When the first attempt was handed to the engine; `nil` while not forwarded.
+    var upstreamStartedAt: NIODeadline?
+    /// When the backend's response head arrived.
+    var upstreamHeadAt: NIODeadline?
+    /// The backend's status, once its head arrived.
+    var responseStatus: Int?
+    /// Response body bytes relayed to the client.
+    var responseBodyBytes = 0
+    /// The end was recorded (metrics, access line): ``GatewayHTTPHandler/finish(_:status:cut:)``.
+    var finished = false
+    /// Counted in `requests_in_flight` until it ends (or is dropped unended).
+    private var inFlight: GatewayMetrics?
+    /// How the body is delimited, from ``RequestHeadCheck`` (`.none` until the head passed it).
+    var framing: RequestBodyFraming = .none
+    /// Whether the request has a body: a `Content-Length` above zero or `Transfer-Encoding: chunked` (RFC 9112 §6.3).
+    var expectsBody: Bool { framing != .none }
+    /// The declared `Content-Length`, when there is one (and it is above zero).
+    var declaredLength: Int? {
+        if case .length(let length) = framing { return length }
+        return nil
+    }
+    var allowance: Allowance?
+    var transfer: UpstreamTransfer?
+    /// Request-body bytes received from the client so far.
+    var receivedBodyBytes = 0
+    /// The engine's request-body queue is full: the client is not read until it drains.
+    var clientReadsHeld = false
+    var responseStarted = false
+    /// Whether the request's end was read.
+    var requestEnded = false
+    /// The request ID: the client's when valid, else generated; forwarded, echoed and logged.
+    var requestID = ""
+    /// Body parts read while the decision waited for a key refetch (few: reads are held), or
+    /// before a deferred upstream start (one read's worth).
+    var pendingBody: [ByteBuffer] = []
+    /// Allowed, and the upstream start waits for the current read to be parsed to its end.
+    var startDeferred = false
+    /// The response head, built but not written: it goes out with the first body part, the
+    /// end, or at the end of the engine's event batch, so that a failure in the same batch
+    /// (a malformed first chunk) can still be answered with a 502 instead of a bare close.
+    var heldResponseHead: HTTPResponseHead?
+    /// Response body bytes the client still expects under the forwarded `Content-Length`;
+    /// `nil` when the response is chunked, bodiless (HEAD) or not started.
+    var responseBytesLeft: Int?
+    /// Whether the connection closes after this response: the client asked for it, spoke
+    /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
+    /// NIO's decoder stops parsing after them, so the connection cannot carry another request).
+    var closeAfterResponse: Bool
+    /// The backend's instances, once the request is allowed.
+    var pool: BackendPool?
+    /// The instance of the attempt under way; `nil` between attempts.
+    var attempt: BackendPool.Instance?
+    /// Instances already tried for this request (a retry goes to another one).
+    var triedInstances: Set<Int> = []
+    /// Retries still allowed (`backends.<name>.retries`).
+    var retriesLeft = 0
+    /// The headers sent to the backend, kept for a retry.
+    var upstreamHeaders: [(name: String, value: String)] = []
+
+    init(head: HTTPRequestHead, generation: ConfigGeneration) {
+        self.head = head
+        self.generation = generation
+        self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
+    }
+
+    deinit {
+        endAttempt(.other)   // a cancelled or abandoned attempt still leaves the in-flight count
+        endInFlight()
+    }
+
+    /// Counts the exchange in `requests_in_flight` until ``endInFlight()``.
+    func countInFlight(_ metrics: GatewayMetrics) {
+        metrics.requestStarted()
+        inFlight = metrics
+    }
+
+    /// Leaves `requests_in_flight` (idempotent).
+    func endInFlight() {
+        inFlight?.requestEnded()
+        inFlight = nil
+    }
+
+    /// Ends the attempt under way (if any), reporting `outcome` to the pool. Idempotent.
+    func endAttempt(_ outcome: BackendPool.Outcome) {
+        guard let attempt, let pool else { return }
+        self.attempt = nil
+        pool.finish(attempt, outcome: outcome)
+    }
+
+    /// Whether a failed attempt may be repeated on another instance: an idempotent method
+    /// (RFC 9110 §9.2.2) without a request body, so nothing the backend might have acted on
+    /// is sent twice. The caller also requires a connect-level failure and no response yet.
+    var isRetryable: Bool {
+        guard retriesLeft > 0, !expectsBody else { return false }
+        switch head.method {
+        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: return true
+        default: return false
+        }
+    }
+}
