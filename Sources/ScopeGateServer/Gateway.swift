@@ -81,14 +81,15 @@ public final class Gateway: Sendable {
         clock: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> Gateway {
         let eventLog = try EventLog(destination: config.log.denials, access: config.log.access)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
         let engine: CurlEngine
         do {
-            engine = try CurlEngine(configuration: config.upstream)
+            engine = try CurlEngine(configuration: config.upstream, eventLoops: Array(group.makeIterator()))
         } catch {
             eventLog.close()
+            try? await group.shutdownGracefully()
             throw error
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: config.listener.eventLoops ?? System.coreCount)
         let metrics = GatewayMetrics(enabled: config.admin != nil)
         func abandon() async {
             engine.shutdown()

@@ -1,4 +1,7 @@
 import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import ScopeGateCore
 
@@ -14,6 +17,10 @@ import ScopeGateCore
 public final class CurlEngine: Sendable {
     private let loops: [CurlMultiLoop]
     private let threads: [CurlThread]
+    /// Event-loop mode: the curl loop of each event loop given at start.
+    private let ownedLoops: [ObjectIdentifier: CurlMultiLoop]
+    private let waker: CurlSocketWaker?
+    private let isShutDown = NIOLockedValueBox(false)
     private let next = NIOLockedValueBox(0)
     private let statisticsBox: UpstreamStatisticsBox
 
@@ -29,9 +36,24 @@ public final class CurlEngine: Sendable {
     /// Initialises libcurl (once per process) and starts the curl threads.
     ///
     /// Throws ``UpstreamError/failed(_:)`` when libcurl cannot be initialised or a thread cannot start.
-    public init(configuration: UpstreamEngineConfig) throws {
+    ///
+    /// With `eventLoops` (and `SCOPEGATE_UPSTREAM_MODE=event-loop` in the environment, while the
+    /// two modes are compared), each of those event loops also runs a curl loop of its own:
+    /// requests started from one of them stay on it (``CurlMultiLoop``).
+    public init(configuration: UpstreamEngineConfig, eventLoops: [any EventLoop] = []) throws {
         try CurlGlobal.initialize()
         let statistics = UpstreamStatisticsBox()
+        var owned: [ObjectIdentifier: CurlMultiLoop] = [:]
+        var waker: CurlSocketWaker?
+        if !eventLoops.isEmpty, ProcessEnvironment.upstreamMode == "event-loop" {
+            let perLoop = eventLoops.map { try? CurlMultiLoop(configuration: configuration, statistics: statistics, owner: $0) }
+            let made = perLoop.compactMap { $0 }
+            guard made.count == eventLoops.count else { throw UpstreamError.failed("cannot create the event loops' curl loops") }
+            waker = try CurlSocketWaker(loops: made)
+            for (eventLoop, loop) in zip(eventLoops, made) { owned[ObjectIdentifier(eventLoop)] = loop }
+        }
+        self.ownedLoops = owned
+        self.waker = waker
         var loops: [CurlMultiLoop] = []
         var threads: [CurlThread] = []
         do {
@@ -58,6 +80,14 @@ public final class CurlEngine: Sendable {
     /// (delivered on their event loops), later ``execute(_:on:delegate:)`` calls fail at once,
     /// and the threads are joined. Idempotent. Blocks: do not call it on an event loop.
     public func shutdown() {
+        let first = isShutDown.withLockedValue { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        for loop in ownedLoops.values { loop.requestShutdown() }
+        for loop in ownedLoops.values { try? loop.stoppedPromise?.futureResult.wait() }
+        waker?.shutdown()
         for loop in loops { loop.requestShutdown() }
         for thread in threads { thread.join() }
     }
@@ -67,7 +97,9 @@ public final class CurlEngine: Sendable {
     @discardableResult
     public func execute(_ request: UpstreamRequest, on eventLoop: any EventLoop, delegate: any UpstreamResponseDelegate) -> UpstreamTransfer {
         let loop: CurlMultiLoop
-        if loops.count == 1 {
+        if let owned = ownedLoops[ObjectIdentifier(eventLoop)] {
+            loop = owned
+        } else if loops.count == 1 {
             loop = loops[0]
         } else {
             loop = loops[next.withLockedValue { index in
@@ -81,4 +113,12 @@ public final class CurlEngine: Sendable {
         }
         return transfer
     }
+}
+
+/// What the environment selects (for comparing the two upstream modes in one build).
+enum ProcessEnvironment {
+    static let upstreamMode: String = {
+        guard let value = getenv("SCOPEGATE_UPSTREAM_MODE") else { return "thread" }
+        return String(cString: value)
+    }()
 }

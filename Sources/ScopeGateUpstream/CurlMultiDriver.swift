@@ -38,42 +38,57 @@ final class CurlMultiDriver {
     /// 100 ms); and hand every other handle's new events to the event loops, one `execute`
     /// per loop. On shutdown, everything in flight fails.
     func run() {
+        setUp()
+        while iterate(waitMilliseconds: waitMilliseconds()) {}
+        tearDown()
+    }
+
+    /// Points libcurl's socket and timer callbacks at this driver. Once, before the first iteration.
+    func setUp() {
         let me = Unmanaged.passUnretained(self).toOpaque()
         _ = scopegate_multi_setopt_socket_callback(multi, curlSocketCallback)
         _ = scopegate_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
         _ = scopegate_multi_setopt_timer_callback(multi, curlTimerCallback)
         _ = scopegate_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
+    }
+
+    /// One pass of the loop (see ``run()``), after waiting up to `waitMilliseconds` (0: only what
+    /// is ready now). Returns false when the loop was asked to stop; ``tearDown()`` comes next.
+    func iterate(waitMilliseconds: Int32) -> Bool {
         var running: Int32 = 0
-        while true {
-            loop.poller.wait(milliseconds: waitMilliseconds(), into: &ready)
-            for socket in ready {
-                _ = curl_multi_socket_action(multi, curl_socket_t(socket.socket), socket.mask, &running)
-            }
-            let (started, cancelled, kicked, stopping) = loop.mailbox.withLockedValue { mailbox in
-                defer {
-                    mailbox.started.removeAll(); mailbox.cancelled.removeAll(); mailbox.kicked.removeAll()
-                    mailbox.wakePending = false
-                }
-                return (mailbox.started, mailbox.cancelled, mailbox.kicked, mailbox.isShuttingDown)
-            }
-            for transfer in cancelled { remove(transfer) }
-            if stopping {
-                for transfer in started where transfer.isLive {
-                    transfer.deliver([.failed(.failed("the upstream engine is shutting down"), afterHead: false)])
-                }
-                break
-            }
-            for transfer in started where transfer.isLive { start(transfer) }
-            for transfer in kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
-            if let due = curlTimerDue, due <= CurlEasyHandle.now() {
-                curlTimerDue = nil
-                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
-            }
-            collectCompletions()
-            endAnsweredEarly()
-            expireDeadlines()
-            flushDirty()
+        loop.poller.wait(milliseconds: waitMilliseconds, into: &ready)
+        for socket in ready {
+            _ = curl_multi_socket_action(multi, curl_socket_t(socket.socket), socket.mask, &running)
         }
+        let (started, cancelled, kicked, stopping) = loop.mailbox.withLockedValue { mailbox in
+            defer {
+                mailbox.started.removeAll(); mailbox.cancelled.removeAll(); mailbox.kicked.removeAll()
+                mailbox.wakePending = false
+            }
+            return (mailbox.started, mailbox.cancelled, mailbox.kicked, mailbox.isShuttingDown)
+        }
+        for transfer in cancelled { remove(transfer) }
+        if stopping {
+            for transfer in started where transfer.isLive {
+                transfer.deliver([.failed(.failed("the upstream engine is shutting down"), afterHead: false)])
+            }
+            return false
+        }
+        for transfer in started where transfer.isLive { start(transfer) }
+        for transfer in kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
+        if let due = curlTimerDue, due <= CurlEasyHandle.now() {
+            curlTimerDue = nil
+            _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+        }
+        collectCompletions()
+        endAnsweredEarly()
+        expireDeadlines()
+        flushDirty()
+        return true
+    }
+
+    /// Fails what is in flight and cleans the multi handle up. Once, after the last iteration.
+    func tearDown() {
         for handle in Array(active.values) {
             handle.fail(.failed("the upstream engine is shutting down"))
             finish(handle)
@@ -83,13 +98,20 @@ final class CurlMultiDriver {
         idle.removeAll()  // curl_easy_cleanup in deinit, after the multi handle is gone
     }
 
+    /// When the loop must next run even if no socket turns ready (monotonic ns): libcurl's
+    /// timer, and the next deadline check while transfers are active; nil when neither.
+    var nextTimedWork: UInt64? {
+        var until: UInt64? = curlTimerDue
+        if !active.isEmpty { until = min(until ?? .max, nextDeadlineCheck) }
+        return until
+    }
+
     /// How long the next wait may block: until libcurl's timer, the next deadline check
     /// while transfers are active, and at most 1 s.
     private func waitMilliseconds() -> Int32 {
         let now = CurlEasyHandle.now()
         var until = now + 1_000_000_000
-        if let due = curlTimerDue { until = min(until, due) }
-        if !active.isEmpty { until = min(until, max(now, nextDeadlineCheck)) }
+        if let due = nextTimedWork { until = min(until, max(now, due)) }
         if until <= now { return 0 }
         return Int32((until - now + 999_999) / 1_000_000)
     }

@@ -1,12 +1,21 @@
 import NIOConcurrencyHelpers
+import NIOCore
 import CCurl
 import ScopeGateCore
 
 /// The thread-safe face of one curl multi loop: a mailbox other threads drop work into.
 ///
 /// `submit`, `cancel` and `kick` take the mailbox lock only to append, and ring the loop's
-/// doorbell (``ReadinessPoller/wake()``) only when the mailbox was empty since the loop last
-/// took it: a busy loop is not woken once per request.
+/// doorbell only when the mailbox was empty since the loop last took it: a busy loop is not
+/// woken once per request.
+///
+/// Two ways to run it:
+/// - on a dedicated thread (``run()``), which blocks in `epoll_wait`; the doorbell is
+///   ``ReadinessPoller/wake()``;
+/// - on an event loop (`owner`): each iteration is a task of that loop and never blocks; the
+///   doorbell schedules one, and so do libcurl's timer (a scheduled task) and the
+///   ``CurlSocketWaker`` thread when a socket of this loop turns ready. A transfer started from
+///   its own event loop then never crosses a thread.
 final class CurlMultiLoop: Sendable {
     /// A `CURLM *`, used by the loop thread only.
     struct MultiPointer: @unchecked Sendable { let raw: UnsafeMutableRawPointer }
@@ -20,13 +29,29 @@ final class CurlMultiLoop: Sendable {
         /// The doorbell rang and the loop has not taken the mailbox since.
         var wakePending = false
 
-        /// Rings `poller`'s doorbell unless it already rang for work not yet taken.
-        mutating func wake(_ poller: ReadinessPoller) {
+        /// Rings `loop`'s doorbell unless it already rang for work not yet taken.
+        mutating func wake(_ loop: CurlMultiLoop) {
             if wakePending { return }
             wakePending = true
-            poller.wake()
+            loop.ringDoorbell()
         }
     }
+
+    /// The event loop this curl loop runs on, nil for a dedicated thread.
+    let owner: (any EventLoop)?
+    /// Event-loop mode: the driver (created by the first iteration, on `owner`), the timer task
+    /// and what tells the socket waker this loop's epoll set may be watched again.
+    private let ownerState: NIOLoopBoundBox<OwnerState?>?
+    private struct OwnerState {
+        var driver: CurlMultiDriver?
+        var timer: Scheduled<Void>?
+        var timerDue: UInt64 = .max
+        var stopped = false
+    }
+    /// Event-loop mode: rearms this loop's epoll set in the waker's (set once, before the first iteration).
+    let waker: NIOLockedValueBox<(waker: CurlSocketWaker, index: Int)?> = NIOLockedValueBox(nil)
+    /// Event-loop mode: completed once the last iteration tore the multi handle down.
+    let stoppedPromise: EventLoopPromise<Void>?
 
     let multi: MultiPointer
     let configuration: UpstreamEngineConfig
@@ -34,7 +59,10 @@ final class CurlMultiLoop: Sendable {
     let poller: ReadinessPoller
     let statistics: UpstreamStatisticsBox
 
-    init(configuration: UpstreamEngineConfig, statistics: UpstreamStatisticsBox) throws {
+    init(configuration: UpstreamEngineConfig, statistics: UpstreamStatisticsBox, owner: (any EventLoop)? = nil) throws {
+        self.owner = owner
+        self.ownerState = owner.map { NIOLoopBoundBox.makeEmptyBox(valueType: OwnerState.self, eventLoop: $0) }
+        self.stoppedPromise = owner?.makePromise()
         self.poller = try ReadinessPoller()
         guard let raw = curl_multi_init() else { throw UpstreamError.failed("curl_multi_init failed") }
         self.multi = MultiPointer(raw: raw)
@@ -52,7 +80,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return false }
             mailbox.started.append(transfer)
-            mailbox.wake(poller)
+            mailbox.wake(self)
             return true
         }
     }
@@ -62,7 +90,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }  // shutdown removes every handle anyway
             mailbox.cancelled.append(transfer)
-            mailbox.wake(poller)
+            mailbox.wake(self)
         }
     }
 
@@ -72,7 +100,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }
             mailbox.kicked.append(transfer)
-            mailbox.wake(poller)
+            mailbox.wake(self)
         }
     }
 
@@ -81,7 +109,7 @@ final class CurlMultiLoop: Sendable {
         mailbox.withLockedValue { mailbox in
             if mailbox.isShuttingDown { return }
             mailbox.isShuttingDown = true
-            mailbox.wake(poller)
+            mailbox.wake(self)
         }
     }
 
@@ -89,5 +117,58 @@ final class CurlMultiLoop: Sendable {
     func run() {
         let driver = CurlMultiDriver(loop: self)
         driver.run()
+    }
+
+    /// The doorbell: wakes the curl thread, or schedules an iteration on the owning event loop.
+    fileprivate func ringDoorbell() {
+        guard let owner else { return poller.wake() }
+        owner.execute { self.iterateOnOwner() }
+    }
+
+    /// Called by the ``CurlSocketWaker`` thread when a socket of this loop is ready.
+    func socketsReady() {
+        mailbox.withLockedValue { $0.wake(self) }
+    }
+
+    /// Event-loop mode: one iteration, then the timer for what is due next and the waker rearmed.
+    private func iterateOnOwner() {
+        guard let box = ownerState, let owner else { return }
+        var state = box.value ?? OwnerState()
+        if state.stopped { return }
+        let driver: CurlMultiDriver
+        if let existing = state.driver {
+            driver = existing
+        } else {
+            driver = CurlMultiDriver(loop: self)
+            driver.setUp()
+            state.driver = driver
+            box.value = state
+        }
+        guard driver.iterate(waitMilliseconds: 0) else {
+            driver.tearDown()
+            state = box.value ?? state
+            state.driver = nil
+            state.stopped = true
+            state.timer?.cancel()
+            state.timer = nil
+            box.value = state
+            stoppedPromise?.succeed(())
+            return
+        }
+        if let due = driver.nextTimedWork {
+            let now = CurlEasyHandle.now()
+            if due <= now {
+                mailbox.withLockedValue { $0.wake(self) }
+            } else if due < (box.value?.timerDue ?? .max) {
+                box.value?.timer?.cancel()
+                box.value?.timerDue = due
+                box.value?.timer = owner.scheduleTask(in: .nanoseconds(Int64(due - now))) {
+                    box.value?.timerDue = .max
+                    box.value?.timer = nil
+                    self.mailbox.withLockedValue { $0.wake(self) }
+                }
+            }
+        }
+        if let (waker, index) = waker.withLockedValue({ $0 }) { waker.rearm(index) }
     }
 }

@@ -25,6 +25,8 @@ final class ReadinessPoller: @unchecked Sendable {
     }
 
     private let epoll: Int32
+    /// The epoll set itself, for a ``CurlSocketWaker`` to watch (event-loop mode).
+    var descriptor: Int32 { epoll }
     private let doorbell: Int32
     private static let capacity: Int32 = 256
     private let readySockets = UnsafeMutablePointer<Int32>.allocate(capacity: Int(capacity))

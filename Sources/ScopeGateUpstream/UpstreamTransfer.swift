@@ -165,9 +165,15 @@ public final class UpstreamTransfer: Sendable {
         eventLoop.execute { self.dispatch(events) }
     }
 
-    /// Hands several transfers' events to their common event loop in one task (called on the
-    /// curl thread; every transfer in `batch` must belong to `eventLoop`).
+    /// Hands several transfers' events to their common event loop in one task (every transfer
+    /// in `batch` must belong to `eventLoop`). Called by a curl loop at the end of an iteration:
+    /// a loop that runs on `eventLoop` itself (its own task, never inside a delegate call)
+    /// dispatches at once.
     static func deliver(_ batch: [(UpstreamTransfer, [UpstreamEvent])], on eventLoop: any EventLoop) {
+        if eventLoop.inEventLoop {
+            for (transfer, events) in batch { transfer.dispatch(events) }
+            return
+        }
         eventLoop.execute {
             for (transfer, events) in batch { transfer.dispatch(events) }
         }
