@@ -64,7 +64,8 @@ extension GatewayHTTPHandler {
         exchange.upstreamStartedAt = .now()
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
         exchange.transfer = transfer
-        // Body parts that arrived while the decision waited for keys, then its end.
+        // Body parts that arrived while the decision waited for keys or the start was deferred,
+        // then its end (each part already counted against the limit by `receiveBody`).
         var queueFull = false
         for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
             queueFull = true

@@ -273,32 +273,33 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Streams one body part to the engine; holds client reads when its queue is full.
+    /// Counts one body part against `limits.max_body_bytes`, then keeps it for the upstream
+    /// start or streams it to the engine (holding client reads when its queue is full).
+    ///
+    /// The one place the limit is checked after the head, for every state that takes body
+    /// parts: waiting for keys, a deferred upstream start, streaming. Kept parts are sent
+    /// unchecked when the upstream starts, so a part over the limit must never be kept (one
+    /// kept during the key wait used to reach the backend past the limit).
     func receiveBody(_ part: ByteBuffer) {
-        if case .awaitingKeys(let exchange) = state {
-            // Parts decoded before the read was held: kept until the decision (bounded by the
-            // reads already under way, see `maxMessagesPerRead`).
-            exchange.receivedBodyBytes += part.readableBytes
-            exchange.pendingBody.append(part)
-            return
-        }
-        if case .forwarding(let exchange) = state, exchange.startDeferred {
-            // The upstream start waits for the end of this read (see `forward`).
-            exchange.receivedBodyBytes += part.readableBytes
-            if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
-                refuseOversizedBody(exchange)
-                return
-            }
-            exchange.pendingBody.append(part)
-            return
-        }
-        // Otherwise: a denied request's body, or the rest of one whose response already ended.
-        guard case .forwarding(let exchange) = state, let transfer = exchange.transfer else { return }
+        // No exchange: a denied request's body, or the rest of one whose response already ended.
+        guard let exchange = Self.current(state) else { return }
         exchange.receivedBodyBytes += part.readableBytes
         if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
             refuseOversizedBody(exchange)
             return
         }
+        if case .awaitingKeys = state {
+            // Parts decoded before the read was held: kept until the decision (bounded by the
+            // reads already under way, see `maxMessagesPerRead`, and by the limit).
+            exchange.pendingBody.append(part)
+            return
+        }
+        if exchange.startDeferred {
+            // The upstream start waits for the end of this read (see `forward`).
+            exchange.pendingBody.append(part)
+            return
+        }
+        guard let transfer = exchange.transfer else { return }
         if !transfer.sendBodyPart(part), !exchange.clientReadsHeld {
             exchange.clientReadsHeld = true
             gateway.statistics.recordHeldReads()
@@ -308,14 +309,24 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// A streamed body went over `limits.max_body_bytes`: 413 while no response has started,
     /// else the connection is cut (the backend got a truncated body and the client a partial answer).
+    /// During a key wait the request is not decided yet: refused like a declared length over the
+    /// limit at the head, and the refetch's answer finds it gone (``keysRefetched(for:request:)``).
     func refuseOversizedBody(_ exchange: Exchange) {
+        var waitedForKeys = false
+        if case .awaitingKeys = state {
+            waitedForKeys = true
+            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
+        }
         exchange.transfer?.cancel()
         releaseHeldReads(exchange)
         var denial = Denial(status: 413, reason: .bodyTooLarge,
                             description: "request body exceeds \(exchange.generation.limits.maxBodyBytes) bytes",
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
                             path: exchange.allowance?.target.path)
-        denial.corsHeaders = exchange.allowance?.corsHeaders ?? []
+        // Undecided (no allowance): readable by an allowed origin, as the head check's 413.
+        let policy = exchange.generation.policy
+        denial.corsHeaders = exchange.allowance?.corsHeaders
+            ?? (policy.handlesCORS ? policy.corsHeaders(origin: Self.origin(of: exchange.head), target: exchange.head.uri) : [])
         if exchange.responseStarted {
             logDenial(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, requestID: exchange.requestID)
             finish(exchange, status: exchange.responseStatus ?? 413, cut: true)
@@ -323,6 +334,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context?.close(promise: nil)
         } else {
             deny(denial, exchange: exchange, close: true)
+        }
+        // The key wait held the client's reads: the closing connection reads the rest of the body.
+        if waitedForKeys, readPending, let context {
+            readPending = false
+            context.read()
         }
     }
 

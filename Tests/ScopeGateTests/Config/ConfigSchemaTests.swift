@@ -387,6 +387,9 @@ private enum SchemaCases {
                 """)),
             ("RemoteKeysTests: JWKS URL", 1, fixture(
                 jwksSource: #"{"url": "http://127.0.0.1:40009/jwks.json", "refresh": {"refetch_cooldown_seconds": 30}}"#)),
+            ("BodyLimitDuringKeyWaitTests: JWKS URL, cors and max_body_bytes 1024", 1, fixture(
+                jwksSource: #"{"url": "http://127.0.0.1:40009/jwks.json", "refresh": {"refetch_cooldown_seconds": 30}}"#,
+                extraTopLevel: CORSServingTests.cors, maxBodyBytes: 1024)),
             ("NoUsableKeyTests: a JWKS file with no usable key", 1, fixture(jwksSource: #"{"file": "\#(files)/unusable.json"}"#)),
             ("NoUsableKeyTests: a JWKS URL with no usable key", 1, fixture(jwksSource: #"{"url": "http://127.0.0.1:40011/jwks.json"}"#)),
             ("ScopeRuleTests: alternatives and *", 1, fixture(extraRoutes: """
