@@ -36,16 +36,22 @@ public func fuzzToken(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let first = verifier.verify(token, now: FuzzFixture.now)
     let second = verifier.verify(token, now: FuzzFixture.now)
     switch (first, second) {
-    case (.success(let verified), .success(let again)):
+    case (.verified(let verified), .verified(let again)):
         FuzzInvariant.require(verified == again, "second verification differs: \(verified) then \(again)")
         check(verified, skew: fixture.config.api.clockSkewSeconds)
-    case (.failure(let rejection), .failure(let again)):
+    case (.rejected(let rejection), .rejected(let again)):
         FuzzInvariant.require(rejection.reason == again.reason, "second verification differs: \(rejection) then \(again)")
+    case (.awaitingKeys, _), (_, .awaitingKeys):
+        FuzzInvariant.require(false, "waits for keys, though the fixture's key source is a file: \(first) then \(second)")
     default:
         FuzzInvariant.require(false, "second verification differs: \(first) then \(second)")
     }
     let request = AccessRequest(method: "GET", target: "/appointments/1", tokenHeaderValues: ["Bearer " + token])
-    if case .allow(let allowance) = fixture.policy.decide(request, now: FuzzFixture.now) {
+    guard case .decided(let decision) = fixture.policy.decide(request, now: FuzzFixture.now) else {
+        FuzzInvariant.require(false, "the decision waits for keys, though the fixture's key source is a file")
+        return 0
+    }
+    if case .allow(let allowance) = decision {
         FuzzInvariant.require(allowance.token?.grantedScopes.contains("read:appointments") == true,
                               "GET /appointments allowed without read:appointments: \(allowance)")
     }
