@@ -113,6 +113,23 @@ final class RemoteKeysTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 
+    /// The request waits for the refetch its unknown kid started; the new set still lacks the
+    /// kid, so the decision finished then is 401 `unknown_kid`, and the request does not wait twice.
+    func testAKidTheRefetchDoesNotBringIsRefusedAfterOneWait() async throws {
+        server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        let fetchesBefore = server.requestCount("/jwks.json")
+        let unpublished = DemoKeyPair.p256(keyID: "unpublished")
+        let denied = try fixture.request("GET", "/appointments/1", token: try await fixture.token([:], key: unpublished))
+        XCTAssertEqual(denied.status, 401)
+        XCTAssertEqual(try denied.json()["reason"] as? String, "unknown_kid")
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+        let lines = try fixture.logLines().filter { $0.contains("\"reason\":\"unknown_kid\"") }
+        XCTAssertEqual(lines.count, 1, "one denial line: \(lines)")
+    }
+
     func testIssuerDownKeepsTheLastGoodSet() async throws {
         server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
         let fixture = try await start()
