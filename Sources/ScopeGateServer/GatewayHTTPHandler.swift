@@ -241,7 +241,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
             // Called once, on the thread that finished the refetch (or here, if it already has).
             wait.whenKeysArrive { [eventLoop = context.eventLoop] in
-                eventLoop.execute { handler.value.keysArrived(wait, for: waiting.value) }
+                eventLoop.execute { handler.value.keysRefetched(for: waiting.value, wait: wait) }
             }
         }
     }
@@ -264,8 +264,9 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The key refetch `exchange` waited for has finished: its decision is finished and acted on.
-    func keysArrived(_ wait: KeyWait, for exchange: Exchange) {
+    /// The key refetch `exchange` waited for has finished: the policy finishes its decision
+    /// (``AccessPolicy/resume(_:now:)``, which cannot wait again) and it is acted on.
+    func keysRefetched(for exchange: Exchange, wait: KeyWait) {
         guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
         context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
         act(on: exchange.generation.policy.resume(wait, now: gateway.clock()), for: exchange)
