@@ -13,7 +13,7 @@ enum DecideBench {
         let key = try DemoKeyPair.rsa(keyID: "bench-rs256")
         let token = try await BenchTokens.mint(key, count: 1)[0]
         let verifier = try await BenchTokens.verifier(for: key, cache: .init(maxEntries: 10_000, ttlSeconds: 300))
-        let policy = AccessPolicy(routes: RouteTable(config: BenchGateway.config(api: verifier.api)), verifier: verifier)
+        let policy = AccessPolicy(config: BenchGateway.config(api: verifier.api), verifier: verifier)
         let bearer = ["Bearer " + token]
         // The token grants read:appointments, write:appointments and admin:appointments.
         let cases: [(label: String, status: Int, request: AccessRequest)] = [
@@ -34,7 +34,9 @@ enum DecideBench {
         ]
         let now = BenchTokens.now
         for (_, status, request) in cases {   // also fills the cache with the token
-            let decision = policy.decide(request, now: now)
+            guard case .decided(let decision) = policy.decide(request, now: now) else {
+                preconditionFailure("\(request.target): waits for keys; the bench's keys are static")
+            }
             precondition(decision.status == status, "\(request.target): \(decision.status), expected \(status)")
         }
         let missesBefore = verifier.cache?.statistics.misses

@@ -63,13 +63,21 @@ struct Explain: AsyncParsableCommand {
             }
             throw ExitCode(2)
         }
-        let policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        let policy = AccessPolicy(config: config, verifier: verifier)
         let headerValue = config.api.token.usesBearerScheme ? token.map { "Bearer \($0)" } : token
         let request = AccessRequest(method: method, target: path, tokenHeaderValues: headerValue.map { [$0] } ?? [],
                                     origin: origin, preflightMethod: preflightMethod,
                                     preflightHeaders: preflightHeaders.map { [$0] } ?? [])
         let instant = now.map { Date(timeIntervalSince1970: $0) } ?? Date()
-        let decision = policy.decide(request, now: instant)
+        let decision: Decision
+        switch policy.decide(request, now: instant) {
+        case .decided(let decided):
+            decision = decided
+        case .awaitingKeys(let wait):
+            // The issuer's set lacked the kid and its source refetches: the same wait as `serve`.
+            await wait.keysArrived()
+            decision = policy.resume(wait, now: instant)
+        }
         let report = DecisionReport(method: method, target: path, decision: decision, presentedToken: token)
         if json {
             print(report.json, terminator: "")

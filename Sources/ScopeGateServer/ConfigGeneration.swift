@@ -41,7 +41,7 @@ final class ConfigGeneration: Sendable {
          metrics: GatewayMetrics, keyWarnings: [KeySetWarning] = []) {
         self.number = number
         self.config = config
-        self.policy = AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        self.policy = AccessPolicy(config: config, verifier: verifier)
         self.headCheck = RequestHeadCheck(maxHeaderBytes: config.limits.maxHeaderBytes, maxBodyBytes: config.limits.maxBodyBytes)
         self.pools = pools
         self.upstreamHeaders = UpstreamHeaders(forwarding: config.forwarding, tokenHeader: config.api.token.header)

@@ -221,30 +221,35 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 request.preflightHeaders = head.headers["Access-Control-Request-Headers"]
             }
         }
-        decide(request, for: exchange, mayRefetchKeys: true)
+        decide(request, for: exchange)
     }
 
-    /// Runs the access decision and acts on it. A token whose `kid` the issuer's key set
-    /// lacks may have been signed with a freshly rotated key: once per request, the
-    /// request then waits (client reads held, the event loop free) for the key source's
-    /// shared, rate-limited refetch and is decided again.
-    func decide(_ request: AccessRequest, for exchange: Exchange, mayRefetchKeys: Bool) {
-        let policy = exchange.generation.policy
-        switch policy.decide(request, now: gateway.clock()) {
-        case .deny(let denial):
-            if mayRefetchKeys, denial.reason == .unknownKeyID, let context {
-                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-                let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
-                let started = policy.refetchKeys(for: request) { [eventLoop = context.eventLoop] _ in
-                    eventLoop.execute { handler.value.keysRefetched(for: waiting.value, request: request) }
-                }
-                if started {
-                    state = .awaitingKeys(exchange)
-                    // The body is not read meanwhile: the gateway's wait, not the client's.
-                    context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
-                    return
-                }
+    /// Runs the access decision, once, and acts on it. A token whose `kid` the issuer's key
+    /// set lacks may have been signed with a freshly rotated key: when the verifier started a
+    /// refetch, the request waits for it (client reads held, the event loop free), and the
+    /// decision the policy finishes then (``AccessPolicy/resume(_:now:)``) takes the same path.
+    func decide(_ request: AccessRequest, for exchange: Exchange) {
+        switch exchange.generation.policy.decide(request, now: gateway.clock()) {
+        case .decided(let decision):
+            act(on: decision, for: exchange)
+        case .awaitingKeys(let wait):
+            guard let context else { return }   // the handler is gone: nothing to answer
+            state = .awaitingKeys(exchange)
+            // The body is not read meanwhile: the gateway's wait, not the client's.
+            context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
+            // Called once, on the thread that finished the refetch (or here, if it already has).
+            wait.whenKeysArrive { [eventLoop = context.eventLoop] in
+                eventLoop.execute { handler.value.keysRefetched(for: waiting.value, wait: wait) }
             }
+        }
+    }
+
+    /// Forwards, denies or answers the preflight, as `decision` says.
+    func act(on decision: Decision, for exchange: Exchange) {
+        switch decision {
+        case .deny(let denial):
             deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
         case .preflight(let preflight):
             answerPreflight(preflight, exchange: exchange)
@@ -259,10 +264,12 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func keysRefetched(for exchange: Exchange, request: AccessRequest) {
+    /// The key refetch `exchange` waited for has finished: the policy finishes its decision
+    /// (``AccessPolicy/resume(_:now:)``, which cannot wait again) and it is acted on.
+    func keysRefetched(for exchange: Exchange, wait: KeyWait) {
         guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
         context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
-        decide(request, for: exchange, mayRefetchKeys: false)
+        act(on: exchange.generation.policy.resume(wait, now: gateway.clock()), for: exchange)
         if readPending, let context {
             switch state {
             case .forwarding(let current) where current.clientReadsHeld: break

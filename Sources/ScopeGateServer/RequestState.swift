@@ -10,7 +10,7 @@ enum RequestState {
     /// Between requests.
     case idle
     /// The token named a `kid` its issuer's key set lacks; waiting for the key source's
-    /// refetch before deciding again (the body is not read meanwhile).
+    /// refetch, after which the policy finishes the decision (the body is not read meanwhile).
     case awaitingKeys(Exchange)
     /// A denial was sent; the rest of the request is ignored, then the connection is
     /// closed if `close`.

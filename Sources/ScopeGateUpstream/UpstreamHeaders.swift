@@ -20,7 +20,7 @@ import ScopeGateCore
 /// 4. plus the gateway's own: `X-Forwarded-For` (the client's address, appended to the
 ///    incoming list only when the connection comes from a trusted proxy), `X-Forwarded-Proto`,
 ///    `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239), the request ID and the claim
-///    headers of the verified token.
+///    headers of the decision (``Allowance/claimHeaders``).
 ///
 /// (`@_spi(Fuzzing)`: the `Fuzz/` package's request-head target builds the forwarded headers.)
 @_spi(Fuzzing) public struct UpstreamHeaders: Sendable {
@@ -54,13 +54,11 @@ import ScopeGateCore
         self.gatewayOwned = owned
     }
 
-    /// The headers for the backend.
+    /// The headers for the backend. Total: it drops nothing the decision allowed.
     ///
-    /// Claim header values come from a ``VerifiedToken``, whose `sub` and client claim the
-    /// verifier refused when they held a control character (``Claims``), whose scopes are
-    /// scope-tokens and whose issuer is a configured one: the decision was taken on exactly
-    /// what is forwarded. A value that still holds a forbidden byte (a token built by hand) is
-    /// left out, never written.
+    /// The claim headers are the decision's (``Allowance/claimHeaders``), copied as they are:
+    /// the policy built them once from the verified token, in configured order, and denied the
+    /// request (401 `invalid_claim`) if one could not be sent (``ClaimHeaderMapping``).
     @_spi(Fuzzing) public func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
                  allowance: Allowance) -> [(name: String, value: String)] {
         let fromTrustedProxy = clientAddress.map { address in trustedProxies.contains { $0.contains(address) } } ?? false
@@ -93,27 +91,10 @@ import ScopeGateCore
             result.append(("Forwarded", ((incoming["forwarded"] ?? []) + [element]).joined(separator: ", ")))
         }
         result.append((forwarding.requestIDHeader, requestID))
-
-        if let token = allowance.token {
-            for (claim, header) in forwarding.claimHeaders.sorted(by: { $0.key < $1.key }) {
-                let value: String?
-                switch claim {
-                case "sub": value = token.subject
-                case "client_id": value = token.clientID
-                case "iss": value = token.issuer
-                case "scope": value = token.grantedScopes.joined(separator: " ")
-                default: value = nil
-                }
-                guard let value, !value.utf8.contains(where: Self.isForbiddenInFieldValue) else { continue }
-                result.append((header, value))
-            }
+        for header in allowance.claimHeaders {
+            result.append((header.name, header.value))
         }
         return result
-    }
-
-    /// %x00-08, %x0A-1F and %x7F: the bytes RFC 9110 §5.5 keeps out of a field value.
-    private static func isForbiddenInFieldValue(_ byte: UInt8) -> Bool {
-        (byte < 0x20 && byte != 0x09) || byte == 0x7F
     }
 
     /// Lower case, `_` as `-`; built in place (no intermediate array: this runs for every

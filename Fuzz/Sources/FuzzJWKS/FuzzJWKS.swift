@@ -71,7 +71,7 @@ private final class Probe: Sendable {
         let keys = [FuzzFixture.issuer: IssuerKeys(source: StaticKeySource(set))]
         let verifier = TokenVerifier(api: api, keys: keys, maxTokenBytes: 8192)
         for token in tokens {
-            if case .success(let verified) = verifier.verify(token, now: FuzzFixture.now) {
+            if case .verified(let verified) = verifier.verify(token, now: FuzzFixture.now) {
                 // Only the fixture's own keys could have made these signatures.
                 let own = FuzzFixture.shared.signers.map(\.keyID)
                 FuzzInvariant.require(verified.algorithm.map { ["HS256", "ES256", "EdDSA", "RS256"].contains($0.rawValue) } ?? false,

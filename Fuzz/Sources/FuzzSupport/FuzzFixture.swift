@@ -45,7 +45,7 @@ public final class FuzzFixture: Sendable {
         config = try ConfigLoader.decode(Data(Self.configJSON.utf8), baseDirectory: directory.path)
         let (api, maxTokenBytes) = (config.api, config.limits.maxTokenBytes)
         let loaded = Self.blocking { try await TokenVerifier.load(api: api, maxTokenBytes: maxTokenBytes) }
-        policy = AccessPolicy(routes: RouteTable(config: config), verifier: try loaded.get())
+        policy = AccessPolicy(config: config, verifier: try loaded.get())
         signers = try pairs.map { pair in
             let key = pair.signingKey
             return (pair.keyID, pair.algorithm.rawValue, try Self.blocking { try await TokenMinter.signer(for: key) }.get())

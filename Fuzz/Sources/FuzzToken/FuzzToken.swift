@@ -13,7 +13,8 @@ import ScopeGateCore
 /// Invariants on an accepted token: its issuer is the configured one, it has not expired
 /// (allowing the clock skew), its `sub` and client claim are safe in a header, every granted
 /// scope is an RFC 6749 §3.3 scope-token; the verdict is the same when the token is verified
-/// again (from the verification cache); an allowed GET carries the scope the route needs.
+/// again (from the verification cache); an allowed GET carries the scope the route needs, and
+/// its claim headers are the token's values, in the configured order, each a safe field value.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzToken(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard size > 0, let data else { return 0 }
@@ -36,18 +37,34 @@ public func fuzzToken(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let first = verifier.verify(token, now: FuzzFixture.now)
     let second = verifier.verify(token, now: FuzzFixture.now)
     switch (first, second) {
-    case (.success(let verified), .success(let again)):
+    case (.verified(let verified), .verified(let again)):
         FuzzInvariant.require(verified == again, "second verification differs: \(verified) then \(again)")
         check(verified, skew: fixture.config.api.clockSkewSeconds)
-    case (.failure(let rejection), .failure(let again)):
+    case (.rejected(let rejection), .rejected(let again)):
         FuzzInvariant.require(rejection.reason == again.reason, "second verification differs: \(rejection) then \(again)")
+    case (.awaitingKeys, _), (_, .awaitingKeys):
+        FuzzInvariant.require(false, "waits for keys, though the fixture's key source is a file: \(first) then \(second)")
     default:
         FuzzInvariant.require(false, "second verification differs: \(first) then \(second)")
     }
     let request = AccessRequest(method: "GET", target: "/appointments/1", tokenHeaderValues: ["Bearer " + token])
-    if case .allow(let allowance) = fixture.policy.decide(request, now: FuzzFixture.now) {
+    guard case .decided(let decision) = fixture.policy.decide(request, now: FuzzFixture.now) else {
+        FuzzInvariant.require(false, "the decision waits for keys, though the fixture's key source is a file")
+        return 0
+    }
+    if case .allow(let allowance) = decision {
         FuzzInvariant.require(allowance.token?.grantedScopes.contains("read:appointments") == true,
                               "GET /appointments allowed without read:appointments: \(allowance)")
+        // What is allowed is what is forwarded: the claim headers are the token's own values.
+        if let token = allowance.token {
+            let expected = [("X-Client", token.clientID), ("X-Issuer", token.issuer),
+                            ("X-Scopes", token.grantedScopes.joined(separator: " ")), ("X-User", token.subject)]
+                .compactMap { name, value in value.map { ClaimHeader(name, $0) } }
+            FuzzInvariant.require(allowance.claimHeaders == expected, "claim headers \(allowance.claimHeaders) for \(token)")
+            for header in allowance.claimHeaders {
+                FuzzInvariant.require(FuzzInvariant.isSafeFieldValue(header.value), "claim header \(header)")
+            }
+        }
     }
     return 0
 }

@@ -18,7 +18,8 @@ public struct ForwardingConfig: Sendable, Equatable {
     /// `forwarding.claim_headers`: claim to header for a verified token: `sub`, `client_id`,
     /// `iss`, `scope` (the granted scopes, space-separated). A token whose `sub` or client
     /// claim holds a control character is refused by the verifier (401 `invalid_claim`),
-    /// whatever this map names, so `explain` and `serve` decide alike. Default
+    /// whatever this map names, so `explain` and `serve` decide alike. The headers are built by
+    /// the decision (``ClaimHeaderMapping``, ``Allowance/claimHeaders``), not when forwarding. Default
     /// `{"sub": "X-Auth-Subject", "client_id": "X-Auth-Client-Id", "scope": "X-Auth-Scopes"}`.
     public var claimHeaders: [String: String]
 

@@ -17,22 +17,37 @@ import Foundation
 ///    ``TokenExtractor`` (none: 401 without `error`; malformed, duplicated or in two
 ///    places: 400 `invalid_request`, RFC 6750 §3.1); a token taken from the query is
 ///    removed from the target that is forwarded;
-/// 5. the token verifies (else 401 `invalid_token`, or 503 when no keys are loaded);
-/// 6. it grants every required scope (else 403 `insufficient_scope`).
+/// 5. the token verifies (else 401 `invalid_token`, or 503 when no keys are loaded); a `kid`
+///    its issuer's set lacks may first wait for a key refetch (``DecisionStep/awaitingKeys(_:)``,
+///    then ``resume(_:now:)``);
+/// 6. its claim headers (``ClaimHeaderMapping``) are valid field values (else 401 `invalid_claim`);
+/// 7. it grants every required scope (else 403 `insufficient_scope`).
+///
+/// An ``Allowance`` holds everything forwarding needs from the decision (route, target, token,
+/// claim headers, CORS headers): nothing after it can turn the request into a denial.
 public struct AccessPolicy: Sendable {
     public let routes: RouteTable
     public let verifier: TokenVerifier
     public let extractor: TokenExtractor
+    /// `forwarding.claim_headers`: the headers an allowed request carries for its token.
+    public let claimHeaders: ClaimHeaderMapping
 
     /// Whether any route (or the API) has CORS handled by the gateway, so that the server
     /// reads `Origin` and the preflight headers into the ``AccessRequest``.
     public let handlesCORS: Bool
 
-    public init(routes: RouteTable, verifier: TokenVerifier) {
+    public init(routes: RouteTable, verifier: TokenVerifier, claimHeaders: ClaimHeaderMapping) {
         self.routes = routes
         self.verifier = verifier
         self.extractor = TokenExtractor(verifier.api.token)
+        self.claimHeaders = claimHeaders
         self.handlesCORS = routes.cors != nil || routes.hasRouteCORS
+    }
+
+    /// The policy of `config`: its routes and its `forwarding.claim_headers`, with `verifier`.
+    public init(config: GatewayConfig, verifier: TokenVerifier) {
+        self.init(routes: RouteTable(config: config), verifier: verifier,
+                  claimHeaders: ClaimHeaderMapping(config.forwarding.claimHeaders))
     }
 
     /// Decides `request` at instant `now` (injected; tokens' time claims are evaluated against it).
@@ -40,16 +55,42 @@ public struct AccessPolicy: Sendable {
     /// CORS (``CORSPolicy``) wraps the decision: the route's (or, before a route matched, the
     /// API's) CORS headers go with every answer, and on a route whose CORS the gateway handles a
     /// preflight is answered here, after the route matched and before its method rule.
-    public func decide(_ request: AccessRequest, now: Date) -> Decision {
+    ///
+    /// - Returns: the ``Decision``, or ``DecisionStep/awaitingKeys(_:)`` when the token names a
+    ///   `kid` its issuer's key set lacks and a refetch is under way; then call
+    ///   ``resume(_:now:)`` once ``KeyWait/whenKeysArrive(_:)`` fires.
+    public func decide(_ request: AccessRequest, now: Date) -> DecisionStep {
         var cors: RouteCORSPolicy = routes.cors.map { .gateway($0) } ?? .none
-        let decision = decideAccess(request, now: now, cors: &cors)
+        switch decideAccess(request, now: now, cors: &cors) {
+        case .decided(let decision):
+            return .decided(Self.addingCORS(to: decision, cors: cors, origin: request.origin))
+        case .awaitingKeys(let wait):
+            return .awaitingKeys(wait)
+        }
+    }
+
+    /// Finishes a decision that waited for keys, at instant `now`: the token's verification
+    /// with the key set as it is now (``TokenVerifier/resume(_:now:)``; a `kid` still missing is
+    /// 401 `unknown_kid`), then steps 6 and 7 and CORS, as ``decide(_:now:)`` would have.
+    /// Nothing before the verification is done again.
+    ///
+    /// - Parameter wait: from ``decide(_:now:)`` of this policy.
+    /// - Returns: the ``Decision``; it cannot wait again.
+    public func resume(_ wait: KeyWait, now: Date) -> Decision {
+        let decision = conclude(verifier.resume(wait.token, now: now), route: wait.route, target: wait.target,
+                                requirement: wait.requirement)
+        return Self.addingCORS(to: decision, cors: wait.route.cors, origin: wait.origin)
+    }
+
+    /// The gateway's CORS headers on `decision` when `cors` is handled by it.
+    private static func addingCORS(to decision: Decision, cors: RouteCORSPolicy, origin: String?) -> Decision {
         guard case .gateway(let policy) = cors else { return decision }
         switch decision {
         case .allow(var allowance):
-            allowance.corsHeaders = policy.responseHeaders(origin: request.origin)
+            allowance.corsHeaders = policy.responseHeaders(origin: origin)
             return .allow(allowance)
         case .deny(var denial):
-            if denial.reason != .corsPreflightRefused { denial.corsHeaders = policy.responseHeaders(origin: request.origin) }
+            if denial.reason != .corsPreflightRefused { denial.corsHeaders = policy.responseHeaders(origin: origin) }
             else { denial.corsHeaders = [ResponseHeader("Vary", "Origin")] }
             return .deny(denial)
         case .preflight:
@@ -69,21 +110,21 @@ public struct AccessPolicy: Sendable {
         return policy.responseHeaders(origin: origin)
     }
 
-    private func decideAccess(_ request: AccessRequest, now: Date, cors: inout RouteCORSPolicy) -> Decision {
+    private func decideAccess(_ request: AccessRequest, now: Date, cors: inout RouteCORSPolicy) -> DecisionStep {
         let target: RequestTarget
         switch RequestTarget.parse(request.target) {
         case .success(let parsed): target = parsed
         case .failure(let error):
-            return .deny(Denial(status: 400, reason: .invalidRequestTarget, description: error.description))
+            return .decided(.deny(Denial(status: 400, reason: .invalidRequestTarget, description: error.description)))
         }
         let matched = routes.match(path: target.path)
         if let variant = routes.caseVariant(of: target.path, matched: matched) {
-            return .deny(Denial(status: 404, reason: .routeNotFound,
+            return .decided(.deny(Denial(status: 404, reason: .routeNotFound,
                                 description: "the path differs only in letter case from route \(variant.prefix)",
-                                path: target.path))
+                                path: target.path)))
         }
         guard let route = matched else {
-            return .deny(Denial(status: 404, reason: .routeNotFound, description: "no route for this path", path: target.path))
+            return .decided(.deny(Denial(status: 404, reason: .routeNotFound, description: "no route for this path", path: target.path)))
         }
         cors = route.cors
         var denial = Denial(status: 0, reason: .routeNotFound, description: "", route: route.prefix,
@@ -92,12 +133,12 @@ public struct AccessPolicy: Sendable {
             // A browser never sends credentials on a preflight: answered here, never forwarded.
             switch policy.preflight(origin: origin, method: method, requestHeaders: request.preflightHeaders, route: route) {
             case .success(let headers):
-                return .preflight(Preflight(route: route, path: target.path, headers: headers))
+                return .decided(.preflight(Preflight(route: route, path: target.path, headers: headers)))
             case .failure(let refusal):
                 denial.status = 403
                 denial.reason = .corsPreflightRefused
                 denial.description = refusal.description
-                return .deny(denial)
+                return .decided(.deny(denial))
             }
         }
         guard let rule = route.rule(for: request.method) else {
@@ -105,7 +146,7 @@ public struct AccessPolicy: Sendable {
             denial.reason = .methodNotAllowed
             denial.description = "method \(Self.printable(request.method)) is not allowed on \(route.prefix)"
             denial.allowedMethods = route.allowedMethods
-            return .deny(denial)
+            return .decided(.deny(denial))
         }
         guard case .scopes(let requirement) = rule else {
             // Credentials on a public method are not checked, so none are passed on either.
@@ -116,15 +157,13 @@ public struct AccessPolicy: Sendable {
                     denial.reason = .invalidAuthorizationHeader
                     denial.description = "a query parameter that backends may read as \"\(name)\" is not allowed"
                     denial.bearerError = "invalid_request"
-                    return .deny(denial)
+                    return .decided(.deny(denial))
                 }
                 publicTarget.query = TokenExtractor.removingParameter(name, fromQuery: query)
             }
-            return .allow(Allowance(route: route, target: publicTarget, token: nil, requirement: nil))
+            return .decided(.allow(Allowance(route: route, target: publicTarget, token: nil, requirement: nil)))
         }
-        denial.requiredScopes = requirement.alternatives[0]
-        denial.requirement = requirement
-        denial.challenges = true
+        denial = Self.tokenDenial(route: route, path: target.path, requirement: requirement)
 
         let token: String
         var forwardedTarget = target
@@ -133,7 +172,7 @@ public struct AccessPolicy: Sendable {
             denial.status = 401
             denial.reason = .missingToken
             denial.description = "a bearer token is required"
-            return .deny(denial)
+            return .decided(.deny(denial))
         case .invalid:
             denial.status = 400
             denial.reason = .invalidAuthorizationHeader
@@ -142,7 +181,7 @@ public struct AccessPolicy: Sendable {
                 : Self.headerExpectation(extractor.location) + ", or one \"\(extractor.location.queryParameter!)\" query parameter"
                     + " (not both, and nothing backends may read as it)"
             denial.bearerError = "invalid_request"
-            return .deny(denial)
+            return .decided(.deny(denial))
         case .token(let value, let fromQuery):
             token = value
             if fromQuery, let name = extractor.location.queryParameter, let query = target.query {
@@ -151,47 +190,15 @@ public struct AccessPolicy: Sendable {
             }
         }
 
-        let verified: VerifiedToken
         switch verifier.verify(token, now: now) {
-        case .success(let result): verified = result
-        case .failure(let rejection):
-            denial.reason = rejection.reason
-            denial.description = rejection.description
-            if rejection.reason == .keysUnavailable {
-                denial.status = 503
-                denial.challenges = false
-            } else {
-                denial.status = 401
-                denial.bearerError = "invalid_token"
-            }
-            return .deny(denial)
+        case .verified(let verified):
+            return .decided(conclude(.success(verified), route: route, target: forwardedTarget, requirement: requirement))
+        case .rejected(let rejection):
+            return .decided(conclude(.failure(rejection), route: route, target: forwardedTarget, requirement: requirement))
+        case .awaitingKeys(let pending):
+            return .awaitingKeys(KeyWait(route: route, target: forwardedTarget, requirement: requirement,
+                                         origin: request.origin, token: pending))
         }
-        denial.token = verified
-
-        guard requirement.isSatisfied(by: verified.grantedScopes) else {
-            let granted = Set(verified.grantedScopes)
-            let closest = requirement.closestAlternative(to: granted)
-            let missing = closest.filter { !granted.contains($0) }
-            denial.status = 403
-            denial.reason = .insufficientScope
-            denial.requiredScopes = closest
-            denial.description = "the token lacks scope \(missing.joined(separator: " "))"
-                + (requirement.alternatives.count > 1 ? " (or another alternative of the route)" : "")
-            denial.bearerError = "insufficient_scope"
-            return .deny(denial)
-        }
-        return .allow(Allowance(route: route, target: forwardedTarget, token: verified, requirement: requirement))
-    }
-
-    /// After a denial with `unknown_kid`: asks the issuer's key source to refetch, so that
-    /// a token signed with a freshly rotated key can be decided again once the new set is in.
-    /// See ``TokenVerifier/refetchKeys(after:completion:)``.
-    public func refetchKeys(for request: AccessRequest, completion: @escaping @Sendable (Bool) -> Void) -> Bool {
-        let query = RequestTarget.parse(request.target).map(\.query)
-        guard case .token(let token, _) = extractor.extract(headerValues: request.tokenHeaderValues,
-                                                             rawQuery: (try? query.get()) ?? nil)
-        else { return false }
-        return verifier.refetchKeys(after: token, completion: completion)
     }
 
     /// What a well-formed token header looks like, for the 400 description.

@@ -1,7 +1,8 @@
 /// What the gateway does with one request: forward it, or deny it.
 ///
-/// Produced by ``AccessPolicy/decide(_:now:)``, the one decision function shared by
-/// `scopegate serve` and `scopegate explain`.
+/// Produced by ``AccessPolicy/decide(_:now:)`` (or, after a wait for keys,
+/// ``AccessPolicy/resume(_:now:)``), the one decision shared by `scopegate serve` and
+/// `scopegate explain`.
 public enum Decision: Sendable {
     case allow(Allowance)
     case deny(Denial)
@@ -38,6 +39,10 @@ public struct Allowance: Sendable {
     public var token: VerifiedToken?
     /// What the route required for this method; `nil` on a public method.
     public var requirement: ScopeRequirement?
+    /// The headers the backend gets for the token (`forwarding.claim_headers`), in
+    /// ``ClaimHeaderMapping`` order, each a valid field value (RFC 9110 §5.5): what was allowed
+    /// is what is forwarded. Empty on a public method.
+    public var claimHeaders: [ClaimHeader] = []
     /// CORS headers for the response (see ``CORSPolicy``); empty when the route has no CORS.
     public var corsHeaders: [ResponseHeader] = []
     /// Whether the backend's `Access-Control-*` response headers are replaced by

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import Testing
 @testable import ScopeGateCore
 @testable import ScopeGateDemo
 
@@ -106,5 +107,33 @@ extension Result where Success == VerifiedToken, Failure == TokenRejection {
     var reason: ReasonCode? {
         if case .failure(let rejection) = self { return rejection.reason }
         return nil
+    }
+}
+
+extension TokenVerifier {
+    /// ``verify(_:now:)`` of a verifier whose key sources are static (a file, a set built in the
+    /// test): it never waits for keys, so the step is an answer. A wait is recorded as an issue
+    /// and returned as a failure whose description says so.
+    func verifyAtOnce(_ token: String, now: Date) -> Result<VerifiedToken, TokenRejection> {
+        switch verify(token, now: now) {
+        case .verified(let verified): return .success(verified)
+        case .rejected(let rejection): return .failure(rejection)
+        case .awaitingKeys(let pending):
+            Issue.record("waits for keys (kid \(pending.keyID)), though the key source is static")
+            return .failure(TokenRejection(.unknownKeyID, "awaiting keys"))
+        }
+    }
+}
+
+extension AccessPolicy {
+    /// ``decide(_:now:)`` of a policy whose key sources are static: it never waits for keys. A
+    /// wait is recorded as an issue and returned as a denial with status 0.
+    func decideAtOnce(_ request: AccessRequest, now: Date) -> Decision {
+        switch decide(request, now: now) {
+        case .decided(let decision): return decision
+        case .awaitingKeys(let wait):
+            Issue.record("waits for keys (kid \(wait.token.keyID)), though the key source is static")
+            return .deny(Denial(status: 0, reason: .unknownKeyID, description: "awaiting keys"))
+        }
     }
 }

@@ -44,7 +44,7 @@ struct AuthMultiIssuerTests {
     @Test("each issuer verifies only its own tokens", arguments: cases)
     func ownTokensOnly(_ name: String, _ make: @Sendable () async throws -> String, _ expected: ReasonCode?) async throws {
         let verifier = try await Self.verifier()
-        let result = verifier.verify(try await make(), now: F.now)
+        let result = verifier.verifyAtOnce(try await make(), now: F.now)
         #expect(result.reason == expected, "\(name): \(result)")
         if case .success(let token) = result { #expect([Self.a, Self.b].contains(token.issuer)) }
     }
@@ -59,8 +59,8 @@ struct AuthMultiIssuerTests {
         #expect(!verifier.isReady)
         let tokenA = try await F.token(signedBy: F.rsaA, claims: F.claims(["iss": Self.a]))
         let tokenB = try await F.token(signedBy: F.rsaA, claims: F.claims(["iss": Self.b]))
-        #expect(verifier.verify(tokenA, now: F.now).reason == nil)
-        #expect(verifier.verify(tokenB, now: F.now).reason == .keysUnavailable)
+        #expect(verifier.verifyAtOnce(tokenA, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(tokenB, now: F.now).reason == .keysUnavailable)
     }
 
     @Test("default key sources: file issuers load, URL issuers fail closed; HMAC secrets from env and file")
@@ -84,17 +84,17 @@ struct AuthMultiIssuerTests {
         let verifier = try await TokenVerifier.load(
             api: api, maxTokenBytes: 8192, environment: ["TEST_SECRET": String(repeating: "s", count: 40)])
         let rsa = try await F.token(signedBy: F.rsaA, claims: F.claims(["iss": Self.a]))
-        #expect(verifier.verify(rsa, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(rsa, now: F.now).reason == nil)
         let fromFile = try await TokenMinter.sign(
             header: ["alg": "HS256", "kid": "f"], payload: F.claims(["iss": Self.a]),
             with: .hmac(secret: Array(repeating: 7, count: 32), algorithm: .hs256))
-        #expect(verifier.verify(fromFile, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(fromFile, now: F.now).reason == nil)
         let fromEnv = try await TokenMinter.sign(
             header: ["alg": "HS256", "kid": "e"], payload: F.claims(["iss": Self.a]),
             with: .hmac(secret: Array(String(repeating: "s", count: 40).utf8), algorithm: .hs256))
-        #expect(verifier.verify(fromEnv, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(fromEnv, now: F.now).reason == nil)
         let remote = try await F.token(signedBy: F.rsaA, claims: F.claims(["iss": Self.b]))
-        #expect(verifier.verify(remote, now: F.now).reason == .keysUnavailable)
+        #expect(verifier.verifyAtOnce(remote, now: F.now).reason == .keysUnavailable)
 
         await #expect(throws: KeyLoadError(path: "api.issuers[0].hmac_secrets[1].env", message: "environment variable TEST_SECRET is not set or empty")) {
             _ = try await TokenVerifier.load(api: api, maxTokenBytes: 8192, environment: [:])

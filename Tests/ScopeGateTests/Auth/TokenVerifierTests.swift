@@ -156,7 +156,7 @@ struct AuthTokenVerifierTests {
     func verify(_ testCase: TokenCase) async throws {
         let verifier = try await F.verifier(algorithms: testCase.algorithms)
         let token = try await testCase.make()
-        let result = verifier.verify(token, now: F.now)
+        let result = verifier.verifyAtOnce(token, now: F.now)
         #expect(result.reason == testCase.expected, "\(result)")
         if case .failure(let rejection) = result {
             for part in token.split(separator: ".") where part.count >= 8 {
@@ -169,7 +169,7 @@ struct AuthTokenVerifierTests {
     func verifiedTokenContents() async throws {
         let verifier = try await F.verifier()
         let token = try await F.token(signedBy: F.rsaA)
-        let verified = try verifier.verify(token, now: F.now).get()
+        let verified = try verifier.verifyAtOnce(token, now: F.now).get()
         #expect(
             verified
                 == VerifiedToken(
@@ -183,7 +183,7 @@ struct AuthTokenVerifierTests {
         let verifier = try await F.verifier()
         let claims = F.claims(["client_id": NSNull(), "azp": "app-2", "scope": "  a  b ", "permissions": NSNull()])
         let token = try await F.token(signedBy: F.ecA, claims: claims)
-        let verified = try verifier.verify(token, now: F.now).get()
+        let verified = try verifier.verifyAtOnce(token, now: F.now).get()
         #expect(verified.clientID == "app-2")
         #expect(verified.grantedScopes == ["a", "b"])
         #expect(verified.keyID == "ec-a")
@@ -195,39 +195,39 @@ struct AuthTokenVerifierTests {
         let garbage = TokenMinter.assemble(
             headerJSON: try TokenMinter.json(F.header(alg: "PS256", kid: "rsa-noalg")),
             payloadJSON: try TokenMinter.json(F.claims()), signature: Array(repeating: 7, count: 256))
-        #expect(verifier.verify(garbage, now: F.now).reason == .invalidSignature)
+        #expect(verifier.verifyAtOnce(garbage, now: F.now).reason == .invalidSignature)
         let valid = try await F.token(signedBy: F.rsaA, kid: "rsa-noalg")
-        #expect(verifier.verify(valid, now: F.now).reason == nil)
-        #expect(verifier.verify(garbage, now: F.now).reason == .invalidSignature)
-        #expect(verifier.verify(valid, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(valid, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(garbage, now: F.now).reason == .invalidSignature)
+        #expect(verifier.verifyAtOnce(valid, now: F.now).reason == nil)
     }
 
     @Test("no key set loaded: keys_unavailable")
     func keysUnavailable() async throws {
         let verifier = TokenVerifier(api: F.api(), keys: [F.issuer: IssuerKeys(source: StaticKeySource(nil))], maxTokenBytes: 8192)
         let token = try await F.token(signedBy: F.rsaA)
-        #expect(verifier.verify(token, now: F.now).reason == .keysUnavailable)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == .keysUnavailable)
     }
 
     @Test("token length: at the limit accepted, one byte over malformed")
     func tokenLength() async throws {
         let token = try await F.token(signedBy: F.rsaA)
         let atLimit = try await F.verifier(maxTokenBytes: token.utf8.count)
-        #expect(atLimit.verify(token, now: F.now).reason == nil)
+        #expect(atLimit.verifyAtOnce(token, now: F.now).reason == nil)
         let under = try await F.verifier(maxTokenBytes: token.utf8.count - 1)
-        #expect(under.verify(token, now: F.now).reason == .malformedToken)
+        #expect(under.verifyAtOnce(token, now: F.now).reason == .malformedToken)
     }
 
     @Test("rejection descriptions are short and name what failed")
     func descriptions() async throws {
         let verifier = try await F.verifier()
         let expired = try await F.token(signedBy: F.rsaA, claims: F.claims(["exp": F.nowSeconds - 120]))
-        #expect(verifier.verify(expired, now: F.now) == .failure(TokenRejection(.tokenExpired, "token expired at 2027-01-15T07:58:00Z")))
+        #expect(verifier.verifyAtOnce(expired, now: F.now) == .failure(TokenRejection(.tokenExpired, "token expired at 2027-01-15T07:58:00Z")))
         let unknown = try await F.token(signedBy: F.rsaA, kid: "k\"\n1")
-        #expect(verifier.verify(unknown, now: F.now) == .failure(TokenRejection(.unknownKeyID, #"kid "k\"?1" is not in the JWKS"#)))
+        #expect(verifier.verifyAtOnce(unknown, now: F.now) == .failure(TokenRejection(.unknownKeyID, #"kid "k\"?1" is not in the JWKS"#)))
         let hs = try await TokenMinter.signHS256(
             headerJSON: try TokenMinter.json(F.header(alg: "HS256", kid: nil)),
             payloadJSON: try TokenMinter.json(F.claims()), secret: Array(repeating: 1, count: 32))
-        #expect(verifier.verify(hs, now: F.now) == .failure(TokenRejection(.algorithmNotAllowed, #"alg "HS256" is not allowed"#)))
+        #expect(verifier.verifyAtOnce(hs, now: F.now) == .failure(TokenRejection(.algorithmNotAllowed, #"alg "HS256" is not allowed"#)))
     }
 }

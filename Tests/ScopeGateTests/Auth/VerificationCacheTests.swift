@@ -11,9 +11,9 @@ struct AuthVerificationCacheTests {
     func hitAfterFirstVerify() async throws {
         let verifier = try await F.verifier(cache: .init(maxEntries: 100, ttlSeconds: 300))
         let token = try await F.token(signedBy: F.rsaA)
-        let first = verifier.verify(token, now: F.now)
+        let first = verifier.verifyAtOnce(token, now: F.now)
         #expect(verifier.cache?.statistics == .init(hits: 0, misses: 1, insertions: 1, evictions: 0, count: 1))
-        let second = verifier.verify(token, now: F.now.addingTimeInterval(1))
+        let second = verifier.verifyAtOnce(token, now: F.now.addingTimeInterval(1))
         #expect(first == second)
         #expect(verifier.cache?.statistics.hits == 1)
     }
@@ -22,8 +22,8 @@ struct AuthVerificationCacheTests {
     func rejectionsNotCached() async throws {
         let verifier = try await F.verifier(cache: .init(maxEntries: 100, ttlSeconds: 300))
         let token = try await F.token(signedBy: F.rsaB, kid: "rsa-a")
-        #expect(verifier.verify(token, now: F.now).reason == .invalidSignature)
-        #expect(verifier.verify(token, now: F.now).reason == .invalidSignature)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == .invalidSignature)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == .invalidSignature)
         #expect(verifier.cache?.statistics.count == 0)
         #expect(verifier.cache?.statistics.hits == 0)
     }
@@ -33,21 +33,21 @@ struct AuthVerificationCacheTests {
         // exp = now + 300, skew 60, ttl 3600: the entry itself lives until exp.
         let verifier = try await F.verifier(cache: .init(maxEntries: 100, ttlSeconds: 3600))
         let token = try await F.token(signedBy: F.rsaA, claims: F.claims(["nbf": F.nowSeconds - 5]))
-        #expect(verifier.verify(token, now: F.now).reason == nil)
-        #expect(verifier.verify(token, now: F.now.addingTimeInterval(100)).reason == nil)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(token, now: F.now.addingTimeInterval(100)).reason == nil)
         #expect(verifier.cache?.statistics.hits == 1)
         // An earlier clock than nbf - skew: the hit is re-judged and refused.
-        #expect(verifier.verify(token, now: F.now.addingTimeInterval(-100)).reason == .tokenNotYetValid)
+        #expect(verifier.verifyAtOnce(token, now: F.now.addingTimeInterval(-100)).reason == .tokenNotYetValid)
         // Past exp + skew.
-        #expect(verifier.verify(token, now: F.now.addingTimeInterval(361)).reason == .tokenExpired)
+        #expect(verifier.verifyAtOnce(token, now: F.now.addingTimeInterval(361)).reason == .tokenExpired)
     }
 
     @Test("an entry expires with the ttl: the next use verifies the token again")
     func ttl() async throws {
         let verifier = try await F.verifier(cache: .init(maxEntries: 100, ttlSeconds: 10))
         let token = try await F.token(signedBy: F.rsaA)
-        _ = verifier.verify(token, now: F.now)
-        _ = verifier.verify(token, now: F.now.addingTimeInterval(11))
+        _ = verifier.verifyAtOnce(token, now: F.now)
+        _ = verifier.verifyAtOnce(token, now: F.now.addingTimeInterval(11))
         #expect(verifier.cache?.statistics.hits == 0)
         #expect(verifier.cache?.statistics.insertions == 2)
     }
@@ -57,7 +57,7 @@ struct AuthVerificationCacheTests {
         let verifier = try await F.verifier(cache: .init(maxEntries: 4, ttlSeconds: 300))
         for index in 0..<12 {
             let token = try await F.token(signedBy: F.ecA, claims: F.claims(["jti": "t\(index)"]))
-            #expect(verifier.verify(token, now: F.now).reason == nil)
+            #expect(verifier.verifyAtOnce(token, now: F.now).reason == nil)
         }
         let statistics = try #require(verifier.cache?.statistics)
         #expect(statistics.count <= 4)
@@ -87,8 +87,8 @@ struct AuthVerificationCacheTests {
         let verifier = try await F.verifier(cache: .init(maxEntries: 0, ttlSeconds: 300))
         #expect(verifier.cache == nil)
         let token = try await F.token(signedBy: F.rsaA)
-        #expect(verifier.verify(token, now: F.now).reason == nil)
-        #expect(verifier.verify(token, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == nil)
+        #expect(verifier.verifyAtOnce(token, now: F.now).reason == nil)
     }
 
     @Test("concurrent use from many tasks stays consistent")
@@ -101,7 +101,7 @@ struct AuthVerificationCacheTests {
             for worker in 0..<8 {
                 group.addTask {
                     var failed = 0
-                    for round in 0..<200 where verifier.verify(all[(worker + round) % all.count], now: F.now).reason != nil {
+                    for round in 0..<200 where verifier.verifyAtOnce(all[(worker + round) % all.count], now: F.now).reason != nil {
                         failed += 1
                     }
                     return failed

@@ -57,13 +57,13 @@ struct ProviderExampleTests {
         #expect(!example.accessTokens.isEmpty)
         for access in example.accessTokens {
             let token = try await Self.sign(access.token)
-            let allowed = policy.decide(Self.request(access.allowed, token: token), now: Self.now)
+            let allowed = policy.decideAtOnce(Self.request(access.allowed, token: token), now: Self.now)
             if case .allow(let allowance) = allowed {
                 #expect(allowance.token?.clientID == access.clientID, "\(folder), \(access.name)")
             } else {
                 Issue.record("\(folder), \(access.name): \(access.allowed) was not allowed: \(allowed)")
             }
-            let forbidden = policy.decide(Self.request(access.forbidden, token: token), now: Self.now)
+            let forbidden = policy.decideAtOnce(Self.request(access.forbidden, token: token), now: Self.now)
             guard case .deny(let denial) = forbidden else {
                 Issue.record("\(folder), \(access.name): \(access.forbidden) was allowed")
                 continue
@@ -82,7 +82,7 @@ struct ProviderExampleTests {
         let request = try #require(example.accessTokens.first?.allowed)
         for refusal in example.refusals {
             let token = try await Self.sign(refusal.token)
-            let decision = policy.decide(Self.request(request, token: token), now: Self.now)
+            let decision = policy.decideAtOnce(Self.request(request, token: token), now: Self.now)
             guard case .deny(let denial) = decision else {
                 Issue.record("\(folder), \(refusal.name): allowed")
                 continue
@@ -123,7 +123,7 @@ struct ProviderExampleTests {
 
         let config = try ConfigLoader.load(fileAt: path)
         let verifier = try await TokenVerifier.load(api: config.api, maxTokenBytes: config.limits.maxTokenBytes)
-        return AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        return AccessPolicy(config: config, verifier: verifier)
     }
 
     static func sign(_ token: ProviderToken) async throws -> String {

@@ -96,6 +96,40 @@ final class RemoteKeysTests: XCTestCase {
         XCTAssertEqual(fixture.backendRequestCount, 0)
     }
 
+    /// A `kid` that names more than 8 keys of the set is refused (`unknown_kid`, at most 8 are
+    /// tried), and no refetch can change that: the kid IS in the set. The request is answered
+    /// at once, and the issuer is not asked again.
+    func testAKidNamingMoreThanEightKeysIsRefusedWithoutARefetch() async throws {
+        let crowd = (0..<9).map { _ in DemoKeyPair.p256(keyID: "crowded") }
+        server.serveJWKS("/jwks.json", crowd)
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        let fetchesBefore = server.requestCount("/jwks.json")
+        let token = try await fixture.token([:], key: crowd[0])
+        let denied = try fixture.request("GET", "/appointments/1", token: token)
+        XCTAssertEqual(denied.status, 401)
+        XCTAssertEqual(try denied.json()["reason"] as? String, "unknown_kid")
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore, "no refetch for a kid the set already holds")
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+    }
+
+    /// The request waits for the refetch its unknown kid started; the new set still lacks the
+    /// kid, so the decision finished then is 401 `unknown_kid`, and the request does not wait twice.
+    func testAKidTheRefetchDoesNotBringIsRefusedAfterOneWait() async throws {
+        server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
+        let fixture = try await start()
+        try await waitUntilReady(fixture)
+        let fetchesBefore = server.requestCount("/jwks.json")
+        let unpublished = DemoKeyPair.p256(keyID: "unpublished")
+        let denied = try fixture.request("GET", "/appointments/1", token: try await fixture.token([:], key: unpublished))
+        XCTAssertEqual(denied.status, 401)
+        XCTAssertEqual(try denied.json()["reason"] as? String, "unknown_kid")
+        XCTAssertEqual(server.requestCount("/jwks.json"), fetchesBefore + 1)
+        XCTAssertEqual(fixture.backendRequestCount, 0)
+        let lines = try fixture.logLines().filter { $0.contains("\"reason\":\"unknown_kid\"") }
+        XCTAssertEqual(lines.count, 1, "one denial line: \(lines)")
+    }
+
     func testIssuerDownKeepsTheLastGoodSet() async throws {
         server.serveJWKS("/jwks.json", [try SharedKeys.rsa])
         let fixture = try await start()

@@ -19,18 +19,18 @@ struct PolicyTokenLocationTests {
             api: api, backends: ["b": backend],
             routes: [RouteConfig(prefix: "/r", backend: "b", methods: ["GET": .scopes(ScopeRequirement(allOf: ["read"]))]),
                      RouteConfig(prefix: "/p", backend: "b", methods: ["GET": .public])])
-        return AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        return AccessPolicy(config: config, verifier: verifier)
     }
 
     @Test("query token: allowed, and the forwarded target loses the parameter")
     func queryTokenStripped() async throws {
         let policy = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
         let token = try await F.token(signedBy: F.rsaA)
-        let decision = policy.decide(AccessRequest(method: "GET", target: "/r?a=1&access_token=\(token)&b=2", tokenHeaderValues: []), now: F.now)
+        let decision = policy.decideAtOnce(AccessRequest(method: "GET", target: "/r?a=1&access_token=\(token)&b=2", tokenHeaderValues: []), now: F.now)
         guard case .allow(let allowance) = decision else { Issue.record("\(decision)"); return }
         #expect(allowance.target.pathAndQuery == "/r?a=1&b=2")
         #expect(!allowance.upstreamURL.contains(token))
-        let only = policy.decide(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: []), now: F.now)
+        let only = policy.decideAtOnce(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: []), now: F.now)
         guard case .allow(let alone) = only else { Issue.record("\(only)"); return }
         #expect(alone.target.pathAndQuery == "/r")
     }
@@ -39,9 +39,9 @@ struct PolicyTokenLocationTests {
     func ambiguity() async throws {
         let token = try await F.token(signedBy: F.rsaA)
         let off = try await Self.policy(TokenLocationConfig())
-        #expect(off.decide(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: []), now: F.now).status == 401)
+        #expect(off.decideAtOnce(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: []), now: F.now).status == 401)
         let on = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
-        let both = on.decide(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: ["Bearer \(token)"]), now: F.now)
+        let both = on.decideAtOnce(AccessRequest(method: "GET", target: "/r?access_token=\(token)", tokenHeaderValues: ["Bearer \(token)"]), now: F.now)
         guard case .deny(let denial) = both else { Issue.record("\(both)"); return }
         #expect(denial.status == 400)
         #expect(denial.bearerError == "invalid_request")
@@ -51,8 +51,8 @@ struct PolicyTokenLocationTests {
     func customHeader() async throws {
         let policy = try await Self.policy(TokenLocationConfig(header: "X-Access-Token"))
         let token = try await F.token(signedBy: F.rsaA)
-        #expect(policy.decide(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: [token]), now: F.now).status == 200)
-        #expect(policy.decide(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: ["Bearer \(token)"]), now: F.now).status == 400)
+        #expect(policy.decideAtOnce(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: [token]), now: F.now).status == 200)
+        #expect(policy.decideAtOnce(AccessRequest(method: "GET", target: "/r", tokenHeaderValues: ["Bearer \(token)"]), now: F.now).status == 400)
     }
 
     static let lookAlikes = ["x=1;access_token=FORGED", "access.token=FORGED", "access%20token=FORGED",
@@ -62,7 +62,7 @@ struct PolicyTokenLocationTests {
     func lookAlikeOnProtectedRoute(_ query: String) async throws {
         let policy = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
         let token = try await F.token(signedBy: F.rsaA)
-        let decision = policy.decide(AccessRequest(method: "GET", target: "/r?\(query)", tokenHeaderValues: ["Bearer \(token)"]), now: F.now)
+        let decision = policy.decideAtOnce(AccessRequest(method: "GET", target: "/r?\(query)", tokenHeaderValues: ["Bearer \(token)"]), now: F.now)
         guard case .deny(let denial) = decision else { Issue.record("\(query) was allowed: \(decision)"); return }
         #expect(denial.status == 400)
         #expect(denial.reason == .invalidAuthorizationHeader)
@@ -72,7 +72,7 @@ struct PolicyTokenLocationTests {
     @Test("a look-alike of the query parameter on a public route is 400, not forwarded", arguments: lookAlikes)
     func lookAlikeOnPublicRoute(_ query: String) async throws {
         let policy = try await Self.policy(TokenLocationConfig(queryParameter: "access_token"))
-        let decision = policy.decide(AccessRequest(method: "GET", target: "/p?\(query)", tokenHeaderValues: []), now: F.now)
+        let decision = policy.decideAtOnce(AccessRequest(method: "GET", target: "/p?\(query)", tokenHeaderValues: []), now: F.now)
         guard case .deny(let denial) = decision else { Issue.record("\(query) was forwarded: \(decision)"); return }
         #expect(denial.status == 400)
         #expect(denial.reason == .invalidAuthorizationHeader)
@@ -90,7 +90,7 @@ struct PolicyTokenLocationTests {
             (off, "/p?x=1;access_token=abc&Access_Token=b", "/p?x=1;access_token=abc&Access_Token=b"),
         ]
         for (policy, target, forwarded) in cases {
-            let decision = policy.decide(AccessRequest(method: "GET", target: target, tokenHeaderValues: []), now: F.now)
+            let decision = policy.decideAtOnce(AccessRequest(method: "GET", target: target, tokenHeaderValues: []), now: F.now)
             guard case .allow(let allowance) = decision else { Issue.record("\(target): \(decision)"); continue }
             #expect(allowance.target.pathAndQuery == forwarded)
         }

@@ -29,7 +29,7 @@ struct CORSPolicyTests {
         """.utf8))
         let keySet = try await VerificationKeySet.load(jwks: F.jwks, allowed: [.rs256, .es256])
         let verifier = TokenVerifier(api: config.api, keys: [F.issuer: IssuerKeys(source: StaticKeySource(keySet))], maxTokenBytes: 8192)
-        return AccessPolicy(routes: RouteTable(config: config), verifier: verifier)
+        return AccessPolicy(config: config, verifier: verifier)
     }
 
     static func preflight(_ path: String, origin: String = app, method: String = "GET", headers: [String] = ["authorization"])
@@ -46,7 +46,7 @@ struct CORSPolicyTests {
 
     @Test("an allowed preflight is answered 204 with the route's methods and the allowed headers, without a token")
     func allowedPreflight() async throws {
-        let decision = try await Self.policy().decide(Self.preflight("/r/1", method: "POST", headers: ["Authorization, content-type"]), now: F.now)
+        let decision = try await Self.policy().decideAtOnce(Self.preflight("/r/1", method: "POST", headers: ["Authorization, content-type"]), now: F.now)
         guard case .preflight(let answer) = decision else { Issue.record("\(decision)"); return }
         #expect(decision.status == 204)
         #expect(Self.value("Access-Control-Allow-Origin", in: answer.headers) == Self.app)
@@ -74,7 +74,7 @@ struct CORSPolicyTests {
         ("/r/1", app, "", [], "one method"),
     ])
     func refusedPreflight(path: String, origin: String, method: String, headers: [String], mentions: String) async throws {
-        let decision = try await Self.policy().decide(Self.preflight(path, origin: origin, method: method, headers: headers), now: F.now)
+        let decision = try await Self.policy().decideAtOnce(Self.preflight(path, origin: origin, method: method, headers: headers), now: F.now)
         guard case .deny(let denial) = decision else { Issue.record("\(decision)"); return }
         #expect(denial.status == 403)
         #expect(denial.reason == .corsPreflightRefused)
@@ -85,7 +85,7 @@ struct CORSPolicyTests {
 
     @Test("a one-label wildcard origin matches exactly one label")
     func wildcardOrigin() async throws {
-        let decision = try await Self.policy().decide(Self.preflight("/r/1", origin: "https://tenant-7.apps.example.com"), now: F.now)
+        let decision = try await Self.policy().decideAtOnce(Self.preflight("/r/1", origin: "https://tenant-7.apps.example.com"), now: F.now)
         #expect(decision.status == 204)
     }
 
@@ -101,7 +101,7 @@ struct CORSPolicyTests {
             ("GET", "/p", [], 200),
         ]
         for (method, path, token, status) in cases {
-            let allowed = policy.decide(AccessRequest(method: method, target: path, tokenHeaderValues: token, origin: Self.app), now: F.now)
+            let allowed = policy.decideAtOnce(AccessRequest(method: method, target: path, tokenHeaderValues: token, origin: Self.app), now: F.now)
             #expect(allowed.status == status)
             let headers: [ResponseHeader]
             switch allowed {
@@ -113,7 +113,7 @@ struct CORSPolicyTests {
             #expect(Self.value("Access-Control-Expose-Headers", in: headers) == "WWW-Authenticate, X-Request-Id", "\(method) \(path)")
             #expect(Self.value("Vary", in: headers) == "Origin", "\(method) \(path)")
 
-            let other = policy.decide(AccessRequest(method: method, target: path, tokenHeaderValues: token, origin: "https://evil.example"),
+            let other = policy.decideAtOnce(AccessRequest(method: method, target: path, tokenHeaderValues: token, origin: "https://evil.example"),
                                       now: F.now)
             #expect(other.status == status, "the origin never changes the decision")
             let otherHeaders: [ResponseHeader]
@@ -130,13 +130,13 @@ struct CORSPolicyTests {
     func credentials() async throws {
         let policy = try await Self.policy()
         let writer = try await F.token(signedBy: F.rsaA, claims: F.claims(["scope": "write"]))
-        let decision = policy.decide(AccessRequest(method: "PUT", target: "/strict/1", tokenHeaderValues: ["Bearer \(writer)"],
+        let decision = policy.decideAtOnce(AccessRequest(method: "PUT", target: "/strict/1", tokenHeaderValues: ["Bearer \(writer)"],
                                                    origin: "https://admin.example.com"), now: F.now)
         guard case .allow(let allowance) = decision else { Issue.record("\(decision)"); return }
         #expect(Self.value("Access-Control-Allow-Origin", in: allowance.corsHeaders) == "https://admin.example.com")
         #expect(Self.value("Access-Control-Allow-Credentials", in: allowance.corsHeaders) == "true")
         #expect(allowance.replacesBackendCORS)
-        let preflight = policy.decide(Self.preflight("/strict/1", origin: "https://admin.example.com", method: "PUT"), now: F.now)
+        let preflight = policy.decideAtOnce(Self.preflight("/strict/1", origin: "https://admin.example.com", method: "PUT"), now: F.now)
         guard case .preflight(let answer) = preflight else { Issue.record("\(preflight)"); return }
         #expect(Self.value("Access-Control-Max-Age", in: answer.headers) == "60")
         #expect(Self.value("Access-Control-Allow-Credentials", in: answer.headers) == "true")
@@ -145,10 +145,10 @@ struct CORSPolicyTests {
     @Test("cors \"backend\": a preflight is an ordinary OPTIONS request of the route; cors false: no CORS at all")
     func backendAndOff() async throws {
         let policy = try await Self.policy()
-        let own = policy.decide(Self.preflight("/own/1"), now: F.now)
+        let own = policy.decideAtOnce(Self.preflight("/own/1"), now: F.now)
         guard case .allow(let allowance) = own else { Issue.record("\(own)"); return }
         #expect(allowance.corsHeaders.isEmpty && !allowance.replacesBackendCORS)
-        let off = policy.decide(Self.preflight("/off/1"), now: F.now)
+        let off = policy.decideAtOnce(Self.preflight("/off/1"), now: F.now)
         guard case .deny(let denial) = off else { Issue.record("\(off)"); return }
         #expect(denial.status == 405)
         #expect(denial.corsHeaders.isEmpty)
