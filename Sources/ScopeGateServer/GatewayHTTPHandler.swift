@@ -317,7 +317,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A streamed body went over `limits.max_body_bytes`: 413 while no response has started,
     /// else the connection is cut (the backend got a truncated body and the client a partial answer).
     /// During a key wait the request is not decided yet: refused like a declared length over the
-    /// limit at the head, and the refetch's answer finds it gone (``keysRefetched(for:request:)``).
+    /// limit at the head, and the refetch's answer finds it gone (``keysRefetched(for:wait:)``).
     func refuseOversizedBody(_ exchange: Exchange) {
         var waitedForKeys = false
         if case .awaitingKeys = state {
