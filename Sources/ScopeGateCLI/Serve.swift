@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("event-loops"), help: "Override listen.event_loops.")
     var eventLoops: Int?
 
-    @Option(name: .customLong("upstream-threads"), help: "Override upstream.threads.")
+    @Option(name: .customLong("upstream-threads"), help: "Override upstream.threads (threads for requests started off the event loops; serve forwards on its event loops).")
     var upstreamThreads: Int?
 
     @Option(name: .customLong("admin-host"), help: "Override admin.host (e.g. 0.0.0.0 in a pod, for probes and scraping).")

@@ -286,9 +286,12 @@ public struct LogConfig: Sendable, Equatable {
 
 /// `upstream`: the libcurl engine.
 public struct UpstreamEngineConfig: Sendable, Equatable {
-    /// `upstream.threads`: curl multi loops, each on its own thread. Default 1.
+    /// `upstream.threads`: curl multi loops on threads of their own, for requests started off the
+    /// gateway's event loops. Default 1. `serve` forwards on its event loops (one multi handle
+    /// each), so it does not use them; kept so existing files load.
     public var threads: Int
-    /// `upstream.max_connections_per_backend`: cap on open connections to one host. Default 64.
+    /// `upstream.max_connections_per_backend`: cap on open connections to one host, shared out
+    /// evenly over the event loops' curl loops (rounded up). Default 64.
     public var maxConnectionsPerBackend: Int
 
     public init(threads: Int = 1, maxConnectionsPerBackend: Int = 64) {

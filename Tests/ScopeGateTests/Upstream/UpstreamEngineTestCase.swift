@@ -5,7 +5,8 @@ import XCTest
 @testable import ScopeGateDemo
 
 /// Shared set-up of the engine tests: an event-loop group, an EchoBackend on 127.0.0.1 and
-/// a real CurlEngine (one thread, at most 4 connections per backend), torn down after each test.
+/// a real CurlEngine running on the group's event loops, as `serve` runs it (at most 4
+/// connections per backend in all), torn down after each test.
 class UpstreamEngineTestCase: XCTestCase {
     var group: MultiThreadedEventLoopGroup!
     var backend: EchoBackend!
@@ -18,7 +19,7 @@ class UpstreamEngineTestCase: XCTestCase {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         firstLoop = group.next()
         backend = try await EchoBackend.start(name: "echo", host: "127.0.0.1", port: 0, group: group)
-        engine = try CurlEngine(configuration: .init(threads: 1, maxConnectionsPerBackend: 4))
+        engine = try CurlEngine(configuration: .init(threads: 1, maxConnectionsPerBackend: 4), eventLoops: Array(group.makeIterator()))
     }
 
     override func tearDown() async throws {
