@@ -5,15 +5,18 @@ import Foundation
 /// false ThreadSanitizer reports on Linux).
 ///
 /// Threading: any thread. Keep the closures short; never await or call out while holding it.
+/// `withLock` is inlinable so that the engine's backend pools, in another target, get it
+/// specialised and inlined as code in the core does.
 package final class LockedState<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
+    @usableFromInline let lock = NSLock()
+    @usableFromInline var value: Value
 
     package init(_ value: Value) {
         self.value = value
     }
 
     /// Runs `body` with exclusive access to the value.
+    @inlinable
     package func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }

@@ -1,4 +1,8 @@
 /// Byte-level ASCII helpers shared by the parsers of request targets and tokens.
+///
+/// The helpers that run per header of every request are `@inlinable`: the engine and the
+/// server call them from other targets, and without it each call is an opaque (and, for the
+/// generic one, unspecialised) call across the module boundary.
 package enum ASCII {
     /// The value of a hexadecimal digit (`0-9 a-f A-F`), or `nil`.
     package static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -12,6 +16,7 @@ package enum ASCII {
 
     /// Whether `text` equals `lowercase` ignoring ASCII letter case (header names, RFC 9110
     /// §5.1), without allocating. `lowercase` must be lower-case already.
+    @inlinable
     package static func equalsIgnoringCase(_ text: String, _ lowercase: String) -> Bool {
         var text = text
         var lowercase = lowercase
@@ -29,6 +34,7 @@ package enum ASCII {
     }
 
     /// RFC 9110 §5.6.2 `tchar`: the bytes of a token (a method, a header name).
+    @inlinable
     package static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -39,6 +45,7 @@ package enum ASCII {
     }
 
     /// Whether `text` starts with `lowercasePrefix` ignoring ASCII letter case, without allocating.
+    @inlinable
     package static func hasPrefixIgnoringCase(_ text: String, _ lowercasePrefix: StaticString) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
@@ -54,6 +61,8 @@ package enum ASCII {
     }
 
     /// `bytes` without SP / HTAB at either end (RFC 9110 §5.6.3 OWS); empty when nothing else.
+    /// Inlinable: the engine and the server call it on every header, from other targets.
+    @inlinable
     package static func trimmingOWS<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
         let isOWS: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
         guard let first = bytes.firstIndex(where: { !isOWS($0) }), let last = bytes.lastIndex(where: { !isOWS($0) }) else {
