@@ -45,8 +45,8 @@ JSON
 }
 config 8081 null '"off"' > "$DIR/off.json"
 config 8080 '{"host": "127.0.0.1", "port": 9901}' "{\"file\": \"$DIR/access.log\"}" > "$DIR/obs.json"
-"$BIN" serve --config "$DIR/off.json" --event-loops 2 --upstream-threads 1 2> "$DIR/off.log" & pids+=($!); OFF=$!
-"$BIN" serve --config "$DIR/obs.json" --event-loops 2 --upstream-threads 1 2> "$DIR/obs.log" & pids+=($!); OBS=$!
+"$BIN" serve --config "$DIR/off.json" --event-loops 2 2> "$DIR/off.log" & pids+=($!); OFF=$!
+"$BIN" serve --config "$DIR/obs.json" --event-loops 2 2> "$DIR/obs.log" & pids+=($!); OBS=$!
 for port in 8081 8080; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done

@@ -63,9 +63,9 @@ if [ "$AB" = 1 ]; then
   # Which of the two runs first in each round alternates with the run (OBS_FIRST=1 puts gw-obs
   # first), so that a position effect of the rounds can be told from the cost being measured.
   off=(--extra gw=http://127.0.0.1:8081/bench/item
-       --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1")
+       --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@")
   on=(--extra gw-obs=http://127.0.0.1:8080/bench/item
-      --extra-start "gw-obs=$BIN serve --config $OBS --event-loops @WORKERS@ --upstream-threads 1")
+      --extra-start "gw-obs=$BIN serve --config $OBS --event-loops @WORKERS@")
   if [ "${OBS_FIRST:-0}" = 1 ]; then order=("${on[@]}" "${off[@]}"); else order=("${off[@]}" "${on[@]}"); fi
   exec "$SHARED/bench/run.sh" --peers "haproxy-jwt" --workers "2" "${order[@]}" "${args[@]}"
 fi
@@ -73,4 +73,4 @@ fi
 write_config "$CONFIG" 8080 null '"off"'
 exec "$SHARED/bench/run.sh" --peers "direct nginx-proxy haproxy-jwt" --workers "2" \
   --extra gw=http://127.0.0.1:8080/bench/item \
-  --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@ --upstream-threads 1" "${args[@]}"
+  --extra-start "gw=$BIN serve --config $CONFIG --event-loops @WORKERS@" "${args[@]}"
