@@ -115,8 +115,9 @@ final class CurlMultiLoop: Sendable {
     }
 
     /// Event-loop mode: blocks until the last iteration tore the multi handle down (after
-    /// ``requestShutdown()``; never on the owning event loop).
+    /// ``requestShutdown()``). On the owning event loop it would wait forever: a trap instead.
     func waitUntilStopped() {
+        precondition(owner?.inEventLoop != true, "CurlEngine.shutdown() called on an event loop the engine runs on")
         stopped.lock(whenValue: true)
         stopped.unlock()
     }
