@@ -10,9 +10,10 @@ import ScopeGateCore
 ///   own (``CurlMultiLoop`` in event-loop mode), with its own connection cache, and a request
 ///   started on one of them is set up, sent, received and delivered on that loop without
 ///   crossing a thread; one ``CurlSocketWaker`` thread only wakes a loop whose sockets are
-///   ready. `max_connections_per_backend` is split evenly over the loops. A request started on
-///   another event loop goes to one of them round-robin (its events are then delivered with
-///   `eventLoop.execute`). Measured on the peer bench (2 event loops, 64 connections): 1.27x
+///   ready. `max_connections_per_backend` is shared out over the loops, never exceeded in all
+///   (below the number of event loops, only that many of them run a curl loop). A request
+///   started on another event loop goes to one of the curl loops round-robin (its events are
+///   then delivered with `eventLoop.execute`). Measured on the peer bench (2 event loops, 64 connections): 1.27x
 ///   the requests per second of one curl thread, 0.91x its CPU per request.
 /// - **On dedicated threads** (no `eventLoops`: the JWKS fetcher, tests): `configuration.threads`
 ///   threads (at least one), each running one `CURLM`; ``execute(_:on:delegate:)`` only appends
@@ -32,6 +33,9 @@ public final class CurlEngine: Sendable {
     /// Pauses, peaks of buffered bytes and deadline expiries so far, over all curl loops.
     public var statistics: UpstreamStatistics { statisticsBox.snapshot }
 
+    /// The descriptors the engine opened itself (epoll sets and eventfds), for tests.
+    var descriptors: [Int32] { loops.flatMap(\.poller.descriptors) + (waker?.descriptors ?? []) }
+
     /// Returns once the engine's counters satisfy `condition` (e.g. a transfer is paused),
     /// resumed by the update that makes it true.
     public func waitForStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
@@ -49,12 +53,19 @@ public final class CurlEngine: Sendable {
         let statistics = UpstreamStatisticsBox()
         self.statisticsBox = statistics
         if !eventLoops.isEmpty {
-            var perLoop = configuration
-            // Each loop has its own connection cache: the cap on one backend is shared out.
-            perLoop.maxConnectionsPerBackend = max(1, (configuration.maxConnectionsPerBackend + eventLoops.count - 1) / eventLoops.count)
-            let made = try eventLoops.map { try CurlMultiLoop(configuration: perLoop, statistics: statistics, owner: $0) }
+            // Each loop has its own connection cache: the cap on one backend is shared out so
+            // that the shares add up to it (the first loops take the remainder). Every loop needs
+            // at least one connection, so a cap below the number of event loops runs that many
+            // curl loops only, and the other event loops' requests go to them as from elsewhere.
+            let cap = max(1, configuration.maxConnectionsPerBackend)
+            let served = Array(eventLoops.prefix(cap))
+            let made = try served.enumerated().map { index, eventLoop in
+                var perLoop = configuration
+                perLoop.maxConnectionsPerBackend = Self.share(of: cap, loop: index, loops: served.count)
+                return try CurlMultiLoop(configuration: perLoop, statistics: statistics, owner: eventLoop)
+            }
             var owned: [ObjectIdentifier: CurlMultiLoop] = [:]
-            for (eventLoop, loop) in zip(eventLoops, made) { owned[ObjectIdentifier(eventLoop)] = loop }
+            for (eventLoop, loop) in zip(served, made) { owned[ObjectIdentifier(eventLoop)] = loop }
             self.waker = try CurlSocketWaker(loops: made)
             self.ownedLoops = owned
             self.loops = made
@@ -84,6 +95,12 @@ public final class CurlEngine: Sendable {
         stop(waiting: false)
     }
 
+    /// Loop `loop`'s part of `cap` connections shared out over `loops` loops (`loops <= cap`):
+    /// the parts add up to `cap` and differ by one at most.
+    static func share(of cap: Int, loop: Int, loops: Int) -> Int {
+        cap / loops + (loop < cap % loops ? 1 : 0)
+    }
+
     /// Stops the curl loops: transfers in flight fail with ``UpstreamError/failed(_:)``
     /// (delivered on their event loops), later ``execute(_:on:delegate:)`` calls fail at once,
     /// and the threads are joined. Idempotent. Blocks: do not call it on an event loop, and
@@ -102,7 +119,7 @@ public final class CurlEngine: Sendable {
         guard first else { return }
         for loop in loops { loop.requestShutdown() }
         if waiting {
-            for loop in ownedLoops.values { try? loop.stoppedPromise?.futureResult.wait() }
+            for loop in loops where loop.owner != nil { loop.waitUntilStopped() }
         }
         waker?.shutdown()
         for thread in threads { thread.join() }

@@ -50,8 +50,10 @@ final class CurlMultiLoop: Sendable {
     }
     /// Event-loop mode: rearms this loop's epoll set in the waker's (set once, before the first iteration).
     let waker: NIOLockedValueBox<(waker: CurlSocketWaker, index: Int)?> = NIOLockedValueBox(nil)
-    /// Event-loop mode: completed once the last iteration tore the multi handle down.
-    let stoppedPromise: EventLoopPromise<Void>?
+    /// Event-loop mode: true once the last iteration tore the multi handle down. A condition,
+    /// not a promise: when the event loop stopped first, nothing ever completes it, and NIO
+    /// traps (debug builds) on a promise dropped unfulfilled.
+    private let stopped = ConditionLock(value: false)
 
     let multi: MultiPointer
     let configuration: UpstreamEngineConfig
@@ -62,7 +64,6 @@ final class CurlMultiLoop: Sendable {
     init(configuration: UpstreamEngineConfig, statistics: UpstreamStatisticsBox, owner: (any EventLoop)? = nil) throws {
         self.owner = owner
         self.ownerState = owner.map { NIOLoopBoundBox.makeEmptyBox(valueType: OwnerState.self, eventLoop: $0) }
-        self.stoppedPromise = owner?.makePromise()
         self.poller = try ReadinessPoller()
         guard let raw = curl_multi_init() else { throw UpstreamError.failed("curl_multi_init failed") }
         self.multi = MultiPointer(raw: raw)
@@ -113,6 +114,14 @@ final class CurlMultiLoop: Sendable {
         }
     }
 
+    /// Event-loop mode: blocks until the last iteration tore the multi handle down (after
+    /// ``requestShutdown()``). On the owning event loop it would wait forever: a trap instead.
+    func waitUntilStopped() {
+        precondition(owner?.inEventLoop != true, "CurlEngine.shutdown() called on an event loop the engine runs on")
+        stopped.lock(whenValue: true)
+        stopped.unlock()
+    }
+
     /// The thread body: runs until shutdown, then cleans the multi handle up.
     func run() {
         let driver = CurlMultiDriver(loop: self)
@@ -152,7 +161,8 @@ final class CurlMultiLoop: Sendable {
             state.timer?.cancel()
             state.timer = nil
             box.value = state
-            stoppedPromise?.succeed(())
+            stopped.lock()
+            stopped.unlock(withValue: true)
             return
         }
         if let due = driver.nextTimedWork {

@@ -46,6 +46,9 @@ final class CurlSocketWaker: Sendable {
         thread.withLockedValue { $0 = started }
     }
 
+    /// Its own epoll set and eventfd, for tests.
+    var descriptors: [Int32] { [epoll, stop] }
+
     deinit {
         close(epoll)
         close(stop)

@@ -28,6 +28,8 @@ final class ReadinessPoller: @unchecked Sendable {
     /// The epoll set itself, for a ``CurlSocketWaker`` to watch (event-loop mode).
     var descriptor: Int32 { epoll }
     private let doorbell: Int32
+    /// The epoll set and the doorbell, for tests.
+    var descriptors: [Int32] { [epoll, doorbell] }
     private static let capacity: Int32 = 256
     private let readySockets = UnsafeMutablePointer<Int32>.allocate(capacity: Int(capacity))
     private let readyEvents = UnsafeMutablePointer<UInt32>.allocate(capacity: Int(capacity))
@@ -69,16 +71,19 @@ final class ReadinessPoller: @unchecked Sendable {
     /// only to read stays in the set (``forget(_:)``): reuse then costs one `EPOLL_CTL_MOD`
     /// instead of a delete and an add, and a socket that turns readable while nobody wants it
     /// (the backend closed the idle connection) is removed when ``wait(milliseconds:into:)``
-    /// sees it. A closed socket leaves the set by itself (epoll(7)); a stale entry here is
-    /// repaired by the `ENOENT` fallback.
+    /// sees it. A closed socket leaves the set by itself (epoll(7)) and its number may come
+    /// back for a new socket (libcurl closes a connection, or its resolver's socket pair, and
+    /// makes the next one): so a kept entry is always checked with that `EPOLL_CTL_MOD`, and
+    /// a stale one is repaired by the `ENOENT` fallback.
     private var registered: [Int32: Interest] = [:]
     private var wanted: Set<Int32> = []
 
     /// Waits for `socket` to become `interest` (curl thread).
     func watch(_ socket: Int32, for interest: Interest) {
-        wanted.insert(socket)
+        // Not wanted since `forget`: kept in the set, or closed meanwhile and the number reused.
+        let kept = wanted.insert(socket).inserted
         if let current = registered[socket] {
-            if current == interest { return }
+            if current == interest && !kept { return }
             let code = scopegate_epoll_ctl(epoll, EPOLL_CTL_MOD, socket, interest.rawValue)
             if code == 0 { registered[socket] = interest; return }
             registered[socket] = nil   // closed and reused since: add it afresh

@@ -291,7 +291,7 @@ public struct UpstreamEngineConfig: Sendable, Equatable {
     /// each), so it does not use them; kept so existing files load.
     public var threads: Int
     /// `upstream.max_connections_per_backend`: cap on open connections to one host, shared out
-    /// evenly over the event loops' curl loops (rounded up). Default 64.
+    /// over the event loops' curl loops (the parts add up to it). Default 64.
     public var maxConnectionsPerBackend: Int
 
     public init(threads: Int = 1, maxConnectionsPerBackend: Int = 64) {

@@ -229,11 +229,12 @@ final class ScriptedBackend: @unchecked Sendable {
                 }.first ?? 0
                 requests += 1
                 let number = requests, connection = connection
-                backend.update { $0.requests.append((connection, String(lines.first ?? ""))) }
                 let steps = script(connection, number)
                 // Held parts first: the test releases them once it read what `.send` wrote,
-                // which may be before this loop would have reached them.
+                // which may be before this loop would have reached them, or once it saw the
+                // request (so before the request is counted).
                 for case .hold(let text) in steps { backend.hold(Array(text.utf8), on: context) }
+                backend.update { $0.requests.append((connection, String(lines.first ?? ""))) }
                 for step in steps {
                     switch step {
                     case .send(let text):

@@ -3,8 +3,9 @@ import NIOPosix
 import XCTest
 @testable import ScopeGateUpstream
 
-/// Real sockets on 127.0.0.1: an EchoBackend (or a silent listener) behind a real CurlEngine.
-final class UpstreamCurlEngineTests: UpstreamEngineTestCase {
+/// Real sockets on 127.0.0.1: an EchoBackend (or a silent listener) behind a real CurlEngine,
+/// on the event loops; ``UpstreamCurlEngineThreadModeTests`` runs every test again on a curl thread.
+class UpstreamCurlEngineTests: UpstreamEngineTestCase {
 
     func testGetPathQueryAndHeadersReachBackendUnchanged() async throws {
         let request = UpstreamRequest(
@@ -233,4 +234,32 @@ final class UpstreamCurlEngineTests: UpstreamEngineTestCase {
         XCTAssertFalse(response.failedAfterHead)
         try await scripted.close()
     }
+}
+
+/// Every test of ``UpstreamCurlEngineTests`` again, with the engine on a curl thread of its own.
+///
+/// Linux XCTest runs only the test methods a class declares itself (an inherited one is not
+/// found), so each is named again here; `UpstreamEngineModeCoverageTests` fails when one is missing.
+final class UpstreamCurlEngineThreadModeTests: UpstreamCurlEngineTests {
+    override class var engineMode: UpstreamEngineMode { .thread }
+
+    override func testGetPathQueryAndHeadersReachBackendUnchanged() async throws { try await super.testGetPathQueryAndHeadersReachBackendUnchanged() }
+    override func testCallerAcceptIsSentOnce() async throws { try await super.testCallerAcceptIsSentOnce() }
+    override func testPostBodyArrivesIntactWithOnlyContentLength() async throws { try await super.testPostBodyArrivesIntactWithOnlyContentLength() }
+    override func testEmptyBodyIsSentWithContentLengthZero() async throws { try await super.testEmptyBodyIsSentWithContentLengthZero() }
+    override func testNoBodyMeansNoContentLength() async throws { try await super.testNoBodyMeansNoContentLength() }
+    override func testLargeBodyIsStreamedWithoutExpect() async throws { try await super.testLargeBodyIsStreamedWithoutExpect() }
+    override func testStatusHeadersAndBodyComeBack() async throws { try await super.testStatusHeadersAndBodyComeBack() }
+    override func testHeadGetsHeadWithoutBody() async throws { try await super.testHeadGetsHeadWithoutBody() }
+    override func testSequentialRequestsReuseOneConnection() async throws { try await super.testSequentialRequestsReuseOneConnection() }
+    override func testPooledHandleCarriesNothingFromOneRequestToTheNext() async throws { try await super.testPooledHandleCarriesNothingFromOneRequestToTheNext() }
+    override func testConcurrentRequestsStayWithinPerBackendCap() async throws { try await super.testConcurrentRequestsStayWithinPerBackendCap() }
+    override func testConnectionRefusedIsConnectFailed() async throws { try await super.testConnectionRefusedIsConnectFailed() }
+    override func testSilentBackendTimesOut() async throws { try await super.testSilentBackendTimesOut() }
+    override func testDisallowedSchemeFails() async throws { try await super.testDisallowedSchemeFails() }
+    override func testCancelStopsDelegateCalls() async throws { try await super.testCancelStopsDelegateCalls() }
+    override func testShutdownFailsInFlightAndLaterRequests() async throws { try await super.testShutdownFailsInFlightAndLaterRequests() }
+    override func testInterimResponseChunkedBodyAndTrailersOverTheWire() async throws { try await super.testInterimResponseChunkedBodyAndTrailersOverTheWire() }
+    override func testTruncatedBodyIsResetAfterHead() async throws { try await super.testTruncatedBodyIsResetAfterHead() }
+    override func testGarbageResponseIsReset() async throws { try await super.testGarbageResponseIsReset() }
 }

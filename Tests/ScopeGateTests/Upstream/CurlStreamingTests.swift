@@ -1,13 +1,17 @@
 import NIOCore
 import NIOPosix
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import ScopeGateUpstream
 @testable import ScopeGateDemo
 
 /// Streaming through a real CurlEngine to a real EchoBackend on 127.0.0.1: request bodies fed
 /// part by part under the engine's demand, responses paused and resumed, the gateway's own
-/// response-head and idle deadlines.
-final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
+/// response-head and idle deadlines. On the event loops; ``UpstreamCurlStreamingThreadModeTests``
+/// runs every test again on a curl thread.
+class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
 
     /// Starts `request` with a ``StreamingDelegate`` configured on the event loop.
     private func start(_ request: UpstreamRequest, configure: @escaping @Sendable (StreamingDelegate) -> Void = { _ in }) async throws -> StreamingDelegate {
@@ -93,6 +97,35 @@ final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
         XCTAssertGreaterThanOrEqual(engine.statistics.receivePauses, 1)
     }
 
+    /// A transfer held paused while the backend's bytes wait on its socket (libcurl stops
+    /// watching it, the kernel keeps it readable): neither the curl loop nor the socket waker
+    /// may spin on it. The half second is a measurement window, not a synchronisation: a
+    /// spinning thread would use about all of it; the loop only checks deadlines (every 100 ms).
+    func testPausedTransferWithBytesWaitingUsesNoCPU() async throws {
+        let size = 32 << 20
+        let request = UpstreamRequest(method: "GET", url: url("/d?bytes=\(size)"), timeoutMilliseconds: 0)
+        let delegate = try await start(request) { $0.pauseAfter = 1 }
+        try await delegate.paused.get()
+        try await waitUntil("the engine to apply the pause") { [engine = self.engine] in
+            await engine.waitForStatistics { $0.receivePausedTransfers == 1 }
+        }
+        let before = Self.processCPUNanoseconds()
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let used = Self.processCPUNanoseconds() - before
+        XCTAssertLessThan(used, 150_000_000, "CPU ns used in 0.5 s while the only transfer is paused")
+        try await onLoop { delegate.transfer!.resumeReceiving() }
+        try await delegate.done.get()
+        let (error, digest) = try await onLoop { (delegate.error, delegate.received) }
+        XCTAssertNil(error)
+        XCTAssertEqual(digest.count, size)
+    }
+
+    private static func processCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
     /// Runs `request` (4 MiB), held paused after its first byte for `holdNanoseconds` (a
     /// client that slow is the behaviour under test), then resumed; returns how it ended.
     private func holdPaused(_ request: UpstreamRequest, holdNanoseconds: UInt64) async throws -> (error: UpstreamError?, count: Int) {
@@ -164,4 +197,23 @@ final class UpstreamCurlStreamingTests: UpstreamEngineTestCase {
         XCTAssertTrue(afterHead)
         XCTAssertEqual(count, 200000)
     }
+}
+
+/// Every test of ``UpstreamCurlStreamingTests`` again, with the engine on a curl thread of its own.
+///
+/// Linux XCTest runs only the test methods a class declares itself (an inherited one is not
+/// found), so each is named again here; `UpstreamEngineModeCoverageTests` fails when one is missing.
+final class UpstreamCurlStreamingThreadModeTests: UpstreamCurlStreamingTests {
+    override class var engineMode: UpstreamEngineMode { .thread }
+
+    override func testChunkedUploadFollowsDemandAndArrivesIntact() async throws { try await super.testChunkedUploadFollowsDemandAndArrivesIntact() }
+    override func testStreamedBodyWithALengthIsSentWithContentLengthAndWithoutExpect() async throws { try await super.testStreamedBodyWithALengthIsSentWithContentLengthAndWithoutExpect() }
+    override func testStreamedBodyWithoutALengthIsChunkedWithoutExpect() async throws { try await super.testStreamedBodyWithoutALengthIsChunkedWithoutExpect() }
+    override func testPausedTransferHoldsBoundedBytesAndResumesIntact() async throws { try await super.testPausedTransferHoldsBoundedBytesAndResumesIntact() }
+    override func testPausedTransferWithBytesWaitingUsesNoCPU() async throws { try await super.testPausedTransferWithBytesWaitingUsesNoCPU() }
+    override func testPauseTimeIsNotBackendIdleness() async throws { try await super.testPauseTimeIsNotBackendIdleness() }
+    override func testPauseTimeIsNotCountedInTheWholeExchangeTimeout() async throws { try await super.testPauseTimeIsNotCountedInTheWholeExchangeTimeout() }
+    override func testWholeExchangeTimeoutCutsASlowBackend() async throws { try await super.testWholeExchangeTimeoutCutsASlowBackend() }
+    override func testNoResponseHeadWithinTheDeadlineIsATimeoutBeforeHead() async throws { try await super.testNoResponseHeadWithinTheDeadlineIsATimeoutBeforeHead() }
+    override func testBackendStallingMidBodyIsATimeoutAfterHead() async throws { try await super.testBackendStallingMidBodyIsATimeoutAfterHead() }
 }
