@@ -1,0 +1,560 @@
+import NIOCore
+import NIOHTTP1
+
+/// Where one connection's current exchange stands: the only record of its progress.
+///
+/// One machine per connection, one exchange at a time (the pipelining handler in front holds
+/// back the next request until this one's response has ended, RFC 9112 §9.3.2). Events come in
+/// as mutating calls, each returning the one ``Action`` the handler performs; nothing else
+/// changes the state. Like NIO's `HTTPServerPipelineHandler`, a transition sets the new state
+/// *before* it returns, because performing the action may write, and the pipelining handler can
+/// deliver the next request inside that write.
+///
+/// An event that cannot happen in the current state (a head while a request is under way, a
+/// body part after the end, a response part before the response head) returns
+/// ``Action/failConnection(_:)`` and moves to `closing`: the handler asserts in debug builds and
+/// logs and closes in release ones.
+///
+/// Free of channel calls: it holds `Exchange` (the record of the request: head, decision,
+/// transfer, counters) only by reference, and never looks inside it, so tests drive it with
+/// any class.
+struct ExchangeStateMachine<Exchange: AnyObject> {
+    /// How the response that ends an exchange leaves the connection.
+    enum CloseMode: Equatable {
+        case keepAlive
+        /// Close once the response is written.
+        case close
+        /// The client may still be sending a body nobody reads: shut the write side once the
+        /// response is written, read and drop the rest, and close after a linger.
+        case lingeringClose
+    }
+
+    /// Client reads held by the gateway (upstream queue full, or a key wait) are released:
+    /// report the phase change to the deadline handler if `phase`, and issue the `read()` the
+    /// channel asked for meanwhile if `read`.
+    struct Release: Equatable {
+        var phase: Bool
+        var read: Bool
+    }
+
+    enum Action: Equatable {
+        /// Nothing to do.
+        case none
+        /// The event belongs to an exchange that is over (a late upstream event, a stale deferred start).
+        case drop
+        /// Pass the `read()` on.
+        case read
+        /// The upstream queue is full: stop reading the client (phase `requestBodyHeld`;
+        /// counted in the statistics if `count`).
+        case holdReads(count: Bool)
+        case releaseReads(Release)
+        /// Allowed with a body not read to its end: write `100 Continue` if `writeContinue`,
+        /// pass on a pending `read()` if `read`, and schedule ``startDue(_:)`` for after this
+        /// read, so that a bad chunk or an oversized body in the same packet is refused before
+        /// any byte reaches the backend.
+        case deferStart(writeContinue: Bool, read: Bool)
+        /// Start the upstream transfer, queue `parts`, then finish the body if `finishBody`;
+        /// report the queue with ``upstreamStarted(queueFull:readPending:)``, passing `readPending`.
+        case startUpstream(parts: [ByteBuffer], finishBody: Bool, readPending: Bool)
+        /// Queue a body part on the transfer; report a full queue with ``upstreamQueueFull()``.
+        case sendBody(ByteBuffer)
+        case finishBody
+        /// Write a response body part, after the held head if there is one (phase `responseStarted`).
+        case writeBody(ByteBuffer, heldHead: HTTPResponseHead?)
+        /// Write the held head and flush (phase `responseStarted`).
+        case writeHead(HTTPResponseHead)
+        /// End the forwarded response (after the held head if there is one) and record the exchange.
+        case endResponse(heldHead: HTTPResponseHead?, CloseMode, Release?)
+        /// The gateway answers itself (health, preflight, denial, 413, 502/504): write it and
+        /// close as `CloseMode` says; release held reads first.
+        case answer(CloseMode, Release?)
+        /// A failed attempt is repeated: start the transfer again.
+        case retry
+        /// The response cannot be answered or ended any more: close the connection now.
+        case cut(Release?)
+        /// The backend sent more body than its `Content-Length`: fail the transfer.
+        case failUpstream(String)
+        /// Close once the response in flight (if any) is written.
+        case closeWhenWritten
+        /// An impossible event: assert in debug, log and close in release.
+        case failConnection(String)
+    }
+
+    /// Body parts kept until the upstream starts (during a key wait, or a deferred start).
+    struct Gathered: Equatable {
+        var parts: [ByteBuffer] = []
+        /// The request's end was read.
+        var ended = false
+    }
+
+    /// Whether the gateway holds the client's reads because the upstream queue is full.
+    enum ReadGate: Equatable {
+        case open
+        /// `readPending`: the channel asked for a read meanwhile.
+        case held(readPending: Bool)
+    }
+
+    enum RequestSide: Equatable {
+        /// Allowed with a body; the upstream starts at ``startDue(_:)``.
+        case gathering(Gathered)
+        /// The upstream has started; body parts (if any) stream to it until the end.
+        case sending
+        /// The request's end was read.
+        case ended
+    }
+
+    enum ResponseSide: Equatable {
+        case awaitingHead
+        /// Built, not written: a failure in the same engine batch can still be answered with 502.
+        /// `bytesLeft`: body bytes the forwarded `Content-Length` still allows (`nil`: no limit).
+        case headHeld(HTTPResponseHead, bytesLeft: Int?)
+        /// The client has the head: a failure can only cut the connection.
+        case streaming(bytesLeft: Int?)
+    }
+
+    private enum State {
+        /// Between requests.
+        case idle
+        /// Inside the decision (synchronous), at the head or when the keys arrived.
+        case deciding(Exchange, Gathered, readPending: Bool)
+        /// The decision waits for the issuer's keys; reads are held, decoded parts kept.
+        case awaitingKeys(Exchange, Gathered, readPending: Bool)
+        /// Allowed: the request and response sides move independently.
+        case forwarding(Exchange, RequestSide, ResponseSide, reads: ReadGate)
+        /// The gateway's own answer is written; the rest of the request body is dropped, and
+        /// at its end the connection is idle again, or closes if `close`.
+        case answering(close: Bool)
+        /// The connection is going away: nothing more is processed.
+        case closing
+        /// Never seen outside a transition (lets payloads be mutated without a copy).
+        case modifying
+    }
+
+    /// Connection facts beside the exchange.
+    private struct Fate {
+        /// The client half-closed its side.
+        var inputClosed = false
+        /// The gateway drains: every response from now on closes.
+        var draining = false
+    }
+
+    private var state = State.idle
+    private var fate = Fate()
+    /// The current exchange's own reason to close: the client asked for it, spoke HTTP/1.0
+    /// without keep-alive, sent `CONNECT` or `Upgrade`, or an HTTP/1.0 response has no length.
+    private var exchangeCloses = false
+    /// The current request has a body (`Content-Length` above zero or chunked).
+    private var expectsBody = false
+    /// The current request is HTTP/1.1 with `Expect: 100-continue` (RFC 9110 §10.1.1).
+    private var expectsContinue = false
+
+    init() {}
+
+    // MARK: Queries
+
+    /// The exchange under way (deciding, waiting for keys, or forwarding).
+    var exchange: Exchange? {
+        switch state {
+        case .deciding(let exchange, _, _), .awaitingKeys(let exchange, _, _), .forwarding(let exchange, _, _, _):
+            return exchange
+        case .idle, .answering, .closing, .modifying:
+            return nil
+        }
+    }
+
+    /// The exchange whose upstream transfer is under way or about to start.
+    var forwardingExchange: Exchange? {
+        if case .forwarding(let exchange, _, _, _) = state { return exchange }
+        return nil
+    }
+
+    /// Whether `exchange` is the one forwarding (upstream events of any other are late).
+    func isForwarding(_ exchange: Exchange) -> Bool {
+        forwardingExchange === exchange
+    }
+
+    var isClosing: Bool {
+        if case .closing = state { return true }
+        return false
+    }
+
+    /// Whether the client has the response head, so a failure can only cut the connection.
+    var responseStarted: Bool {
+        if case .forwarding(_, _, .streaming, _) = state { return true }
+        return false
+    }
+
+    /// Whether no response has started, so an error can still be answered with a status.
+    var canAnswer: Bool {
+        switch state {
+        case .idle, .deciding, .awaitingKeys: return true
+        case .forwarding(_, _, let response, _):
+            if case .streaming = response { return false }
+            return true
+        case .answering, .closing, .modifying: return false
+        }
+    }
+
+    /// Whether the response head about to be built says `Connection: close` (the exchange's
+    /// own reason, or the drain; a half-close closes after the response without announcing it).
+    var responseHeadCloses: Bool { exchangeCloses || fate.draining }
+
+    /// Whether the current request's end was read (true between requests).
+    var requestEnded: Bool {
+        switch state {
+        case .idle, .closing, .modifying: return true
+        case .deciding(_, let gathered, _), .awaitingKeys(_, let gathered, _): return gathered.ended
+        case .forwarding(_, let request, _, _):
+            switch request {
+            case .gathering(let gathered): return gathered.ended
+            case .sending: return false
+            case .ended: return true
+            }
+        case .answering: return false
+        }
+    }
+
+    // MARK: Client events
+
+    /// A request head arrived and passed the pipelining handler. `closeRequested`: the
+    /// exchange's own reason to close (see ``exchangeCloses``).
+    mutating func requestHead(_ exchange: Exchange, expectsBody: Bool, expectsContinue: Bool, closeRequested: Bool) -> Action {
+        switch state {
+        case .idle:
+            state = .deciding(exchange, Gathered(), readPending: false)
+            self.expectsBody = expectsBody
+            self.expectsContinue = expectsContinue
+            exchangeCloses = closeRequested
+            return .none
+        case .closing:
+            return .drop   // RFC 9112 §9.6: nothing after a close is answered
+        case .deciding, .awaitingKeys, .forwarding, .answering, .modifying:
+            return fail("request head while a request is under way")
+        }
+    }
+
+    /// A request body part arrived (already counted against the body limit by the handler).
+    mutating func requestBodyPart(_ part: ByteBuffer) -> Action {
+        switch state {
+        case .awaitingKeys(let exchange, var gathered, let readPending) where !gathered.ended:
+            state = .modifying
+            gathered.parts.append(part)
+            state = .awaitingKeys(exchange, gathered, readPending: readPending)
+            return .none
+        case .forwarding(let exchange, .gathering(var gathered), let response, let reads) where !gathered.ended:
+            state = .modifying
+            gathered.parts.append(part)
+            state = .forwarding(exchange, .gathering(gathered), response, reads: reads)
+            return .none
+        case .forwarding(_, .sending, _, _):
+            return .sendBody(part)
+        case .answering, .closing:
+            return .none   // dropped: the request was answered, or the connection is going away
+        case .idle, .deciding, .awaitingKeys, .forwarding, .modifying:
+            return fail("request body part with no request body under way")
+        }
+    }
+
+    /// The request's end arrived.
+    mutating func requestEnd() -> Action {
+        switch state {
+        case .awaitingKeys(let exchange, var gathered, let readPending) where !gathered.ended:
+            state = .modifying
+            gathered.ended = true
+            state = .awaitingKeys(exchange, gathered, readPending: readPending)
+            return .none
+        case .forwarding(let exchange, .gathering(var gathered), let response, let reads) where !gathered.ended:
+            state = .modifying
+            gathered.ended = true
+            state = .forwarding(exchange, .gathering(gathered), response, reads: reads)
+            return .none
+        case .forwarding(let exchange, .sending, let response, let reads):
+            state = .forwarding(exchange, .ended, response, reads: reads)
+            return .finishBody
+        case .answering(let close):
+            state = .idle
+            return close ? .closeWhenWritten : .none
+        case .closing:
+            return .none
+        case .idle, .deciding, .awaitingKeys, .forwarding, .modifying:
+            return fail("request end with no request under way")
+        }
+    }
+
+    /// The channel asked for a read.
+    mutating func readRequested() -> Action {
+        switch state {
+        case .deciding(let exchange, let gathered, _):
+            state = .deciding(exchange, gathered, readPending: true)
+            return .none
+        case .awaitingKeys(let exchange, let gathered, _):
+            state = .awaitingKeys(exchange, gathered, readPending: true)
+            return .none
+        case .forwarding(let exchange, let request, let response, .held):
+            state = .forwarding(exchange, request, response, reads: .held(readPending: true))
+            return .none
+        case .idle, .forwarding, .answering, .closing:
+            return .read   // closing: a lingering close reads the rest
+        case .modifying:
+            return fail("read requested inside a transition")
+        }
+    }
+
+    /// The client half-closed: answer what is in flight, then close.
+    mutating func inputClosed() -> Action {
+        fate.inputClosed = true
+        switch state {
+        case .idle, .answering: return .closeWhenWritten
+        case .deciding, .awaitingKeys, .forwarding, .closing, .modifying: return .none
+        }
+    }
+
+    /// The gateway drains (or was draining when the head arrived): every response from now on closes.
+    mutating func drain() {
+        fate.draining = true
+    }
+
+    /// The connection goes away now (a client deadline, the drain's cut, the channel closed, a
+    /// failure after the response started): held reads are released if they were held.
+    mutating func cut() -> Action {
+        let release = releaseOnLeaving()
+        state = .closing
+        return .cut(release)
+    }
+
+    // MARK: Decision
+
+    /// The decision waits for the issuer's keys: the client's reads are held meanwhile (the
+    /// gateway's wait, not the client's: phase `requestBodyHeld`).
+    mutating func awaitKeys() -> Action {
+        guard case .deciding(let exchange, let gathered, let readPending) = state else {
+            return fail("key wait outside a decision")
+        }
+        state = .awaitingKeys(exchange, gathered, readPending: readPending)
+        return .holdReads(count: false)
+    }
+
+    /// The keys `exchange` waited for arrived (reads resume: phase `requestBodyResumed`); the
+    /// decision is then finished with ``allow()`` or ``answer(forceClose:)``.
+    mutating func keysArrived(_ exchange: Exchange) -> Action {
+        guard case .awaitingKeys(let waiting, let gathered, let readPending) = state, waiting === exchange else {
+            return .drop   // answered (413) or gone meanwhile
+        }
+        state = .deciding(exchange, gathered, readPending: readPending)
+        return .releaseReads(Release(phase: true, read: false))
+    }
+
+    /// The request is allowed: start the upstream now if the body is read to its end (or there
+    /// is none), else once this read was parsed.
+    mutating func allow() -> Action {
+        guard case .deciding(let exchange, let gathered, let readPending) = state else {
+            return fail("allowed outside a decision")
+        }
+        if expectsBody && !gathered.ended {
+            state = .forwarding(exchange, .gathering(gathered), .awaitingHead, reads: .open)
+            return .deferStart(writeContinue: expectsContinue, read: readPending)
+        }
+        state = .forwarding(exchange, gathered.ended ? .ended : .sending, .awaitingHead, reads: .open)
+        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended && expectsBody, readPending: readPending)
+    }
+
+    /// The deferred start of `exchange` is due.
+    mutating func startDue(_ exchange: Exchange) -> Action {
+        guard case .forwarding(let current, .gathering(let gathered), let response, let reads) = state, current === exchange else {
+            return .drop   // answered (400, 413) or gone meanwhile
+        }
+        state = .forwarding(exchange, gathered.ended ? .ended : .sending, response, reads: reads)
+        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended, readPending: false)
+    }
+
+    /// The transfer started (or was retried) and took the kept parts; `queueFull` if it
+    /// refused more. `readPending` is the one ``Action/startUpstream(parts:finishBody:readPending:)`` carried.
+    mutating func upstreamStarted(queueFull: Bool, readPending: Bool) -> Action {
+        guard case .forwarding(let exchange, let request, let response, let reads) = state else {
+            return fail("upstream started outside forwarding")
+        }
+        if queueFull {
+            guard case .open = reads else { return .none }
+            state = .forwarding(exchange, request, response, reads: .held(readPending: readPending))
+            return .holdReads(count: false)
+        }
+        return readPending ? .read : .none
+    }
+
+    /// The gateway answers the request itself: a denial, the health answer, a preflight, a
+    /// 413, a 502/504. It closes if `forceClose`, if the request's body is not read to its end
+    /// (the rest would be read for nothing), or if the exchange or the connection must close.
+    mutating func answer(forceClose: Bool) -> Action {
+        let ended = requestEnded
+        let release = releaseOnLeaving()
+        switch state {
+        case .idle, .deciding, .awaitingKeys, .forwarding:
+            break
+        case .answering, .closing, .modifying:
+            return fail("answer with no request to answer")
+        }
+        let close = forceClose || (expectsBody && !ended) || exchangeCloses || fate.inputClosed || fate.draining
+        if !ended {
+            state = .answering(close: close)
+            return .answer(close ? .lingeringClose : .keepAlive, release)
+        }
+        state = close ? .closing : .idle
+        return .answer(close ? .close : .keepAlive, release)
+    }
+
+    // MARK: Upstream events (on the event loop, for the forwarding exchange)
+
+    /// The upstream queue refused a part: hold the client's reads until it drains.
+    mutating func upstreamQueueFull() -> Action {
+        guard case .forwarding(let exchange, let request, let response, let reads) = state else {
+            return fail("upstream queue full outside forwarding")
+        }
+        guard case .open = reads else { return .none }
+        state = .forwarding(exchange, request, response, reads: .held(readPending: false))
+        return .holdReads(count: true)
+    }
+
+    /// The upstream queue of `exchange` drained: read the client again.
+    mutating func upstreamWantsMoreBody(_ exchange: Exchange) -> Action {
+        guard case .forwarding(let current, let request, let response, .held(let readPending)) = state, current === exchange else {
+            return .none   // not held, or late
+        }
+        state = .forwarding(exchange, request, response, reads: .open)
+        return .releaseReads(Release(phase: true, read: readPending))
+    }
+
+    /// The response head of `exchange` was built (the handler checked status and framing);
+    /// held until the first body part, the end, or the end of the engine's batch. `closes`:
+    /// the head says `Connection: close` (an HTTP/1.0 response without a length ends with the
+    /// connection).
+    mutating func upstreamHead(_ exchange: Exchange, _ head: HTTPResponseHead, bytesLeft: Int?, closes: Bool) -> Action {
+        guard case .forwarding(let current, let request, let response, let reads) = state, current === exchange else {
+            return .drop
+        }
+        guard case .awaitingHead = response else { return fail("second upstream response head") }
+        if closes { exchangeCloses = true }
+        state = .forwarding(exchange, request, .headHeld(head, bytesLeft: bytesLeft), reads: reads)
+        return .none
+    }
+
+    /// A response body part of `exchange` arrived.
+    mutating func upstreamBodyPart(_ exchange: Exchange, _ part: ByteBuffer) -> Action {
+        guard case .forwarding(let current, let request, let response, let reads) = state, current === exchange else {
+            return .drop
+        }
+        let heldHead: HTTPResponseHead?
+        let bytesLeft: Int?
+        switch response {
+        case .awaitingHead: return fail("upstream body part before its head")
+        case .headHeld(let head, let left): heldHead = head; bytesLeft = left
+        case .streaming(let left): heldHead = nil; bytesLeft = left
+        }
+        var left = bytesLeft
+        if let bytesLeft {
+            // More than the Content-Length the client was given: the rest would read as
+            // another response on the client's connection.
+            guard part.readableBytes <= bytesLeft else { return .failUpstream("backend sent more body than its Content-Length") }
+            left = bytesLeft - part.readableBytes
+        }
+        state = .forwarding(exchange, request, .streaming(bytesLeft: left), reads: reads)
+        return .writeBody(part, heldHead: heldHead)
+    }
+
+    /// The engine's batch for `exchange` ended: a head still held goes out now (a slow first
+    /// byte, an event stream, a long poll).
+    mutating func upstreamBatchEnd(_ exchange: Exchange) -> Action {
+        guard case .forwarding(let current, let request, .headHeld(let head, let left), let reads) = state, current === exchange else {
+            return .none
+        }
+        state = .forwarding(exchange, request, .streaming(bytesLeft: left), reads: reads)
+        return .writeHead(head)
+    }
+
+    /// The response of `exchange` is complete. The connection closes if the request body is
+    /// still arriving (an early answer: lingering), or if the exchange or the connection must.
+    mutating func upstreamEnd(_ exchange: Exchange) -> Action {
+        guard case .forwarding(let current, let request, let response, let reads) = state, current === exchange else {
+            return .drop
+        }
+        let heldHead: HTTPResponseHead?
+        switch response {
+        case .awaitingHead: return fail("upstream end before its head")
+        case .headHeld(let head, _): heldHead = head
+        case .streaming: heldHead = nil
+        }
+        let ended = request == .ended
+        let close = exchangeCloses || fate.inputClosed || !ended || fate.draining
+        var release: Release?
+        if case .held(let readPending) = reads { release = Release(phase: true, read: readPending) }
+        // Closing: whatever the client pipelined after this request is neither answered nor
+        // logged (RFC 9112 §9.6).
+        state = close ? .closing : .idle
+        return .endResponse(heldHead: heldHead, close ? (ended ? .close : .lingeringClose) : .keepAlive, release)
+    }
+
+    /// An attempt of `exchange` failed: a retry (decided by the handler, only while no
+    /// response started), a cut once the client has the head, else an answer (502/504).
+    mutating func upstreamFailed(_ exchange: Exchange, retry: Bool) -> Action {
+        guard case .forwarding(let current, let request, let response, let reads) = state, current === exchange else {
+            return .drop
+        }
+        if case .streaming = response { return cut() }
+        if retry {
+            state = .forwarding(exchange, request, .awaitingHead, reads: reads)
+            return .retry
+        }
+        return answer(forceClose: false)
+    }
+
+    // MARK: Helpers
+
+    /// Held reads to release when the exchange stops taking its body.
+    private func releaseOnLeaving() -> Release? {
+        switch state {
+        case .deciding(_, _, let readPending): return readPending ? Release(phase: false, read: true) : nil
+        case .awaitingKeys(_, _, let readPending): return Release(phase: true, read: readPending)
+        case .forwarding(_, _, _, .held(let readPending)): return Release(phase: true, read: readPending)
+        case .idle, .forwarding, .answering, .closing, .modifying: return nil
+        }
+    }
+
+    private mutating func fail(_ message: String) -> Action {
+        state = .closing
+        return .failConnection(message)
+    }
+}
+
+extension ExchangeStateMachine {
+    /// The state's name and payload flags, for tests and the failure log.
+    var description: String {
+        switch state {
+        case .idle: return "idle"
+        case .deciding(_, let gathered, let readPending):
+            return "deciding(parts: \(gathered.parts.count), ended: \(gathered.ended), readPending: \(readPending))"
+        case .awaitingKeys(_, let gathered, let readPending):
+            return "awaitingKeys(parts: \(gathered.parts.count), ended: \(gathered.ended), readPending: \(readPending))"
+        case .forwarding(_, let request, let response, let reads):
+            let requestName: String
+            switch request {
+            case .gathering(let gathered): requestName = "gathering(parts: \(gathered.parts.count), ended: \(gathered.ended))"
+            case .sending: requestName = "sending"
+            case .ended: requestName = "ended"
+            }
+            let responseName: String
+            switch response {
+            case .awaitingHead: responseName = "awaitingHead"
+            case .headHeld(_, let left): responseName = "headHeld(bytesLeft: \(left.map(String.init) ?? "nil"))"
+            case .streaming(let left): responseName = "streaming(bytesLeft: \(left.map(String.init) ?? "nil"))"
+            }
+            let readsName: String
+            switch reads {
+            case .open: readsName = "open"
+            case .held(let readPending): readsName = "held(readPending: \(readPending))"
+            }
+            return "forwarding(\(requestName), \(responseName), reads: \(readsName))"
+        case .answering(let close): return "answering(close: \(close))"
+        case .closing: return "closing"
+        case .modifying: return "modifying"
+        }
+    }
+}
