@@ -48,14 +48,14 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
         /// counted in the statistics if `count`).
         case holdReads(count: Bool)
         case releaseReads(Release)
-        /// Allowed with a body not read to its end: write `100 Continue` if `writeContinue`,
-        /// pass on a pending `read()` if `read`, and schedule ``startDue(_:)`` for after this
-        /// read, so that a bad chunk or an oversized body in the same packet is refused before
-        /// any byte reaches the backend.
-        case deferStart(writeContinue: Bool, read: Bool)
-        /// Start the upstream transfer, queue `parts`, then finish the body if `finishBody`;
-        /// report the queue with ``upstreamStarted(queueFull:readPending:)``, passing `readPending`.
-        case startUpstream(parts: [ByteBuffer], finishBody: Bool, readPending: Bool)
+        /// Allowed with a body not read to its end, inside a read: write `100 Continue` if
+        /// `writeContinue`; the upstream starts at ``readComplete()``, so that a bad chunk or an
+        /// oversized body in the same read is refused before any byte reaches the backend.
+        case awaitReadComplete(writeContinue: Bool)
+        /// Write `100 Continue` if `writeContinue`, start the upstream transfer, queue `parts`,
+        /// then finish the body if `finishBody`; report the queue with
+        /// ``upstreamStarted(queueFull:readPending:)``, passing `readPending`.
+        case startUpstream(parts: [ByteBuffer], finishBody: Bool, writeContinue: Bool, readPending: Bool)
         /// Queue a body part on the transfer; report a full queue with ``upstreamQueueFull()``.
         case sendBody(ByteBuffer)
         case finishBody
@@ -95,7 +95,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     }
 
     enum RequestSide: Equatable {
-        /// Allowed with a body; the upstream starts at ``startDue(_:)``.
+        /// Allowed with a body; the upstream starts at ``readComplete()``.
         case gathering(Gathered)
         /// The upstream has started; body parts (if any) stream to it until the end.
         case sending
@@ -115,8 +115,9 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     private enum State {
         /// Between requests.
         case idle
-        /// Inside the decision (synchronous), at the head or when the keys arrived.
-        case deciding(Exchange, Gathered, readPending: Bool)
+        /// Inside the decision (synchronous), at the head (`inRead`: a read is being parsed, and
+        /// `channelReadComplete` follows) or when the keys arrived (no read under way).
+        case deciding(Exchange, Gathered, readPending: Bool, inRead: Bool)
         /// The decision waits for the issuer's keys; reads are held, decoded parts kept.
         case awaitingKeys(Exchange, Gathered, readPending: Bool)
         /// Allowed: the request and response sides move independently.
@@ -155,7 +156,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     /// The exchange under way (deciding, waiting for keys, or forwarding).
     var exchange: Exchange? {
         switch state {
-        case .deciding(let exchange, _, _), .awaitingKeys(let exchange, _, _), .forwarding(let exchange, _, _, _):
+        case .deciding(let exchange, _, _, _), .awaitingKeys(let exchange, _, _), .forwarding(let exchange, _, _, _):
             return exchange
         case .idle, .answering, .closing, .modifying:
             return nil
@@ -203,7 +204,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     var requestEnded: Bool {
         switch state {
         case .idle, .closing, .modifying: return true
-        case .deciding(_, let gathered, _), .awaitingKeys(_, let gathered, _): return gathered.ended
+        case .deciding(_, let gathered, _, _), .awaitingKeys(_, let gathered, _): return gathered.ended
         case .forwarding(_, let request, _, _):
             switch request {
             case .gathering(let gathered): return gathered.ended
@@ -221,7 +222,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     mutating func requestHead(_ exchange: Exchange, expectsBody: Bool, expectsContinue: Bool, closeRequested: Bool) -> Action {
         switch state {
         case .idle:
-            state = .deciding(exchange, Gathered(), readPending: false)
+            state = .deciding(exchange, Gathered(), readPending: false, inRead: true)
             self.expectsBody = expectsBody
             self.expectsContinue = expectsContinue
             exchangeCloses = closeRequested
@@ -284,8 +285,8 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     /// The channel asked for a read.
     mutating func readRequested() -> Action {
         switch state {
-        case .deciding(let exchange, let gathered, _):
-            state = .deciding(exchange, gathered, readPending: true)
+        case .deciding(let exchange, let gathered, _, let inRead):
+            state = .deciding(exchange, gathered, readPending: true, inRead: inRead)
             return .none
         case .awaitingKeys(let exchange, let gathered, _):
             state = .awaitingKeys(exchange, gathered, readPending: true)
@@ -327,7 +328,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     /// The decision waits for the issuer's keys: the client's reads are held meanwhile (the
     /// gateway's wait, not the client's: phase `requestBodyHeld`).
     mutating func awaitKeys() -> Action {
-        guard case .deciding(let exchange, let gathered, let readPending) = state else {
+        guard case .deciding(let exchange, let gathered, let readPending, _) = state else {
             return fail("key wait outside a decision")
         }
         state = .awaitingKeys(exchange, gathered, readPending: readPending)
@@ -340,35 +341,39 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
         guard case .awaitingKeys(let waiting, let gathered, let readPending) = state, waiting === exchange else {
             return .drop   // answered (413) or gone meanwhile
         }
-        state = .deciding(exchange, gathered, readPending: readPending)
+        state = .deciding(exchange, gathered, readPending: readPending, inRead: false)
         return .releaseReads(Release(phase: true, read: false))
     }
 
-    /// The request is allowed: start the upstream now if the body is read to its end (or there
-    /// is none), else once this read was parsed.
+    /// The request is allowed. With a body not read to its end, decided inside a read: the
+    /// upstream starts once that read was parsed (``readComplete()``). Otherwise it starts now:
+    /// after a key wait no read is under way, and the kept parts were parsed whole.
     mutating func allow() -> Action {
-        guard case .deciding(let exchange, let gathered, let readPending) = state else {
+        guard case .deciding(let exchange, let gathered, let readPending, let inRead) = state else {
             return fail("allowed outside a decision")
         }
-        if expectsBody && !gathered.ended {
+        let bodyToCome = expectsBody && !gathered.ended
+        if bodyToCome && inRead {
             state = .forwarding(exchange, .gathering(gathered), .awaitingHead, reads: .open)
-            return .deferStart(writeContinue: expectsContinue, read: readPending)
+            return .awaitReadComplete(writeContinue: expectsContinue)
         }
         state = .forwarding(exchange, gathered.ended ? .ended : .sending, .awaitingHead, reads: .open)
-        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended && expectsBody, readPending: readPending)
+        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended && expectsBody,
+                              writeContinue: bodyToCome && expectsContinue, readPending: readPending)
     }
 
-    /// The deferred start of `exchange` is due.
-    mutating func startDue(_ exchange: Exchange) -> Action {
-        guard case .forwarding(let current, .gathering(let gathered), let response, let reads) = state, current === exchange else {
-            return .drop   // answered (400, 413) or gone meanwhile
+    /// The channel's read was parsed to its end (`channelReadComplete`; the pipelining handler
+    /// fires it after the requests it held back, too): a start waiting for it is due.
+    mutating func readComplete() -> Action {
+        guard case .forwarding(let exchange, .gathering(let gathered), let response, let reads) = state else {
+            return .none
         }
         state = .forwarding(exchange, gathered.ended ? .ended : .sending, response, reads: reads)
-        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended, readPending: false)
+        return .startUpstream(parts: gathered.parts, finishBody: gathered.ended, writeContinue: false, readPending: false)
     }
 
     /// The transfer started (or was retried) and took the kept parts; `queueFull` if it
-    /// refused more. `readPending` is the one ``Action/startUpstream(parts:finishBody:readPending:)`` carried.
+    /// refused more. `readPending` is the one ``Action/startUpstream(parts:finishBody:writeContinue:readPending:)`` carried.
     mutating func upstreamStarted(queueFull: Bool, readPending: Bool) -> Action {
         guard case .forwarding(let exchange, let request, let response, let reads) = state else {
             return fail("upstream started outside forwarding")
@@ -511,7 +516,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
     /// Held reads to release when the exchange stops taking its body.
     private func releaseOnLeaving() -> Release? {
         switch state {
-        case .deciding(_, _, let readPending): return readPending ? Release(phase: false, read: true) : nil
+        case .deciding(_, _, let readPending, _): return readPending ? Release(phase: false, read: true) : nil
         case .awaitingKeys(_, _, let readPending): return Release(phase: true, read: readPending)
         case .forwarding(_, _, _, .held(let readPending)): return Release(phase: true, read: readPending)
         case .idle, .forwarding, .answering, .closing, .modifying: return nil
@@ -529,7 +534,7 @@ extension ExchangeStateMachine {
     var description: String {
         switch state {
         case .idle: return "idle"
-        case .deciding(_, let gathered, let readPending):
+        case .deciding(_, let gathered, let readPending, _):
             return "deciding(parts: \(gathered.parts.count), ended: \(gathered.ended), readPending: \(readPending))"
         case .awaitingKeys(_, let gathered, let readPending):
             return "awaitingKeys(parts: \(gathered.parts.count), ended: \(gathered.ended), readPending: \(readPending))"

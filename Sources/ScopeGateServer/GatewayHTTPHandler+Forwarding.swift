@@ -19,35 +19,37 @@ extension GatewayHTTPHandler {
         exchange.pool = pool
         exchange.retriesLeft = backend.retries
         exchange.upstreamHeaders = headers
+        exchange.attempt = instance   // counted in flight; released by the exchange if never started
         switch machine.allow() {
-        case .startUpstream(let parts, let finishBody, let readPending):
+        case .startUpstream(let parts, let finishBody, let writeContinue, let readPending):
+            if writeContinue { writeContinueResponse(context) }
             startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
-        case .deferStart(let writeContinue, let read):
+        case .awaitReadComplete(let writeContinue):
             // A request with a body starts upstream only after the parser went through the rest of
-            // what this read delivered: a malformed chunk, a bad chunk size or an oversized body in
-            // the same packet is refused (400/413) before any byte reaches the backend. Parts that
-            // arrive meanwhile are kept by the machine (one read: at most `maxMessagesPerRead` x 64 KiB).
-            exchange.attempt = instance   // counted in flight; released by the exchange if never started
-            if writeContinue {
-                // RFC 9110 §10.1.1: the client waits for it before sending the body.
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
-            }
-            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let deferred = NIOLoopBound(exchange, eventLoop: context.eventLoop)
-            context.eventLoop.execute {
-                let handler = handler.value, exchange = deferred.value
-                let due = handler.machine.startDue(exchange)
-                guard case .startUpstream(let parts, let finishBody, let readPending) = due, let context = handler.context else {
-                    handler.perform(due)
-                    return
-                }
-                handler.startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody,
-                                     readPending: readPending)
-            }
-            if read { context.read() }
+            // what this read delivered (``startAtReadComplete()``): a malformed chunk, a bad chunk
+            // size or an oversized body in the same read is refused (400/413) before any byte
+            // reaches the backend. Parts that arrive meanwhile are kept by the machine (one read:
+            // at most `maxMessagesPerRead` x 64 KiB).
+            if writeContinue { writeContinueResponse(context) }
         case let other:
             perform(other)
         }
+    }
+
+    /// RFC 9110 §10.1.1: the client waits for it before sending the body.
+    func writeContinueResponse(_ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+    }
+
+    /// The read that delivered an allowed request's head was parsed to its end: its upstream starts.
+    func startAtReadComplete() {
+        let action = machine.readComplete()
+        guard case .startUpstream(let parts, let finishBody, _, let readPending) = action else {
+            perform(action)
+            return
+        }
+        guard let exchange = machine.forwardingExchange, let instance = exchange.attempt, let context else { return }
+        startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
     }
 
     /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight),

@@ -76,6 +76,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        startAtReadComplete()
+        context.fireChannelReadComplete()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let expired = event as? ClientDeadlineExpired {
             logTimeout(expired)
@@ -319,7 +324,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context?.close(promise: nil)
         case .failConnection(let message):
             failConnection(message)
-        case .deferStart, .startUpstream, .writeBody, .writeHead, .endResponse, .answer, .retry, .failUpstream:
+        case .awaitReadComplete, .startUpstream, .writeBody, .writeHead, .endResponse, .answer, .retry, .failUpstream:
             failConnection("action \(action) has no exchange to act on")
         }
     }

@@ -21,7 +21,7 @@ final class ExchangeStateMachineTests: XCTestCase {
         case awaitKeys
         case keysArrived(stale: Bool = false)
         case allow
-        case startDue(stale: Bool = false)
+        case readComplete
         case started(queueFull: Bool, readPending: Bool)
         case answer(forceClose: Bool)
         case queueFull
@@ -63,7 +63,7 @@ final class ExchangeStateMachineTests: XCTestCase {
         case .awaitKeys: return machine.awaitKeys()
         case .keysArrived(let stale): return machine.keysArrived(stale ? other : record)
         case .allow: return machine.allow()
-        case .startDue(let stale): return machine.startDue(stale ? other : record)
+        case .readComplete: return machine.readComplete()
         case .started(let queueFull, let readPending): return machine.upstreamStarted(queueFull: queueFull, readPending: readPending)
         case .answer(let forceClose): return machine.answer(forceClose: forceClose)
         case .queueFull: return machine.upstreamQueueFull()
@@ -101,7 +101,7 @@ final class ExchangeStateMachineTests: XCTestCase {
     /// A GET, allowed, started, its end read.
     private static let forwardingGet: [Event] = [.head(), .allow, .started(queueFull: false, readPending: false), .end]
     private static let gathering: [Event] = [.head(body: true), .allow]
-    private static let sendingBody: [Event] = gathering + [.startDue(), .started(queueFull: false, readPending: false)]
+    private static let sendingBody: [Event] = gathering + [.readComplete, .started(queueFull: false, readPending: false)]
     private static let readsHeld: [Event] = sendingBody + [.queueFull]
     private static let headHeld: [Event] = forwardingGet + [.upstreamHead(bytesLeft: 5)]
     private static let responseStreaming: [Event] = headHeld + [.upstreamPart(1)]
@@ -136,11 +136,11 @@ final class ExchangeStateMachineTests: XCTestCase {
     func testDecision() {
         check([
             Row(name: "GET allowed: starts at once", path: Self.deciding, event: .allow,
-                action: .startUpstream(parts: [], finishBody: false, readPending: false), state: Self.sendingName),
+                action: .startUpstream(parts: [], finishBody: false, writeContinue: false, readPending: false), state: Self.sendingName),
             Row(name: "body allowed: start deferred", path: Self.decidingWithBody, event: .allow,
-                action: .deferStart(writeContinue: false, read: false), state: Self.gatheringName),
+                action: .awaitReadComplete(writeContinue: false), state: Self.gatheringName),
             Row(name: "body with Expect allowed: 100 Continue", path: [.head(body: true, expectsContinue: true)], event: .allow,
-                action: .deferStart(writeContinue: true, read: false), state: Self.gatheringName),
+                action: .awaitReadComplete(writeContinue: true), state: Self.gatheringName),
             Row(name: "GET denied: keep-alive until its end", path: Self.deciding, event: .answer(forceClose: false),
                 action: .answer(.keepAlive, nil), state: "answering(close: false)"),
             Row(name: "body denied: lingering close", path: Self.decidingWithBody, event: .answer(forceClose: false),
@@ -181,11 +181,17 @@ final class ExchangeStateMachineTests: XCTestCase {
             Row(name: "keys arrived after the 413", path: Self.awaitingKeys + [.answer(forceClose: true)], event: .keysArrived(),
                 action: .drop, state: "answering(close: true)"),
             Row(name: "allowed with the whole body kept", path: Self.awaitingKeys + [.part(3), .end, .read, .keysArrived()],
-                event: .allow, action: .startUpstream(parts: [Self.bytes(3)], finishBody: true, readPending: true),
+                event: .allow, action: .startUpstream(parts: [Self.bytes(3)], finishBody: true, writeContinue: false, readPending: true),
                 state: Self.endedName),
-            Row(name: "allowed with part of the body kept", path: Self.awaitingKeys + [.part(3), .read, .keysArrived()],
-                event: .allow, action: .deferStart(writeContinue: false, read: true),
-                state: "forwarding(gathering(parts: 1, ended: false), awaitingHead, reads: open)"),
+            Row(name: "allowed with part of the body kept: starts at once", path: Self.awaitingKeys + [.part(3), .read, .keysArrived()],
+                event: .allow, action: .startUpstream(parts: [Self.bytes(3)], finishBody: false, writeContinue: false, readPending: true),
+                state: Self.sendingName),
+            Row(name: "allowed after the wait, Expect: 100 Continue now", path: [.head(body: true, expectsContinue: true), .awaitKeys, .keysArrived()],
+                event: .allow, action: .startUpstream(parts: [], finishBody: false, writeContinue: true, readPending: false),
+                state: Self.sendingName),
+            Row(name: "allowed after the wait with the whole body: no 100 Continue", path: [.head(body: true, expectsContinue: true), .awaitKeys, .end, .keysArrived()],
+                event: .allow, action: .startUpstream(parts: [], finishBody: true, writeContinue: false, readPending: false),
+                state: Self.endedName),
             Row(name: "denied after the end", path: Self.awaitingKeys + [.end, .keysArrived()], event: .answer(forceClose: false),
                 action: .answer(.keepAlive, nil), state: "idle"),
             Row(name: "denied before the end, read pending", path: Self.awaitingKeys + [.read, .keysArrived()],
@@ -205,14 +211,15 @@ final class ExchangeStateMachineTests: XCTestCase {
             Row(name: "end kept before the start", path: Self.gathering, event: .end,
                 action: .none, state: "forwarding(gathering(parts: 0, ended: true), awaitingHead, reads: open)"),
             Row(name: "read before the start", path: Self.gathering, event: .read, action: .read, state: Self.gatheringName),
-            Row(name: "start due", path: Self.gathering, event: .startDue(),
-                action: .startUpstream(parts: [], finishBody: false, readPending: false), state: Self.sendingName),
-            Row(name: "start due with the whole body", path: Self.gathering + [.part(2), .end], event: .startDue(),
-                action: .startUpstream(parts: [Self.bytes(2)], finishBody: true, readPending: false), state: Self.endedName),
-            Row(name: "start due for another exchange", path: Self.gathering, event: .startDue(stale: true),
-                action: .drop, state: Self.gatheringName),
-            Row(name: "start due after a 400/413", path: Self.gathering + [.answer(forceClose: true)], event: .startDue(),
-                action: .drop, state: "answering(close: true)"),
+            Row(name: "read complete", path: Self.gathering, event: .readComplete,
+                action: .startUpstream(parts: [], finishBody: false, writeContinue: false, readPending: false), state: Self.sendingName),
+            Row(name: "read complete with the whole body", path: Self.gathering + [.part(2), .end], event: .readComplete,
+                action: .startUpstream(parts: [Self.bytes(2)], finishBody: true, writeContinue: false, readPending: false), state: Self.endedName),
+            Row(name: "read complete once started", path: Self.sendingBody, event: .readComplete,
+                action: .none, state: Self.sendingName),
+            Row(name: "read complete after a 400/413", path: Self.gathering + [.answer(forceClose: true)], event: .readComplete,
+                action: .none, state: "answering(close: true)"),
+            Row(name: "read complete between requests", path: [], event: .readComplete, action: .none, state: "idle"),
             Row(name: "started, queue full, read pending", path: Self.deciding + [.read, .allow], event: .started(queueFull: true, readPending: true),
                 action: .holdReads(count: false), state: "forwarding(sending, awaitingHead, reads: held(readPending: true))"),
             Row(name: "started, read pending", path: Self.deciding + [.read, .allow], event: .started(queueFull: false, readPending: true),
