@@ -16,6 +16,10 @@ import ScopeGateObservability
 /// channel's `read()` (so NIO stops reading the socket and TCP pushes back on the client).
 /// Response parts are written as they arrive; while the channel is not writable (above its
 /// write-buffer high water mark) the upstream transfer is paused, and resumed when it is.
+///
+/// Where the exchange stands is the ``ExchangeStateMachine``'s record alone: this handler
+/// turns NIO callbacks and upstream delegate calls into its events, and performs the actions
+/// they return. It holds resources (the context, the closing write), not progress.
 final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
