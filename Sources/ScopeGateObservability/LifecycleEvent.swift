@@ -2,7 +2,7 @@ import Foundation
 import ScopeGateCore
 
 /// The gateway's own life as log lines: `{"event":"shutdown", "phase": ...}`,
-/// `{"event":"shutdown_cut", ...}` and `{"event":"reload", ...}`.
+/// `{"event":"shutdown_cut", ...}`, `{"event":"reload", ...}` and `{"event":"internal_error", ...}`.
 public enum LifecycleEvent {
     /// A drain phase: `draining`, `stopped_accepting`, `stopped`; `details` are added as members.
     public static func shutdown(phase: String, time: Date, details: [(StaticString, Int)] = [], message: String? = nil) -> String {
@@ -21,6 +21,16 @@ public enum LifecycleEvent {
         json.add("path", path.map(TokenRedaction.redacting))
         json.add("route", route)
         json.add("description", why)
+        return json.finish()
+    }
+
+    /// The gateway broke one of its own rules on a connection (an event its exchange state
+    /// machine cannot take in its state): the connection was closed. `reason` is `internal_state`.
+    public static func internalError(reason: String, description: String, requestID: String?, time: Date) -> String {
+        var json = JSONLine.event("internal_error", at: time)
+        json.add("reason", reason)
+        json.add("request_id", requestID.map(TokenRedaction.redacting))
+        json.add("description", description)
         return json.finish()
     }
 

@@ -19,29 +19,44 @@ extension GatewayHTTPHandler {
         exchange.pool = pool
         exchange.retriesLeft = backend.retries
         exchange.upstreamHeaders = headers
-        state = .forwarding(exchange)
-        guard exchange.expectsBody && !exchange.requestEnded else {
-            startAttempt(exchange, on: instance, context: context)
-            return
-        }
-        // A request with a body starts upstream only after the parser went through the rest of
-        // what this read delivered: a malformed chunk, a bad chunk size or an oversized body in
-        // the same packet is refused (400/413) before any byte reaches the backend. Parts that
-        // arrive meanwhile wait in `pendingBody` (one read: at most `maxMessagesPerRead` x 64 KiB).
         exchange.attempt = instance   // counted in flight; released by the exchange if never started
-        exchange.startDeferred = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let deferred = NIOLoopBound(exchange, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let handler = handler.value, exchange = deferred.value
-            exchange.startDeferred = false
-            guard handler.isCurrent(exchange), exchange.transfer == nil, let context = handler.context else { return }
-            handler.startAttempt(exchange, on: instance, context: context)
+        switch machine.allow() {
+        case .startUpstream(let parts, let finishBody, let writeContinue, let readPending):
+            if writeContinue { writeContinueResponse(context) }
+            startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
+        case .awaitReadComplete(let writeContinue):
+            // A request with a body starts upstream only after the parser went through the rest of
+            // what this read delivered (``startAtReadComplete()``): a malformed chunk, a bad chunk
+            // size or an oversized body in the same read is refused (400/413) before any byte
+            // reaches the backend. Parts that arrive meanwhile are kept by the machine (one read:
+            // at most `maxMessagesPerRead` x 64 KiB).
+            if writeContinue { writeContinueResponse(context) }
+        case let other:
+            perform(other)
         }
     }
 
-    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight).
-    func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext) {
+    /// RFC 9110 §10.1.1: the client waits for it before sending the body.
+    func writeContinueResponse(_ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+    }
+
+    /// The read that delivered an allowed request's head was parsed to its end: its upstream starts.
+    func startAtReadComplete() {
+        let action = machine.readComplete()
+        guard case .startUpstream(let parts, let finishBody, _, let readPending) = action else {
+            perform(action)
+            return
+        }
+        guard let exchange = machine.forwardingExchange, let instance = exchange.attempt, let context else { return }
+        startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
+    }
+
+    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight),
+    /// with the body parts kept until the start (each already counted against the limit by
+    /// `receiveBody`), then the body's end if `finishBody`.
+    func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext,
+                      parts: [ByteBuffer] = [], finishBody: Bool = false, readPending: Bool = false) {
         guard let allowance = exchange.allowance else { return }
         let backend = allowance.route.backend
         exchange.attempt = instance
@@ -64,25 +79,19 @@ extension GatewayHTTPHandler {
         exchange.upstreamStartedAt = .now()
         let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
         exchange.transfer = transfer
-        // Body parts that arrived while the decision waited for keys or the start was deferred,
-        // then its end (each part already counted against the limit by `receiveBody`).
         var queueFull = false
-        for part in exchange.pendingBody where !transfer.sendBodyPart(part) {
+        for part in parts where !transfer.sendBodyPart(part) {
             queueFull = true
         }
-        exchange.pendingBody.removeAll()
-        if queueFull, !exchange.clientReadsHeld {
-            // Held for the engine, not by the client: its body deadlines stop meanwhile.
-            exchange.clientReadsHeld = true
-            context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
-        }
-        if exchange.requestEnded && exchange.expectsBody { transfer.finishBody() }
+        let started = machine.upstreamStarted(queueFull: queueFull, readPending: readPending)
+        if finishBody { transfer.finishBody() }
         // The previous response may still be above the high water mark.
         if !context.channel.isWritable { transfer.pauseReceiving() }
+        perform(started)
     }
 
     func relayHead(_ head: UpstreamResponseHead, for exchange: Exchange) {
-        guard isCurrent(exchange), context != nil else { return }
+        guard machine.isForwarding(exchange), context != nil else { return }
         guard (200...599).contains(head.status) else {
             // 1xx never reaches here (libcurl consumes interim responses); 600 and above is no HTTP status.
             relayFailure(.reset("backend sent status \(head.status)"), for: exchange)
@@ -98,7 +107,6 @@ extension GatewayHTTPHandler {
                 .recordUpstream(seconds: Double((exchange.upstreamHeadAt! - started).nanoseconds) / 1e9)
         }
         exchange.responseStatus = head.status
-        if draining { exchange.closeAfterResponse = true }
         var headers = HTTPHeaders()
         headers.reserveCapacity(head.headers.count + 2)
         if exchange.allowance?.replacesBackendCORS == true {
@@ -115,23 +123,21 @@ extension GatewayHTTPHandler {
         // An HTTP/1.0 client cannot read chunked framing (RFC 9112 §7): without a length the
         // body ends when the connection closes.
         let version: HTTPVersion = exchange.head.version == .http1_0 ? .http1_0 : .http1_1
-        if version == .http1_0 && !headers.contains(name: "Content-Length") { exchange.closeAfterResponse = true }
-        if exchange.closeAfterResponse {
+        let close = machine.responseHeadCloses || (version == .http1_0 && !headers.contains(name: "Content-Length"))
+        if close {
             headers.replaceOrAdd(name: "Connection", value: "close")
         } else if version == .http1_0 {
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
         // The client frames the body by this length: never let more bytes than it through.
-        exchange.responseBytesLeft = exchange.head.method == .HEAD ? nil : headers.first(name: "Content-Length").flatMap { Int($0) }
+        let bytesLeft = exchange.head.method == .HEAD ? nil : headers.first(name: "Content-Length").flatMap { Int($0) }
         // Held: written with the first body part, the end, or at the end of the event batch.
-        exchange.heldResponseHead = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status), headers: headers)
+        perform(machine.upstreamHead(exchange, HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: head.status),
+                                                                headers: headers), bytesLeft: bytesLeft, closes: close))
     }
 
-    /// Writes the held response head, if any; from now on the response has started.
-    func writeHeldHead(_ exchange: Exchange, context: ChannelHandlerContext) {
-        guard let head = exchange.heldResponseHead else { return }
-        exchange.heldResponseHead = nil
-        exchange.responseStarted = true
+    /// Writes the held response head; from now on the response has started.
+    func writeHead(_ head: HTTPResponseHead, context: ChannelHandlerContext) {
         context.triggerUserOutboundEvent(ConnectionPhase.responseStarted, promise: nil)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
     }
@@ -139,8 +145,13 @@ extension GatewayHTTPHandler {
     /// The engine's batch ended with the head but no body yet (a slow first byte, an event
     /// stream, a long poll): the client gets the head now.
     func relayHeldHead(for exchange: Exchange) {
-        guard isCurrent(exchange), let context, exchange.heldResponseHead != nil else { return }
-        writeHeldHead(exchange, context: context)
+        guard let context else { return }
+        let action = machine.upstreamBatchEnd(exchange)
+        guard case .writeHead(let head) = action else {
+            perform(action)
+            return
+        }
+        writeHead(head, context: context)
         context.flush()
     }
 
@@ -149,38 +160,38 @@ extension GatewayHTTPHandler {
     /// (``channelWritabilityChanged(context:)``), so at most the engine's in-flight bytes
     /// (``UpstreamBufferLimits/responseHighWater``) arrive on top of it.
     func relayBodyPart(_ part: ByteBuffer, for exchange: Exchange) {
-        guard isCurrent(exchange), let context else { return }
-        if let left = exchange.responseBytesLeft {
-            guard part.readableBytes <= left else {
-                // More than the Content-Length the client was given: the rest would read as
-                // another response on the client's connection. Cut it (defence in depth: the
-                // head check makes libcurl's framing and the forwarded length the same).
-                relayFailure(.reset("backend sent more body than its Content-Length"), for: exchange)
-                return
+        guard let context else { return }
+        switch machine.upstreamBodyPart(exchange, part) {
+        case .writeBody(let part, let heldHead):
+            if let heldHead { writeHead(heldHead, context: context) }
+            exchange.responseBodyBytes += part.readableBytes
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
+            if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
+                peakUnwrittenBytes = unwritten
+                gateway.statistics.recordUnwrittenResponseBytes(unwritten)
             }
-            exchange.responseBytesLeft = left - part.readableBytes
-        }
-        writeHeldHead(exchange, context: context)
-        exchange.responseBodyBytes += part.readableBytes
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil)
-        if let unwritten = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), unwritten > peakUnwrittenBytes {
-            peakUnwrittenBytes = unwritten
-            gateway.statistics.recordUnwrittenResponseBytes(unwritten)
+        case .failUpstream(let why):
+            // Defence in depth: the head check makes libcurl's framing and the forwarded length the same.
+            relayFailure(.reset(why), for: exchange)
+        case let other:
+            perform(other)
         }
     }
 
     func relayEnd(for exchange: Exchange) {
-        guard isCurrent(exchange), let context else { return }
-        // A request body still arriving would otherwise be read to its end for nothing.
-        let close = exchange.closeAfterResponse || inputClosed || !requestComplete || draining
-        // Closing: whatever the client pipelined after this request is neither answered nor
-        // logged (RFC 9112 §9.6), including the parser's error for bytes after `Connection: close`.
-        state = close ? .closing : .idle
-        writeHeldHead(exchange, context: context)
+        guard let context else { return }
+        // The machine is idle (or closing) before the end is written: the pipelining handler
+        // may deliver the next request inside that write.
+        let action = machine.upstreamEnd(exchange)
+        guard case .endResponse(let heldHead, let mode, let release) = action else {
+            perform(action)
+            return
+        }
+        if let heldHead { writeHead(heldHead, context: context) }
         exchange.endAttempt(.responded)
-        releaseHeldReads(exchange)
+        perform(release)
         finish(exchange, status: exchange.responseStatus ?? 502)
-        finishResponse(close: close, context: context)
+        finishResponse(mode, context: context)
     }
 
     /// Writes the end of a response, reports the phase change, and closes if asked.
@@ -191,13 +202,13 @@ extension GatewayHTTPHandler {
     /// first (the client sees the response and end of stream), the rest of the body is read
     /// and dropped, and the connection is closed when the client closes or after
     /// ``lingerTime``.
-    func finishResponse(close: Bool, context: ChannelHandlerContext) {
+    func finishResponse(_ mode: Machine.CloseMode, context: ChannelHandlerContext) {
         context.triggerUserOutboundEvent(ConnectionPhase.responseComplete, promise: nil)
-        guard close else {
+        guard mode != .keepAlive else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)   // no promise to allocate on keep-alive
             return
         }
-        let lingering = !requestComplete
+        let lingering = mode == .lingeringClose
         // Known before the write starts: the pipelining handler may deliver the rest of the
         // request inside this very write, and whatever closes the connection then must wait
         // for the response to be out (``closeAfterResponseWritten(_:)``).
@@ -228,12 +239,11 @@ extension GatewayHTTPHandler {
     static let lingerTime = TimeAmount.seconds(2)
 
     /// An attempt failed. Whether the client already has part of the response is the
-    /// exchange's own record (``Exchange/responseStarted``), not the engine's `afterHead`: a
-    /// head still held never reached the client, so the failure can be answered (502/504).
+    /// machine's record (a streaming response side), not the engine's `afterHead`: a head
+    /// still held never reached the client, so the failure can be answered (502/504).
     func relayFailure(_ error: UpstreamError, for exchange: Exchange) {
-        guard isCurrent(exchange), let context, let allowance = exchange.allowance else { return }
-        exchange.heldResponseHead = nil
-        let started = exchange.responseStarted
+        guard machine.isForwarding(exchange), let context, let allowance = exchange.allowance else { return }
+        let started = machine.responseStarted
         let instance = exchange.attempt?.url
         var connectFailed = false
         if case .connectFailed = error { connectFailed = true }
@@ -251,44 +261,34 @@ extension GatewayHTTPHandler {
             requestID: exchange.requestID, status: started || retry != nil ? nil : response.status, reason: error.reason,
             description: Self.describe(error), instance: instance, retried: retry != nil
         ).line)
-        if let retry {
+        switch machine.upstreamFailed(exchange, retry: retry != nil) {
+        case .retry:
             exchange.retriesLeft -= 1
-            startAttempt(exchange, on: retry, context: context)
-            return
-        }
-        releaseHeldReads(exchange)
-        if started {
+            startAttempt(exchange, on: retry!, context: context)
+        case .cut(let release):
             // The client already has a head: ending the response normally would pass a
             // truncated body off as whole, so the connection is closed instead.
+            perform(release)
             finish(exchange, status: exchange.responseStatus ?? 502, cut: true)
-            state = .closing
             context.close(promise: nil)
-        } else {
-            state = .idle
+        case .answer(let mode, let release):
+            perform(release)
             finish(exchange, status: response.status)
-            write(response, version: exchange.head.version, requestID: exchange.requestID,
-                  close: exchange.closeAfterResponse || inputClosed || !requestComplete || draining,
+            write(response, version: exchange.head.version, requestID: exchange.requestID, mode: mode,
                   requestIDHeader: exchange.generation.requestIDHeader)
+        case let other:
+            perform(other)
         }
-    }
-
-    func isCurrent(_ exchange: Exchange) -> Bool {
-        if case .forwarding(let current) = state, current === exchange { return true }
-        return false
     }
 
     /// The client connection went away: the transfer under way (if any) is cancelled, and the
     /// exchange ends as cut (status 499, "client closed request", when no response had started).
     func cancelUpstream() {
-        if case .forwarding(let exchange) = state {
-            exchange.transfer?.cancel()
-            exchange.endAttempt(.other)
-            finish(exchange, status: exchange.responseStatus ?? 499, cut: true)
-            state = .closing
-        } else if case .awaitingKeys(let exchange) = state {
-            finish(exchange, status: 499, cut: true)
-            state = .closing
-        }
+        guard let exchange = machine.exchange else { return }
+        exchange.transfer?.cancel()
+        exchange.endAttempt(.other)
+        finish(exchange, status: exchange.responseStatus ?? 499, cut: true)
+        _ = machine.cut()   // the channel is gone: no read to release
     }
 
     static func describe(_ error: UpstreamError) -> String {

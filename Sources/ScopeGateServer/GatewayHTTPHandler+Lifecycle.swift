@@ -35,10 +35,9 @@ extension GatewayHTTPHandler {
     func receiveDrain(_ event: DrainEvent) {
         switch event {
         case .draining, .stopAccepting:
-            draining = true
-            Self.current(state)?.closeAfterResponse = true
+            machine.drain()
         case .cut(let why):
-            if let exchange = Self.current(state) {
+            if let exchange = machine.exchange {
                 gateway.eventLog.write(LifecycleEvent.cut(
                     requestID: exchange.requestID, method: exchange.head.method.rawValue, path: exchange.allowance?.target.path,
                     route: exchange.allowance?.route.prefix, time: gateway.clock(), why: why))
@@ -46,8 +45,7 @@ extension GatewayHTTPHandler {
                 exchange.endAttempt(.other)
                 finish(exchange, status: exchange.responseStatus ?? 503, cut: true)
             }
-            state = .closing
-            context?.close(promise: nil)
+            perform(machine.cut())
         }
     }
 }

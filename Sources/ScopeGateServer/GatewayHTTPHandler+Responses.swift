@@ -24,54 +24,61 @@ extension GatewayHTTPHandler {
     // MARK: Health
 
     func answerHealth(_ exchange: Exchange) {
-        guard let context else { return }
+        guard let context, let mode = beginAnswer(forceClose: false) else { return }
         let readiness = gateway.readiness
         let ready = readiness == .ready
         let body = readiness.body
-        let close = exchange.expectsBody || exchange.closeAfterResponse || inputClosed || draining
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"),
                                    ("Content-Length", String(body.utf8.count))])
-        let version = Self.ownAnswerVersion(for: exchange.head.version, close: close, headers: &headers)
-        state = .discarding(close: close)
+        let version = Self.ownAnswerVersion(for: exchange.head.version, close: mode != .keepAlive, headers: &headers)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: ready ? .ok : .serviceUnavailable, headers: headers))), promise: nil)
         if exchange.head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         }
-        finishResponse(close: close, context: context)
+        finishResponse(mode, context: context)
     }
 
     // MARK: CORS preflight
 
     /// Answers an allowed CORS preflight with 204 and its `Access-Control-*` headers.
     func answerPreflight(_ preflight: Preflight, exchange: Exchange) {
-        guard let context else { return }
-        let close = (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse || inputClosed || draining
+        guard let context, let mode = beginAnswer(forceClose: false) else { return }
         var headers = HTTPHeaders(preflight.headers.map { ($0.name, $0.value) })
         headers.add(name: exchange.generation.requestIDHeader, value: exchange.requestID)
         headers.add(name: "Content-Length", value: "0")
-        let version = Self.ownAnswerVersion(for: exchange.head.version, close: close, headers: &headers)
-        state = .discarding(close: close)
+        let version = Self.ownAnswerVersion(for: exchange.head.version, close: mode != .keepAlive, headers: &headers)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .noContent, headers: headers))), promise: nil)
-        finishResponse(close: close, context: context)
+        finishResponse(mode, context: context)
         finish(exchange, status: 204, route: preflight.route.prefix)
     }
 
     // MARK: Denial
 
+    /// Takes the machine's answer transition (it closes if `forceClose`, if the request body
+    /// is not read to its end, or if the exchange or the connection must) and releases the
+    /// reads it held. `nil` when the machine had nothing to answer (performed as a failure).
+    func beginAnswer(forceClose: Bool) -> Machine.CloseMode? {
+        let action = machine.answer(forceClose: forceClose)
+        guard case .answer(let mode, let release) = action else {
+            perform(action)
+            return nil
+        }
+        perform(release)
+        return mode
+    }
+
     /// Answers `exchange` with `denial`, logs it, and ends the exchange.
-    func deny(_ denial: Denial, exchange: Exchange, close: Bool) {
+    func deny(_ denial: Denial, exchange: Exchange, forceClose: Bool) {
         deny(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, version: exchange.head.version,
-             requestID: exchange.requestID, close: close, generation: exchange.generation)
+             requestID: exchange.requestID, forceClose: forceClose, generation: exchange.generation)
         finish(exchange, status: denial.status, route: denial.route)
     }
 
-    func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, close: Bool,
+    func deny(_ denial: Denial, method: String, rawTarget: String, version: HTTPVersion, requestID: String?, forceClose: Bool,
               generation: ConfigGeneration) {
-        let close = close || inputClosed || draining
-        if case .forwarding(let exchange) = state { releaseHeldReads(exchange) }
+        guard let mode = beginAnswer(forceClose: forceClose) else { return }
         logDenial(denial, method: method, rawTarget: rawTarget, requestID: requestID)
-        state = .discarding(close: close)
-        write(DenialResponse(denial, realm: generation.realm), version: version, requestID: requestID, close: close,
+        write(DenialResponse(denial, realm: generation.realm), version: version, requestID: requestID, mode: mode,
               requestIDHeader: generation.requestIDHeader)
     }
 
@@ -82,17 +89,17 @@ extension GatewayHTTPHandler {
                                            rawTarget: rawTarget, requestID: requestID, denial: denial).line)
     }
 
-    func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, close: Bool, requestIDHeader: String) {
+    func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, mode: Machine.CloseMode, requestIDHeader: String) {
         guard let context else { return }
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         if let requestID { headers.add(name: requestIDHeader, value: requestID) }
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         body.writeString(response.body)
         headers.add(name: "Content-Length", value: String(body.readableBytes))
-        let version = Self.ownAnswerVersion(for: version, close: close, headers: &headers)
+        let version = Self.ownAnswerVersion(for: version, close: mode != .keepAlive, headers: &headers)
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        finishResponse(close: close, context: context)
+        finishResponse(mode, context: context)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import ScopeGateCore
+import ScopeGateObservability
 
 /// One client connection: decide each request, then forward it or deny it.
 ///
@@ -15,27 +16,26 @@ import ScopeGateCore
 /// channel's `read()` (so NIO stops reading the socket and TCP pushes back on the client).
 /// Response parts are written as they arrive; while the channel is not writable (above its
 /// write-buffer high water mark) the upstream transfer is paused, and resumed when it is.
+///
+/// Where the exchange stands is the ``ExchangeStateMachine``'s record alone: this handler
+/// turns NIO callbacks and upstream delegate calls into its events, and performs the actions
+/// they return. It holds resources (the context, the closing write), not progress.
 final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    typealias Machine = ExchangeStateMachine<Exchange>
+
     let gateway: GatewayContext
     var context: ChannelHandlerContext?
-    var state = RequestState.idle
+    /// The current exchange's progress and the connection's fate: the only record of either.
+    var machine = Machine()
     var clientAddress: String?
-    /// The client half-closed its side: answer what is in flight, then close.
-    var inputClosed = false
     /// The last write of the response after which the connection closes, once one is under way.
     var closingWrite: EventLoopFuture<Void>?
-    /// Whether the current request's end was read (false from its head to its end).
-    var requestComplete = true
-    /// The channel asked for a read while client reads were held; issued when they resume.
-    var readPending = false
     /// The most response bytes this connection's channel has held unwritten.
     var peakUnwrittenBytes = 0
-    /// The gateway drains: every response from now on closes the connection.
-    var draining = false
 
     init(gateway: GatewayContext) {
         self.gateway = gateway
@@ -59,32 +59,30 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Holds the read while the current exchange's request body cannot be queued, or while
     /// its decision waits for a key refetch.
     func read(context: ChannelHandlerContext) {
-        switch state {
-        case .forwarding(let exchange) where exchange.clientReadsHeld:
-            readPending = true
-        case .awaitingKeys:
-            readPending = true
-        default:
-            context.read()
-        }
+        perform(machine.readRequested())
     }
 
     /// Paces the upstream transfer by the client: pause while the channel is above its high
     /// water mark, resume below its low water mark.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if case .forwarding(let exchange) = state, let transfer = exchange.transfer {
+        if let transfer = machine.forwardingExchange?.transfer {
             if context.channel.isWritable { transfer.resumeReceiving() } else { transfer.pauseReceiving() }
         }
         context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .closing = state { return }   // the connection is going away: nothing more is processed
+        if machine.isClosing { return }   // the connection is going away: nothing more is processed
         switch unwrapInboundIn(data) {
         case .head(let head): receiveHead(head)
         case .body(let part): receiveBody(part)
         case .end: receiveEnd()
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        startAtReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -97,11 +95,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if case ChannelEvent.inputClosed = event {
-            inputClosed = true
-            switch state {
-            case .idle, .discarding: closeAfterResponseWritten(context)
-            case .forwarding, .awaitingKeys, .closing: break
-            }
+            perform(machine.inputClosed())
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -112,16 +106,16 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)   // the client went away mid-request: nobody to answer
             return
         }
-        if let parserError = error as? HTTPParserError, Self.canAnswer(state) {
-            if case .forwarding(let exchange) = state { exchange.transfer?.cancel() }
+        if let parserError = error as? HTTPParserError, machine.canAnswer {
+            let exchange = machine.exchange
+            exchange?.transfer?.cancel()
             let tooLarge = parserError == .headerOverflow
             var denial = Denial(status: tooLarge ? 431 : 400,
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
                                 description: tooLarge ? "request head too large" : "malformed HTTP request")
             denial.challenges = false
-            let exchange = Self.current(state)
             deny(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
-                 version: .http1_1, requestID: exchange?.requestID, close: true,
+                 version: .http1_1, requestID: exchange?.requestID, forceClose: true,
                  generation: exchange?.generation ?? gateway.active.generation)
             if let exchange {
                 finish(exchange, status: denial.status)
@@ -139,7 +133,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connection. The upstream transfer is aborted, so the backend never takes the part of the
     /// body it got for a whole request (libcurl drops the connection of an unfinished upload).
     func logTimeout(_ expired: ClientDeadlineExpired) {
-        let exchange = Self.current(state)
+        let exchange = machine.exchange
         var denial = Denial(status: 408, reason: .requestTimeout, description: expired.description,
                             route: exchange?.allowance?.route.prefix, backend: exchange?.allowance?.route.backend.name,
                             path: exchange?.allowance?.target.path)
@@ -155,15 +149,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 finish(exchange, status: 408)
             }
         }
-        state = .closing
-    }
-
-    /// The exchange under way, if any.
-    static func current(_ state: RequestState) -> Exchange? {
-        switch state {
-        case .forwarding(let current), .awaitingKeys(let current): return current
-        case .idle, .discarding, .closing: return nil
-        }
+        _ = machine.cut()   // the deadline handler closes the connection: no read to release
     }
 
     /// The request's one `Origin`; `nil` without one or with several (no CORS: fail closed).
@@ -172,45 +158,38 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return origins.count == 1 ? origins[0] : nil
     }
 
-    /// Whether no response has started, so an error can still be answered with a status.
-    static func canAnswer(_ state: RequestState) -> Bool {
-        switch state {
-        case .idle, .awaitingKeys: return true
-        case .forwarding(let exchange): return !exchange.responseStarted
-        case .discarding, .closing: return false
-        }
-    }
-
     // MARK: Request
 
     func receiveHead(_ head: HTTPRequestHead) {
-        requestComplete = false
         context?.triggerUserOutboundEvent(ConnectionPhase.requestHeadReceived, promise: nil)
         // The generation current now decides and forwards this request, whatever reloads come.
         let snapshot = gateway.active.snapshot
-        if snapshot.draining { draining = true }
+        if snapshot.draining { machine.drain() }
         let generation = snapshot.generation
         let exchange = Exchange(head: head, generation: generation)
         exchange.requestID = gateway.requestIDs.requestID(fromClient: head.headers[generation.requestIDHeader].first)
-        if inputClosed || draining { exchange.closeAfterResponse = true }
+        let verdict = generation.headCheck.check(head)
+        if case .accept(let framing) = verdict { exchange.framing = framing }
+        let started = machine.requestHead(exchange, expectsBody: exchange.expectsBody,
+                                          expectsContinue: exchange.expectsContinue, closeRequested: exchange.closeRequested)
+        guard started == .none else {
+            perform(started)
+            return
+        }
         if let healthPath = generation.healthPath, head.method == .GET || head.method == .HEAD,
            head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == healthPath,
-           case .accept(let framing) = generation.headCheck.check(head) {
-            exchange.framing = framing
+           case .accept = verdict {
             answerHealth(exchange)
             return
         }
         exchange.countInFlight(gateway.metrics)
-        switch generation.headCheck.check(head) {
-        case .deny(var denial):
+        if case .deny(var denial) = verdict {
             // Refused before the decision (413, 400, 501): still readable by an allowed origin.
             if generation.policy.handlesCORS {
                 denial.corsHeaders = generation.policy.corsHeaders(origin: Self.origin(of: head), target: head.uri)
             }
-            deny(denial, exchange: exchange, close: true)
+            deny(denial, exchange: exchange, forceClose: true)
             return
-        case .accept(let framing):
-            exchange.framing = framing
         }
         var request = AccessRequest(method: head.method.rawValue, target: head.uri,
                                     tokenHeaderValues: head.headers[generation.policy.extractor.location.header])
@@ -234,9 +213,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             act(on: decision, for: exchange)
         case .awaitingKeys(let wait):
             guard let context else { return }   // the handler is gone: nothing to answer
-            state = .awaitingKeys(exchange)
             // The body is not read meanwhile: the gateway's wait, not the client's.
-            context.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+            perform(machine.awaitKeys())
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let waiting = NIOLoopBound(exchange, eventLoop: context.eventLoop)
             // Called once, on the thread that finished the refetch (or here, if it already has).
@@ -250,16 +228,11 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func act(on decision: Decision, for exchange: Exchange) {
         switch decision {
         case .deny(let denial):
-            deny(denial, exchange: exchange, close: (exchange.expectsBody && !exchange.requestEnded) || exchange.closeAfterResponse)
+            deny(denial, exchange: exchange, forceClose: false)
         case .preflight(let preflight):
             answerPreflight(preflight, exchange: exchange)
         case .allow(let allowance):
             exchange.allowance = allowance
-            if exchange.expectsBody, !exchange.requestEnded,
-               exchange.head.version == .http1_1,
-               exchange.head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
-            }
             forward(exchange)
         }
     }
@@ -267,21 +240,14 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The key refetch `exchange` waited for has finished: the policy finishes its decision
     /// (``AccessPolicy/resume(_:now:)``, which cannot wait again) and it is acted on.
     func keysRefetched(for exchange: Exchange, wait: KeyWait) {
-        guard case .awaitingKeys(let waiting) = state, waiting === exchange else { return }   // gone meanwhile
-        context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
+        let resumed = machine.keysArrived(exchange)
+        perform(resumed)
+        guard case .releaseReads = resumed else { return }   // answered (413) or gone meanwhile
         act(on: exchange.generation.policy.resume(wait, now: gateway.clock()), for: exchange)
-        if readPending, let context {
-            switch state {
-            case .forwarding(let current) where current.clientReadsHeld: break
-            default:
-                readPending = false
-                context.read()
-            }
-        }
     }
 
-    /// Counts one body part against `limits.max_body_bytes`, then keeps it for the upstream
-    /// start or streams it to the engine (holding client reads when its queue is full).
+    /// Counts one body part against `limits.max_body_bytes`, then hands it to the machine,
+    /// which keeps it for the upstream start or has it streamed to the engine.
     ///
     /// The one place the limit is checked after the head, for every state that takes body
     /// parts: waiting for keys, a deferred upstream start, streaming. Kept parts are sent
@@ -289,29 +255,14 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// kept during the key wait used to reach the backend past the limit).
     func receiveBody(_ part: ByteBuffer) {
         // No exchange: a denied request's body, or the rest of one whose response already ended.
-        guard let exchange = Self.current(state) else { return }
-        exchange.receivedBodyBytes += part.readableBytes
-        if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
-            refuseOversizedBody(exchange)
-            return
+        if let exchange = machine.exchange {
+            exchange.receivedBodyBytes += part.readableBytes
+            if exchange.receivedBodyBytes > exchange.generation.limits.maxBodyBytes {
+                refuseOversizedBody(exchange)
+                return
+            }
         }
-        if case .awaitingKeys = state {
-            // Parts decoded before the read was held: kept until the decision (bounded by the
-            // reads already under way, see `maxMessagesPerRead`, and by the limit).
-            exchange.pendingBody.append(part)
-            return
-        }
-        if exchange.startDeferred {
-            // The upstream start waits for the end of this read (see `forward`).
-            exchange.pendingBody.append(part)
-            return
-        }
-        guard let transfer = exchange.transfer else { return }
-        if !transfer.sendBodyPart(part), !exchange.clientReadsHeld {
-            exchange.clientReadsHeld = true
-            gateway.statistics.recordHeldReads()
-            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
-        }
+        perform(machine.requestBodyPart(part))
     }
 
     /// A streamed body went over `limits.max_body_bytes`: 413 while no response has started,
@@ -319,13 +270,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// During a key wait the request is not decided yet: refused like a declared length over the
     /// limit at the head, and the refetch's answer finds it gone (``keysRefetched(for:wait:)``).
     func refuseOversizedBody(_ exchange: Exchange) {
-        var waitedForKeys = false
-        if case .awaitingKeys = state {
-            waitedForKeys = true
-            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
-        }
         exchange.transfer?.cancel()
-        releaseHeldReads(exchange)
         var denial = Denial(status: 413, reason: .bodyTooLarge,
                             description: "request body exceeds \(exchange.generation.limits.maxBodyBytes) bytes",
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
@@ -334,51 +279,73 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let policy = exchange.generation.policy
         denial.corsHeaders = exchange.allowance?.corsHeaders
             ?? (policy.handlesCORS ? policy.corsHeaders(origin: Self.origin(of: exchange.head), target: exchange.head.uri) : [])
-        if exchange.responseStarted {
+        if machine.responseStarted {
             logDenial(denial, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri, requestID: exchange.requestID)
             finish(exchange, status: exchange.responseStatus ?? 413, cut: true)
-            state = .closing
-            context?.close(promise: nil)
+            perform(machine.cut())
         } else {
-            deny(denial, exchange: exchange, close: true)
-        }
-        // The key wait held the client's reads: the closing connection reads the rest of the body.
-        if waitedForKeys, readPending, let context {
-            readPending = false
-            context.read()
+            // Held reads (the upstream queue's, or the key wait's) are released: the closing
+            // connection reads the rest of the body.
+            deny(denial, exchange: exchange, forceClose: true)
         }
     }
 
     /// The engine's queue drained: read the client again.
     func resumeReadingBody(for exchange: Exchange) {
-        guard isCurrent(exchange) else { return }
-        releaseHeldReads(exchange)
-    }
-
-    func releaseHeldReads(_ exchange: Exchange) {
-        guard exchange.clientReadsHeld else { return }
-        exchange.clientReadsHeld = false
-        context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil)
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
+        perform(machine.upstreamWantsMoreBody(exchange))
     }
 
     func receiveEnd() {
-        requestComplete = true
         context?.triggerUserOutboundEvent(ConnectionPhase.requestComplete, promise: nil)
-        switch state {
-        case .forwarding(let exchange):
-            exchange.requestEnded = true
-            exchange.transfer?.finishBody()
-        case .awaitingKeys(let exchange):
-            exchange.requestEnded = true   // forwarded, or denied, once the keys are in
-        case .discarding(let close):
-            state = .idle
-            if close, let context { closeAfterResponseWritten(context) }
-        case .idle, .closing:
+        perform(machine.requestEnd())
+    }
+
+    // MARK: Actions
+
+    /// Performs an action that needs nothing but the channel and the forwarding exchange's
+    /// transfer. The actions that write a response are performed where their event is taken.
+    func perform(_ action: Machine.Action) {
+        switch action {
+        case .none, .drop:
             break
+        case .read:
+            context?.read()
+        case .holdReads(let count):
+            if count { gateway.statistics.recordHeldReads() }
+            // Held for the engine (or the key wait), not by the client: its body deadlines stop meanwhile.
+            context?.triggerUserOutboundEvent(ConnectionPhase.requestBodyHeld, promise: nil)
+        case .releaseReads(let release):
+            perform(release)
+        case .sendBody(let part):
+            guard let transfer = machine.forwardingExchange?.transfer else { return }
+            if !transfer.sendBodyPart(part) { perform(machine.upstreamQueueFull()) }
+        case .finishBody:
+            machine.forwardingExchange?.transfer?.finishBody()
+        case .closeWhenWritten:
+            if let context { closeAfterResponseWritten(context) }
+        case .cut(let release):
+            perform(release)
+            context?.close(promise: nil)
+        case .failConnection(let message):
+            failConnection(message)
+        case .awaitReadComplete, .startUpstream, .writeBody, .writeHead, .endResponse, .answer, .retry, .failUpstream:
+            failConnection("action \(action) has no exchange to act on")
         }
+    }
+
+    /// Releases the client's reads held by the gateway.
+    func perform(_ release: Machine.Release?) {
+        guard let release, let context else { return }
+        if release.phase { context.triggerUserOutboundEvent(ConnectionPhase.requestBodyResumed, promise: nil) }
+        if release.read { context.read() }
+    }
+
+    /// An event the exchange state machine cannot take in its state: a bug of the gateway.
+    /// Traps in debug builds; in release ones, one `internal_error` line and the connection closes.
+    func failConnection(_ message: String) {
+        assertionFailure("exchange state machine: \(message)")
+        gateway.eventLog.write(LifecycleEvent.internalError(reason: "internal_state", description: "exchange state machine: \(message)",
+                                                            requestID: nil, time: gateway.clock()))
+        context?.close(promise: nil)
     }
 }

@@ -4,25 +4,8 @@ import ScopeGateCore
 import ScopeGateObservability
 import ScopeGateUpstream
 
-/// Where a connection's current request stands. One request at a time: the pipelining
-/// handler in front holds back the next request until this one's response has ended.
-enum RequestState {
-    /// Between requests.
-    case idle
-    /// The token named a `kid` its issuer's key set lacks; waiting for the key source's
-    /// refetch, after which the policy finishes the decision (the body is not read meanwhile).
-    case awaitingKeys(Exchange)
-    /// A denial was sent; the rest of the request is ignored, then the connection is
-    /// closed if `close`.
-    case discarding(close: Bool)
-    /// Allowed and handed to the upstream engine at its head: the request body (if any) is
-    /// streamed to it as it arrives, and its response is relayed as it arrives.
-    case forwarding(Exchange)
-    /// The connection is going away; nothing more is written.
-    case closing
-}
-
-/// One request on its way through the gateway.
+/// One request on its way through the gateway: its head, its decision, its transfer and
+/// what the access line records. Its progress is the ``ExchangeStateMachine``'s, not kept here.
 final class Exchange {
     let head: HTTPRequestHead
     /// The configuration this request is decided and forwarded under: the one current when
@@ -55,29 +38,8 @@ final class Exchange {
     var transfer: UpstreamTransfer?
     /// Request-body bytes received from the client so far.
     var receivedBodyBytes = 0
-    /// The engine's request-body queue is full: the client is not read until it drains.
-    var clientReadsHeld = false
-    var responseStarted = false
-    /// Whether the request's end was read.
-    var requestEnded = false
     /// The request ID: the client's when valid, else generated; forwarded, echoed and logged.
     var requestID = ""
-    /// Body parts read while the decision waited for a key refetch (few: reads are held), or
-    /// before a deferred upstream start (one read's worth).
-    var pendingBody: [ByteBuffer] = []
-    /// Allowed, and the upstream start waits for the current read to be parsed to its end.
-    var startDeferred = false
-    /// The response head, built but not written: it goes out with the first body part, the
-    /// end, or at the end of the engine's event batch, so that a failure in the same batch
-    /// (a malformed first chunk) can still be answered with a 502 instead of a bare close.
-    var heldResponseHead: HTTPResponseHead?
-    /// Response body bytes the client still expects under the forwarded `Content-Length`;
-    /// `nil` when the response is chunked, bodiless (HEAD) or not started.
-    var responseBytesLeft: Int?
-    /// Whether the connection closes after this response: the client asked for it, spoke
-    /// HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither is supported;
-    /// NIO's decoder stops parsing after them, so the connection cannot carry another request).
-    var closeAfterResponse: Bool
     /// The backend's instances, once the request is allowed.
     var pool: BackendPool?
     /// The instance of the attempt under way; `nil` between attempts.
@@ -92,7 +54,20 @@ final class Exchange {
     init(head: HTTPRequestHead, generation: ConfigGeneration) {
         self.head = head
         self.generation = generation
-        self.closeAfterResponse = !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
+    }
+
+    /// Whether the connection closes after this exchange, whatever its response: the client
+    /// asked for it, spoke HTTP/1.0 without keep-alive, or sent `CONNECT` or `Upgrade` (neither
+    /// is supported; NIO's decoder stops parsing after them, so the connection cannot carry
+    /// another request).
+    var closeRequested: Bool {
+        !head.isKeepAlive || head.method == .CONNECT || head.headers.contains(name: "Upgrade")
+    }
+
+    /// Whether the client waits for `100 Continue` before its body: HTTP/1.1 with
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1; an HTTP/1.0 client gets none).
+    var expectsContinue: Bool {
+        head.version == .http1_1 && head.headers["Expect"].contains(where: { $0.lowercased() == "100-continue" })
     }
 
     deinit {
