@@ -15,6 +15,12 @@ struct TokenVerifierKeyWaitTests {
         try await VerificationKeySet.load(jwks: DemoKeyPair.jwksJSON(members), allowed: [.rs256, .es256])
     }
 
+    /// The token a verification step waits with, nil when it did not wait for keys.
+    static func pending(_ step: VerificationStep) -> PendingToken? {
+        guard case .awaitingKeys(let pending) = step else { return nil }
+        return pending
+    }
+
     static func verifier(_ source: any KeySource, cache: VerificationCacheConfig = .init(maxEntries: 0)) -> TokenVerifier {
         TokenVerifier(api: F.api(cache: cache), keys: [F.issuer: IssuerKeys(source: source)], maxTokenBytes: 8192)
     }
@@ -33,10 +39,7 @@ struct TokenVerifierKeyWaitTests {
         let source = ManualKeySource(try await Self.beforeRotation())
         let verifier = Self.verifier(source)
         let token = try await F.token(signedBy: F.ecA)
-        guard case .awaitingKeys(let pending) = verifier.verify(token, now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         #expect(pending.keyID == "ec-a")
         #expect(pending.issuer == F.issuer)
         #expect(source.askedKeyIDs == ["ec-a"])
@@ -56,10 +59,8 @@ struct TokenVerifierKeyWaitTests {
     func stillMissing() async throws {
         let source = ManualKeySource(try await Self.beforeRotation())
         let verifier = Self.verifier(source)
-        guard case .awaitingKeys(let pending) = verifier.verify(try await F.token(signedBy: F.ecA), now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let token = try await F.token(signedBy: F.ecA)
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         source.finishRefetch(with: try await Self.beforeRotation())
         #expect(verifier.resume(pending, now: F.now) == .failure(TokenRejection(.unknownKeyID, #"kid "ec-a" is not in the JWKS"#)))
         #expect(source.askedKeyIDs == ["ec-a"])
@@ -69,10 +70,8 @@ struct TokenVerifierKeyWaitTests {
     func resumeAtItsInstant() async throws {
         let source = ManualKeySource(try await Self.beforeRotation())
         let verifier = Self.verifier(source)
-        guard case .awaitingKeys(let pending) = verifier.verify(try await F.token(signedBy: F.ecA), now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let token = try await F.token(signedBy: F.ecA)
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         source.finishRefetch(with: try await Self.afterRotation())
         // exp is now+300 and the skew 60 s: 400 s later the token has expired.
         #expect(verifier.resume(pending, now: F.now.addingTimeInterval(400)).reason == .tokenExpired)
@@ -84,10 +83,7 @@ struct TokenVerifierKeyWaitTests {
         let source = ManualKeySource(try await Self.beforeRotation())
         let verifier = Self.verifier(source, cache: .init(maxEntries: 16, ttlSeconds: 60))
         let token = try await F.token(signedBy: F.ecA)
-        guard case .awaitingKeys(let pending) = verifier.verify(token, now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         source.finishRefetch(with: try await Self.afterRotation())
         #expect(verifier.resume(pending, now: F.now).reason == nil)
         let hits = verifier.cache?.statistics.hits ?? -1
@@ -103,10 +99,8 @@ struct TokenVerifierKeyWaitTests {
     func arrivedFirst() async throws {
         let source = ManualKeySource(try await Self.beforeRotation())
         let verifier = Self.verifier(source)
-        guard case .awaitingKeys(let pending) = verifier.verify(try await F.token(signedBy: F.ecA), now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let token = try await F.token(signedBy: F.ecA)
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         source.finishRefetch(with: try await Self.afterRotation())
         let arrived = LockedState(false)
         pending.whenKeysArrive { arrived.withLock { $0 = true } }
@@ -177,10 +171,8 @@ struct TokenVerifierKeyWaitTests {
         #expect(await source.refreshNow())
         let verifier = Self.verifier(source)
         fetcher.set(.success(HTTPFetchResult(status: 200, body: DemoKeyPair.jwksJSON([F.rsaA.publicJWK(alg: .rs256), F.ecA.publicJWK()]))))
-        guard case .awaitingKeys(let pending) = verifier.verify(try await F.token(signedBy: F.ecA), now: F.now) else {
-            Issue.record("expected a wait for keys")
-            return
-        }
+        let token = try await F.token(signedBy: F.ecA)
+        let pending = try #require(Self.pending(verifier.verify(token, now: F.now)), "expected a wait for keys")
         await pending.keysArrived()
         #expect(verifier.resume(pending, now: F.now).reason == nil)
         // Within the cooldown another unknown kid is refused at once.
