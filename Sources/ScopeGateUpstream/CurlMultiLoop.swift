@@ -42,7 +42,8 @@ final class CurlMultiLoop: Sendable {
     /// Event-loop mode: the driver (created by the first iteration, on `owner`), the timer task
     /// and what tells the socket waker this loop's epoll set may be watched again.
     private let ownerState: NIOLoopBoundBox<OwnerState?>?
-    private struct OwnerState {
+    /// A class, so an iteration changes it in place (the box holds one reference).
+    private final class OwnerState {
         var driver: CurlMultiDriver?
         var timer: Scheduled<Void>?
         var timerDue: UInt64 = .max
@@ -142,7 +143,13 @@ final class CurlMultiLoop: Sendable {
     /// Event-loop mode: one iteration, then the timer for what is due next and the waker rearmed.
     private func iterateOnOwner() {
         guard let box = ownerState, let owner else { return }
-        var state = box.value ?? OwnerState()
+        let state: OwnerState
+        if let existing = box.value {
+            state = existing
+        } else {
+            state = OwnerState()
+            box.value = state
+        }
         if state.stopped { return }
         let driver: CurlMultiDriver
         if let existing = state.driver {
@@ -151,16 +158,13 @@ final class CurlMultiLoop: Sendable {
             driver = CurlMultiDriver(loop: self)
             driver.setUp()
             state.driver = driver
-            box.value = state
         }
         guard driver.iterate(waitMilliseconds: 0) else {
             driver.tearDown()
-            state = box.value ?? state
             state.driver = nil
             state.stopped = true
             state.timer?.cancel()
             state.timer = nil
-            box.value = state
             stopped.lock()
             stopped.unlock(withValue: true)
             return
@@ -169,10 +173,10 @@ final class CurlMultiLoop: Sendable {
             let now = CurlEasyHandle.now()
             if due <= now {
                 mailbox.withLockedValue { $0.wake(self) }
-            } else if due < (box.value?.timerDue ?? .max) {
-                box.value?.timer?.cancel()
-                box.value?.timerDue = due
-                box.value?.timer = owner.scheduleTask(in: .nanoseconds(Int64(due - now))) {
+            } else if due < state.timerDue {
+                state.timer?.cancel()
+                state.timerDue = due
+                state.timer = owner.scheduleTask(in: .nanoseconds(Int64(due - now))) {
                     box.value?.timerDue = .max
                     box.value?.timer = nil
                     self.mailbox.withLockedValue { $0.wake(self) }
