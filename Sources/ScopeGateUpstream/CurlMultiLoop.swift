@@ -26,8 +26,33 @@ final class CurlMultiLoop: Sendable {
         /// Transfers whose pause state may need to change (see ``CurlEasyHandle/synchronizePause()``).
         var kicked: [UpstreamTransfer] = []
         var isShuttingDown = false
+        /// Event-loop mode: the ``CurlSocketWaker`` saw this loop's epoll set ready since the loop
+        /// last took the mailbox, so the next iteration polls the set and rearms the waker. An
+        /// iteration for other work skips both: the waker is still armed, and a socket that turns
+        /// ready meanwhile makes it fire.
+        var socketsReady = false
         /// The doorbell rang and the loop has not taken the mailbox since.
         var wakePending = false
+
+        /// What one iteration takes: everything queued, the mailbox left empty.
+        struct Work {
+            var started: [UpstreamTransfer]
+            var cancelled: [UpstreamTransfer]
+            var kicked: [UpstreamTransfer]
+            var isShuttingDown: Bool
+            var socketsReady: Bool
+        }
+
+        /// Takes what is queued and lets the next submission ring the doorbell again.
+        mutating func take() -> Work {
+            defer {
+                started.removeAll(); cancelled.removeAll(); kicked.removeAll()
+                socketsReady = false
+                wakePending = false
+            }
+            return Work(started: started, cancelled: cancelled, kicked: kicked,
+                        isShuttingDown: isShuttingDown, socketsReady: socketsReady)
+        }
 
         /// Rings `loop`'s doorbell unless it already rang for work not yet taken.
         mutating func wake(_ loop: CurlMultiLoop) {
@@ -137,7 +162,10 @@ final class CurlMultiLoop: Sendable {
 
     /// Called by the ``CurlSocketWaker`` thread when a socket of this loop is ready.
     func socketsReady() {
-        mailbox.withLockedValue { $0.wake(self) }
+        mailbox.withLockedValue { mailbox in
+            mailbox.socketsReady = true
+            mailbox.wake(self)
+        }
     }
 
     /// Event-loop mode: one iteration, then the timer for what is due next and the waker rearmed.
@@ -159,7 +187,7 @@ final class CurlMultiLoop: Sendable {
             driver.setUp()
             state.driver = driver
         }
-        guard driver.iterate(waitMilliseconds: 0) else {
+        guard let polled = driver.iterate(.whenSignalled) else {
             driver.tearDown()
             state.driver = nil
             state.stopped = true
@@ -183,6 +211,6 @@ final class CurlMultiLoop: Sendable {
                 }
             }
         }
-        if let (waker, index) = waker.withLockedValue({ $0 }) { waker.rearm(index) }
+        if polled, let (waker, index) = waker.withLockedValue({ $0 }) { waker.rearm(index) }
     }
 }
