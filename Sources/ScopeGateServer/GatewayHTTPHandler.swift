@@ -167,7 +167,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if snapshot.draining { machine.drain() }
         let generation = snapshot.generation
         let exchange = Exchange(head: head, generation: generation)
-        exchange.requestID = gateway.requestIDs.requestID(fromClient: head.headers[generation.requestIDHeader].first)
+        exchange.requestID = gateway.requestIDs.requestID(fromClient: head.headers.first(name: generation.requestIDHeader))
         let verdict = generation.headCheck.check(head)
         if case .accept(let framing) = verdict { exchange.framing = framing }
         let started = machine.requestHead(exchange, expectsBody: exchange.expectsBody,
@@ -177,7 +177,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         if let healthPath = generation.healthPath, head.method == .GET || head.method == .HEAD,
-           head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] == healthPath,
+           head.uri.utf8.prefix(while: { $0 != UInt8(ascii: "?") }).elementsEqual(healthPath.utf8),
            case .accept = verdict {
             answerHealth(exchange)
             return

@@ -12,7 +12,8 @@ import ScopeGateCore
 final class CurlEasyHandle {
     let raw: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// The request's header lines, rebuilt in place for each transfer (``CurlHeaderList``).
+    private var headerLines = CurlHeaderList()
     /// `CURLOPT_CONNECT_TO`'s one entry (not copied by libcurl: kept until recycled).
     private var connectToList: UnsafeMutablePointer<curl_slist>?
     private let allocator = ByteBufferAllocator()
@@ -70,7 +71,6 @@ final class CurlEasyHandle {
 
     deinit {
         curl_easy_cleanup(raw)
-        curl_slist_free_all(headerList)
         curl_slist_free_all(connectToList)
         errorBuffer.deallocate()
     }
@@ -160,25 +160,22 @@ final class CurlEasyHandle {
             try set(CURLOPT_CUSTOMREQUEST, string: request.method)
         }
 
-        var list: UnsafeMutablePointer<curl_slist>? = nil
+        headerLines.removeAll()
         var sawAccept = false
         for header in request.headers {
             let name = header.name
             if ASCII.equalsIgnoringCase(name, "content-length") || ASCII.equalsIgnoringCase(name, "transfer-encoding")
                 || ASCII.equalsIgnoringCase(name, "expect") || ASCII.equalsIgnoringCase(name, "host") { continue }
             if ASCII.equalsIgnoringCase(name, "accept") { sawAccept = true }
-            // curl drops `Name:` (that syntax removes a header); `Name;` sends it with an empty value.
-            let line = header.value.isEmpty ? "\(header.name);" : "\(header.name): \(header.value)"
-            list = try append(line, to: list)
+            headerLines.append(name: name, value: header.value)
         }
         if let host = request.hostHeader, !host.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-            list = try append("Host: \(host)", to: list)   // replaces the one curl derives from the URL
+            // Replaces the one curl derives from the URL; an empty value removes it (`Host:`).
+            if host.isEmpty { headerLines.append(line: "Host:") } else { headerLines.append(name: "Host", value: host) }
         }
-        if request.body != nil { list = try append("Expect:", to: list) }  // no 100-continue round trip (curl adds it only to uploads)
-        if !sawAccept { list = try append("Accept:", to: list) }  // no default `Accept: */*`
-        try set(CURLOPT_HTTPHEADER, list: list)
-        curl_slist_free_all(headerList)   // the previous transfer's, when the handle was not reset
-        headerList = list
+        if request.body != nil { headerLines.append(line: "Expect:") }  // no 100-continue round trip (curl adds it only to uploads)
+        if !sawAccept { headerLines.append(line: "Accept:") }  // no default `Accept: */*`
+        try set(CURLOPT_HTTPHEADER, list: headerLines.link())
         needsReset = special
     }
 
@@ -207,8 +204,6 @@ final class CurlEasyHandle {
         if needsReset {
             curl_easy_reset(raw)
             holdsSharedOptionsOnly = false
-            curl_slist_free_all(headerList)
-            headerList = nil
             curl_slist_free_all(connectToList)
             connectToList = nil
         }

@@ -15,18 +15,26 @@ public enum HopByHopHeaders {
     ]
 
     /// Returns `headers` without the hop-by-hop fields, keeping the order of the rest.
+    ///
+    /// Runs for every request and response: `headers` comes back as it is when it has no
+    /// hop-by-hop field, and the names `Connection` lists are compared in place,
+    /// case-insensitively, so nothing is lower-cased or hashed.
     public static func removing(from headers: [(name: String, value: String)]) -> [(name: String, value: String)] {
-        var nominated: Set<String> = []
+        guard headers.contains(where: { isAlwaysRemoved($0.name) }) else { return headers }
+        var nominated: [Substring] = []
         for header in headers where ASCII.equalsIgnoringCase(header.name, "connection") {
             for option in header.value.split(separator: ",") {
-                let token = String(Substring(ASCII.trimmingOWS(option.utf8))).lowercased()
-                if !token.isEmpty { nominated.insert(token) }
+                let token = Substring(ASCII.trimmingOWS(option.utf8))
+                if !token.isEmpty { nominated.append(token) }
             }
         }
-        return headers.filter { header in
-            if isAlwaysRemoved(header.name) { return false }
-            return nominated.isEmpty || !nominated.contains(header.name.lowercased())
+        var kept: [(name: String, value: String)] = []
+        kept.reserveCapacity(headers.count)
+        for header in headers where !isAlwaysRemoved(header.name) {
+            if nominated.contains(where: { ASCII.equalsFoldingCase(header.name.utf8, $0.utf8) }) { continue }
+            kept.append(header)
         }
+        return kept
     }
 
     /// ``alwaysRemoved`` membership without lower-casing (this runs for every header of every

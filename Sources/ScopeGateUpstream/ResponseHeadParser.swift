@@ -65,6 +65,7 @@ import ScopeGateCore
                 return nil
             }
             self.status = code
+            fields.reserveCapacity(16)   // one allocation for a typical head, not one per doubling
             return nil
         }
         if bytes.isEmpty {
@@ -101,20 +102,29 @@ import ScopeGateCore
     static func finalHead(status: Int, fields: [(name: String, value: String)]) -> UpstreamResponseHead {
         let chunked = fields.contains { ASCII.equalsIgnoringCase($0.name, "transfer-encoding") }
         var kept = HopByHopHeaders.removing(from: fields)
-        let lengths = kept.filter { ASCII.equalsIgnoringCase($0.name, "content-length") }.flatMap {
-            $0.value.split(separator: ",", omittingEmptySubsequences: false).map { String(Substring(ASCII.trimmingOWS($0.utf8))) }
+        // Every comma-separated element of every Content-Length, compared with the first
+        // (identical repeats fold into one); read in place, without collecting them.
+        var length: Substring?
+        var lengthsAgree = true
+        for field in kept {
+            guard ASCII.equalsIgnoringCase(field.name, "content-length") else { continue }
+            for element in field.value.split(separator: ",", omittingEmptySubsequences: false) {
+                let trimmed = Substring(ASCII.trimmingOWS(element.utf8))
+                if let first = length {
+                    if first != trimmed { lengthsAgree = false }
+                } else {
+                    length = trimmed
+                }
+            }
         }
-        guard !lengths.isEmpty else { return UpstreamResponseHead(status: status, headers: kept) }
+        guard let length else { return UpstreamResponseHead(status: status, headers: kept) }
         kept.removeAll { ASCII.equalsIgnoringCase($0.name, "content-length") }
         if chunked { return UpstreamResponseHead(status: status, headers: kept) }
-        let distinct = Set(lengths)
-        guard distinct.count == 1, let length = lengths.first, !length.isEmpty,
-              length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int(length) != nil
-        else {
+        guard lengthsAgree, !length.isEmpty, length.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), Int(length) != nil else {
             return UpstreamResponseHead(status: status, headers: kept,
                                         framingError: "backend sent an invalid or contradictory Content-Length")
         }
-        kept.append(("Content-Length", length))
+        kept.append(("Content-Length", String(length)))
         return UpstreamResponseHead(status: status, headers: kept)
     }
 

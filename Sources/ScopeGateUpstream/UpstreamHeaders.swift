@@ -65,6 +65,7 @@ import ScopeGateCore
         let dropToken = allowance.token == nil || !allowance.route.forwardAuthorization
         var incoming: [String: [String]] = [:]   // gateway-owned values kept from a trusted proxy
         var result: [(name: String, value: String)] = []
+        result.reserveCapacity(client.count + 5 + allowance.claimHeaders.count)
         for header in HopByHopHeaders.removing(from: client) {
             let name = Self.normalise(header.name)
             if name == "host" || name == "content-length" || name == "expect" || name == "proxy-authorization" { continue }
@@ -79,8 +80,11 @@ import ScopeGateCore
 
         let host = client.first { ASCII.equalsIgnoringCase($0.name, "host") }?.value
         let peer = clientAddress ?? "unknown"
-        let forwardedFor = (incoming["x-forwarded-for"] ?? []) + [peer]
-        result.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ")))
+        if let kept = incoming["x-forwarded-for"] {
+            result.append(("X-Forwarded-For", (kept + [peer]).joined(separator: ", ")))
+        } else {
+            result.append(("X-Forwarded-For", peer))
+        }
         result.append(("X-Forwarded-Proto", incoming["x-forwarded-proto"]?.last ?? "http"))
         if let forwardedHost = incoming["x-forwarded-host"]?.last ?? host {
             result.append(("X-Forwarded-Host", forwardedHost))

@@ -2,6 +2,37 @@
 enum PathNormalizer {
     /// - Parameter raw: bytes starting with `/`, without query.
     static func normalize(_ raw: ArraySlice<UInt8>) -> Result<String, RequestTargetError> {
+        if isNormal(raw) { return .success(String(decoding: raw, as: UTF8.self)) }
+        return normalizeBySegments(raw)
+    }
+
+    /// Whether `raw` is its own normal form: plain path bytes (no escape, `\` or `;`), no empty
+    /// segment but a trailing one (no `//`) and no `.` or `..` segment. Most paths are: they
+    /// are then taken as they are, without the segment-by-segment rebuild (which gives the
+    /// same bytes for them; `PathNormalizerTests` checks the two agree).
+    static func isNormal(_ raw: ArraySlice<UInt8>) -> Bool {
+        guard raw.first == UInt8(ascii: "/") else { return false }
+        var segmentStart = raw.startIndex + 1
+        var index = segmentStart
+        while index < raw.endIndex {
+            let byte = raw[index]
+            if byte == UInt8(ascii: "/") {
+                if index == segmentStart || isDotSegment(raw[segmentStart..<index]) { return false }
+                segmentStart = index + 1
+            } else if !isPathByte(byte) {
+                return false
+            }
+            index += 1
+        }
+        return !isDotSegment(raw[segmentStart..<raw.endIndex])
+    }
+
+    private static func isDotSegment(_ segment: ArraySlice<UInt8>) -> Bool {
+        segment.count <= 2 && !segment.isEmpty && segment.allSatisfy { $0 == UInt8(ascii: ".") }
+    }
+
+    /// The general case: each segment decoded, checked and resolved (RFC 3986 §5.2.4), then joined.
+    static func normalizeBySegments(_ raw: ArraySlice<UInt8>) -> Result<String, RequestTargetError> {
         var segments: [[UInt8]] = []
         var current: [UInt8] = []
         var endsWithSlash = false

@@ -33,6 +33,15 @@ package enum ASCII {
         }
     }
 
+    /// Whether two byte strings are equal ignoring ASCII letter case on both sides (a header
+    /// name against one a peer sent in `Connection`), without allocating.
+    @inlinable
+    package static func equalsFoldingCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ left: A, _ right: B) -> Bool {
+        guard left.count == right.count else { return false }
+        @inline(__always) func folded(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+        return zip(left, right).allSatisfy { folded($0) == folded($1) }
+    }
+
     /// RFC 9110 §5.6.2 `tchar`: the bytes of a token (a method, a header name).
     @inlinable
     package static func isTokenByte(_ byte: UInt8) -> Bool {
