@@ -190,7 +190,7 @@ import ScopeGateCore
     static func canonicalAuthority(_ authority: String, scheme: String) -> String {
         var host = Substring(authority)
         var port = ""
-        if let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") {
+        if let colon = authority.lastIndex(of: ":"), !authority[colon...].utf8.contains(UInt8(ascii: "]")) {
             host = authority[..<colon]
             port = String(authority[authority.index(after: colon)...])
         }

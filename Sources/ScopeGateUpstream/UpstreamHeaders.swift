@@ -118,7 +118,7 @@ import ScopeGateCore
 
     /// RFC 7239 §6 node: IPv6 addresses quoted in brackets.
     private static func forwardedNode(_ address: String) -> String {
-        address.contains(":") ? "\"[\(address)]\"" : address
+        address.utf8.contains(UInt8(ascii: ":")) ? "\"[\(address)]\"" : address
     }
 
     private static func quoted(_ value: String) -> String {

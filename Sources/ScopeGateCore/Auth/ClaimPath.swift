@@ -9,7 +9,7 @@ enum ClaimPath {
     /// - Throws: ``TokenRejection`` `invalid_claim` when a step of a path is not an object.
     static func value(of claim: String, in payload: [String: JSONValue]) throws(TokenRejection) -> JSONValue? {
         if let value = payload[exactly: claim] { return value }
-        guard claim.contains(".") else { return nil }
+        guard claim.utf8.contains(UInt8(ascii: ".")) else { return nil }   // not Foundation's substring search
         var members = payload
         let segments = claim.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         for (depth, segment) in segments.enumerated() {

@@ -73,7 +73,7 @@ public struct TokenExtractor: Sendable {
     public func queryHasLookAlike(_ rawQuery: String) -> Bool {
         guard let queryName else { return false }
         for field in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
-            let hasSemicolon = field.contains(";")
+            let hasSemicolon = field.utf8.contains(UInt8(ascii: ";"))
             for pair in field.split(separator: ";", omittingEmptySubsequences: true) {
                 let rawName = pair.prefix { $0 != "=" }
                 guard queryName.isReading(of: rawName) else { continue }
