@@ -4,7 +4,7 @@ import ScopeGateCore
 import ScopeGateObservability
 import ScopeGateUpstream
 
-/// One request on its way through the gateway: its head, its decision, its transfer and
+/// One request on its way through the gateway: its head, its decision, its forward and
 /// what the access line records. Its progress is the ``ExchangeStateMachine``'s, not kept here.
 final class Exchange {
     let head: HTTPRequestHead
@@ -13,7 +13,8 @@ final class Exchange {
     let generation: ConfigGeneration
     /// When the head arrived (monotonic).
     let startedAt = NIODeadline.now()
-    /// When the first attempt was handed to the engine; `nil` while not forwarded.
+    /// When the attempt under way was handed to the engine (a retry's, after a failed one);
+    /// `nil` while not forwarded.
     var upstreamStartedAt: NIODeadline?
     /// When the backend's response head arrived.
     var upstreamHeadAt: NIODeadline?
@@ -35,21 +36,13 @@ final class Exchange {
         return nil
     }
     var allowance: Allowance?
-    var transfer: UpstreamTransfer?
+    /// The request's forward to its backend, from the allowance on: it takes the instance,
+    /// repeats a failed attempt where the upstream pool's rule allows, and reports passive health.
+    var forward: UpstreamForward?
     /// Request-body bytes received from the client so far.
     var receivedBodyBytes = 0
     /// The request ID: the client's when valid, else generated; forwarded, echoed and logged.
     var requestID = ""
-    /// The backend's instances, once the request is allowed.
-    var pool: BackendPool?
-    /// The instance of the attempt under way; `nil` between attempts.
-    var attempt: BackendPool.Instance?
-    /// Instances already tried for this request (a retry goes to another one).
-    var triedInstances: Set<Int> = []
-    /// Retries still allowed (`backends.<name>.retries`).
-    var retriesLeft = 0
-    /// The headers sent to the backend, kept for a retry.
-    var upstreamHeaders: [(name: String, value: String)] = []
 
     init(head: HTTPRequestHead, generation: ConfigGeneration) {
         self.head = head
@@ -71,7 +64,6 @@ final class Exchange {
     }
 
     deinit {
-        endAttempt(.other)   // a cancelled or abandoned attempt still leaves the in-flight count
         endInFlight()
     }
 
@@ -85,23 +77,5 @@ final class Exchange {
     func endInFlight() {
         inFlight?.requestEnded()
         inFlight = nil
-    }
-
-    /// Ends the attempt under way (if any), reporting `outcome` to the pool. Idempotent.
-    func endAttempt(_ outcome: BackendPool.Outcome) {
-        guard let attempt, let pool else { return }
-        self.attempt = nil
-        pool.finish(attempt, outcome: outcome)
-    }
-
-    /// Whether a failed attempt may be repeated on another instance: an idempotent method
-    /// (RFC 9110 §9.2.2) without a request body, so nothing the backend might have acted on
-    /// is sent twice. The caller also requires a connect-level failure and no response yet.
-    var isRetryable: Bool {
-        guard retriesLeft > 0, !expectsBody else { return false }
-        switch head.method {
-        case .GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE: return true
-        default: return false
-        }
     }
 }

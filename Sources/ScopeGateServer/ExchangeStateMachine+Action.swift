@@ -52,8 +52,6 @@ extension ExchangeStateMachine {
         /// The gateway answers itself (health, preflight, denial, 413, 502/504): write it and
         /// close as `CloseMode` says; release held reads first.
         case answer(CloseMode, Release?)
-        /// A failed attempt is repeated: start the transfer again.
-        case retry
         /// The response cannot be answered or ended any more: close the connection now.
         case cut(Release?)
         /// The backend sent more body than its `Content-Length`: fail the transfer.

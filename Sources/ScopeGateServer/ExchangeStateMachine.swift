@@ -279,7 +279,7 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
         return .startUpstream(parts: gathered.parts, finishBody: gathered.ended, writeContinue: false, readPending: false)
     }
 
-    /// The transfer started (or was retried) and took the kept parts; `queueFull` if it
+    /// The upstream started and took the kept parts; `queueFull` if it
     /// refused more. `readPending` is the one ``Action/startUpstream(parts:finishBody:writeContinue:readPending:)`` carried.
     mutating func upstreamStarted(queueFull: Bool, readPending: Bool) -> Action {
         guard case .forwarding(let exchange, let request, let response, let reads) = state else {
@@ -404,17 +404,13 @@ struct ExchangeStateMachine<Exchange: AnyObject> {
         return .endResponse(heldHead: heldHead, close ? (ended ? .close : .lingeringClose) : .keepAlive, release)
     }
 
-    /// An attempt of `exchange` failed: a retry (decided by the handler, only while no
-    /// response started), a cut once the client has the head, else an answer (502/504).
-    mutating func upstreamFailed(_ exchange: Exchange, retry: Bool) -> Action {
-        guard case .forwarding(let current, let request, let response, let reads) = state, current === exchange else {
+    /// The upstream of `exchange` failed for good (a failed attempt the upstream pool repeats on
+    /// another instance is no event here): a cut once the client has the head, else an answer (502/504).
+    mutating func upstreamFailed(_ exchange: Exchange) -> Action {
+        guard case .forwarding(let current, _, let response, _) = state, current === exchange else {
             return .drop
         }
         if case .streaming = response { return cut() }
-        if retry {
-            state = .forwarding(exchange, request, .awaitingHead, reads: reads)
-            return .retry
-        }
         return answer(forceClose: false)
     }
 

@@ -5,7 +5,8 @@ import ScopeGateCore
 import ScopeGateObservability
 @_spi(Fuzzing) import ScopeGateUpstream
 
-/// Forwarding: an attempt on a chosen instance, the relay of its response, retries and failures.
+/// Forwarding: the request's ``UpstreamForward`` (which picks the instance and repeats a failed
+/// attempt where the upstream pool's rule allows), the relay of its response, and failures.
 extension GatewayHTTPHandler {
     func forward(_ exchange: Exchange) {
         guard let allowance = exchange.allowance, let context else { return }
@@ -13,17 +14,23 @@ extension GatewayHTTPHandler {
         let headers = exchange.generation.upstreamHeaders.headers(
             from: exchange.head.headers.map { ($0.name, $0.value) }, clientAddress: clientAddress,
             requestID: exchange.requestID, allowance: allowance)
-        guard let pool = exchange.generation.pools[backend.name], let instance = pool.acquire() else {
+        let request = UpstreamForward.Request(
+            method: exchange.head.method.rawValue,
+            pathAndQuery: allowance.upstreamPathAndQuery,
+            headers: headers,
+            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
+            hostHeader: allowance.route.preserveHost ? exchange.head.headers["Host"].first : nil
+        )
+        guard let pool = exchange.generation.pools[backend.name],
+              let forward = UpstreamForward(request, backend: backend, pool: pool, engine: gateway.engine) else {
             preconditionFailure("every configured backend has a pool of at least one instance")
         }
-        exchange.pool = pool
-        exchange.retriesLeft = backend.retries
-        exchange.upstreamHeaders = headers
-        exchange.attempt = instance   // counted in flight; released by the exchange if never started
+        // Its first instance is counted in flight from here; released by the forward if never started.
+        exchange.forward = forward
         switch machine.allow() {
         case .startUpstream(let parts, let finishBody, let writeContinue, let readPending):
             if writeContinue { writeContinueResponse(context) }
-            startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
+            startUpstream(exchange, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
         case .awaitReadComplete(let writeContinue):
             // A request with a body starts upstream only after the parser went through the rest of
             // what this read delivered (``startAtReadComplete()``): a malformed chunk, a bad chunk
@@ -48,45 +55,25 @@ extension GatewayHTTPHandler {
             perform(action)
             return
         }
-        guard let exchange = machine.forwardingExchange, let instance = exchange.attempt, let context else { return }
-        startAttempt(exchange, on: instance, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
+        guard let exchange = machine.forwardingExchange, let context else { return }
+        startUpstream(exchange, context: context, parts: parts, finishBody: finishBody, readPending: readPending)
     }
 
-    /// Hands one attempt of `exchange` to the engine, on `instance` (already counted in flight),
-    /// with the body parts kept until the start (each already counted against the limit by
-    /// `receiveBody`), then the body's end if `finishBody`.
-    func startAttempt(_ exchange: Exchange, on instance: BackendPool.Instance, context: ChannelHandlerContext,
-                      parts: [ByteBuffer] = [], finishBody: Bool = false, readPending: Bool = false) {
-        guard let allowance = exchange.allowance else { return }
-        let backend = allowance.route.backend
-        exchange.attempt = instance
-        exchange.triedInstances.insert(instance.index)
-        let target = UpstreamTLS.attempt(instance: instance.url, pathAndQuery: allowance.upstreamPathAndQuery, tls: backend.tls)
-        let request = UpstreamRequest(
-            method: exchange.head.method.rawValue,
-            url: target.url,
-            headers: exchange.upstreamHeaders,
-            body: exchange.expectsBody ? .stream(length: exchange.declaredLength) : nil,
-            connectTimeoutMilliseconds: backend.connectTimeoutMilliseconds,
-            timeoutMilliseconds: backend.timeoutMilliseconds,
-            responseHeaderTimeoutMilliseconds: backend.responseHeaderTimeoutMilliseconds,
-            idleTimeoutMilliseconds: backend.idleTimeoutMilliseconds,
-            tls: target.tls,
-            http2: backend.http2,
-            hostHeader: allowance.route.preserveHost ? exchange.head.headers["Host"].first : nil
-        )
-        let delegate = UpstreamRelay(handler: self, exchange: exchange)
+    /// Starts the forward of `exchange`, with the body parts kept until the start (each already
+    /// counted against the limit by `receiveBody`), then the body's end if `finishBody`.
+    func startUpstream(_ exchange: Exchange, context: ChannelHandlerContext,
+                       parts: [ByteBuffer], finishBody: Bool, readPending: Bool) {
+        guard let forward = exchange.forward else { return }
         exchange.upstreamStartedAt = .now()
-        let transfer = gateway.engine.execute(request, on: context.eventLoop, delegate: delegate)
-        exchange.transfer = transfer
+        forward.start(on: context.eventLoop, delegate: UpstreamRelay(handler: self, exchange: exchange))
         var queueFull = false
-        for part in parts where !transfer.sendBodyPart(part) {
+        for part in parts where !forward.sendBodyPart(part) {
             queueFull = true
         }
         let started = machine.upstreamStarted(queueFull: queueFull, readPending: readPending)
-        if finishBody { transfer.finishBody() }
+        if finishBody { forward.finishBody() }
         // The previous response may still be above the high water mark.
-        if !context.channel.isWritable { transfer.pauseReceiving() }
+        if !context.channel.isWritable { forward.pauseReceiving() }
         perform(started)
     }
 
@@ -188,7 +175,6 @@ extension GatewayHTTPHandler {
             return
         }
         if let heldHead { writeHead(heldHead, context: context) }
-        exchange.endAttempt(.responded)
         perform(release)
         finish(exchange, status: exchange.responseStatus ?? 502)
         finishResponse(mode, context: context)
@@ -238,33 +224,46 @@ extension GatewayHTTPHandler {
     /// How long a lingering close keeps reading a request body nobody will use.
     static let lingerTime = TimeAmount.seconds(2)
 
-    /// An attempt failed. Whether the client already has part of the response is the
-    /// machine's record (a streaming response side), not the engine's `afterHead`: a head
-    /// still held never reached the client, so the failure can be answered (502/504).
+    /// An attempt failed and the forward repeats the request on another instance (the
+    /// upstream pool's rule): one `upstream_failure` line with the instance and `"retried": true`,
+    /// no status (nothing was sent to the client), and the failure counted. Not an event of the
+    /// exchange: it stays forwarding, awaiting the head of the next attempt.
+    func relayRetry(after error: UpstreamError, on instance: BackendPool.Instance, for exchange: Exchange) {
+        guard machine.isForwarding(exchange), let allowance = exchange.allowance else {
+            exchange.forward?.cancel()   // the exchange is over: nobody waits for another attempt
+            return
+        }
+        gateway.metrics.recordUpstreamFailure(backend: allowance.route.backend.name, kind: error.reason)
+        gateway.eventLog.write(UpstreamFailureEvent(
+            time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
+            path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
+            requestID: exchange.requestID, status: nil, reason: error.reason,
+            description: Self.describe(error), instance: instance.url, retried: true
+        ).line)
+        exchange.upstreamStartedAt = .now()   // the next attempt is handed to the engine when this returns
+    }
+
+    /// The forward failed for good: the engine's final failure (every retry the upstream pool's
+    /// rule allowed is spent), or a response the gateway cannot pass on (a bad status or framing,
+    /// more body than announced), whose forward is cancelled here. Whether the client already has
+    /// part of the response is the machine's record (a streaming response side), not the
+    /// engine's `afterHead`: a head still held never reached the client, so the failure can be
+    /// answered (502/504).
     func relayFailure(_ error: UpstreamError, for exchange: Exchange) {
         guard machine.isForwarding(exchange), let context, let allowance = exchange.allowance else { return }
+        // A no-op after the engine's failure; otherwise the transfer stops and its attempt is reported.
+        exchange.forward?.cancel()
         let started = machine.responseStarted
-        let instance = exchange.attempt?.url
-        var connectFailed = false
-        if case .connectFailed = error { connectFailed = true }
-        exchange.endAttempt(started ? .responded : connectFailed ? .connectFailed : .other)
-        // Nothing reached the backend and nothing reached the client: another instance may
-        // take the request (RFC 9110 §9.2.2 allows repeating an idempotent request).
-        let retry = !started && connectFailed && exchange.isRetryable
-            ? exchange.pool?.acquire(excluding: exchange.triedInstances) : nil
         var response = DenialResponse.upstreamFailure(error)
         response.headers += allowance.corsHeaders.map { ($0.name, $0.value) }
         gateway.metrics.recordUpstreamFailure(backend: allowance.route.backend.name, kind: error.reason)
         gateway.eventLog.write(UpstreamFailureEvent(
             time: gateway.clock(), client: clientAddress, method: exchange.head.method.rawValue,
             path: allowance.target.path, route: allowance.route.prefix, backend: allowance.route.backend.name,
-            requestID: exchange.requestID, status: started || retry != nil ? nil : response.status, reason: error.reason,
-            description: Self.describe(error), instance: instance, retried: retry != nil
+            requestID: exchange.requestID, status: started ? nil : response.status, reason: error.reason,
+            description: Self.describe(error), instance: exchange.forward?.instance.url, retried: false
         ).line)
-        switch machine.upstreamFailed(exchange, retry: retry != nil) {
-        case .retry:
-            exchange.retriesLeft -= 1
-            startAttempt(exchange, on: retry!, context: context)
+        switch machine.upstreamFailed(exchange) {
         case .cut(let release):
             // The client already has a head: ending the response normally would pass a
             // truncated body off as whole, so the connection is closed instead.
@@ -285,8 +284,7 @@ extension GatewayHTTPHandler {
     /// exchange ends as cut (status 499, "client closed request", when no response had started).
     func cancelUpstream() {
         guard let exchange = machine.exchange else { return }
-        exchange.transfer?.cancel()
-        exchange.endAttempt(.other)
+        exchange.forward?.cancel()
         finish(exchange, status: exchange.responseStatus ?? 499, cut: true)
         _ = machine.cut()   // the channel is gone: no read to release
     }

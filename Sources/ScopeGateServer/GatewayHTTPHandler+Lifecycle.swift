@@ -41,8 +41,7 @@ extension GatewayHTTPHandler {
                 gateway.eventLog.write(LifecycleEvent.cut(
                     requestID: exchange.requestID, method: exchange.head.method.rawValue, path: exchange.allowance?.target.path,
                     route: exchange.allowance?.route.prefix, time: gateway.clock(), why: why))
-                exchange.transfer?.cancel()
-                exchange.endAttempt(.other)
+                exchange.forward?.cancel()
                 finish(exchange, status: exchange.responseStatus ?? 503, cut: true)
             }
             perform(machine.cut())

@@ -65,8 +65,8 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Paces the upstream transfer by the client: pause while the channel is above its high
     /// water mark, resume below its low water mark.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if let transfer = machine.forwardingExchange?.transfer {
-            if context.channel.isWritable { transfer.resumeReceiving() } else { transfer.pauseReceiving() }
+        if let forward = machine.forwardingExchange?.forward {
+            if context.channel.isWritable { forward.resumeReceiving() } else { forward.pauseReceiving() }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -108,7 +108,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let parserError = error as? HTTPParserError, machine.canAnswer {
             let exchange = machine.exchange
-            exchange?.transfer?.cancel()
+            exchange?.forward?.cancel()
             let tooLarge = parserError == .headerOverflow
             var denial = Denial(status: tooLarge ? 431 : 400,
                                 reason: tooLarge ? .headersTooLarge : .invalidRequest,
@@ -141,8 +141,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         logDenial(denial, method: exchange?.head.method.rawValue ?? "-", rawTarget: exchange?.head.uri ?? "-",
                   requestID: exchange?.requestID)
         if let exchange {
-            exchange.transfer?.cancel()
-            exchange.endAttempt(.other)
+            exchange.forward?.cancel()
             if expired.responseStarted {
                 finish(exchange, status: exchange.responseStatus ?? 408, cut: true)
             } else {
@@ -270,7 +269,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// During a key wait the request is not decided yet: refused like a declared length over the
     /// limit at the head, and the refetch's answer finds it gone (``keysRefetched(for:wait:)``).
     func refuseOversizedBody(_ exchange: Exchange) {
-        exchange.transfer?.cancel()
+        exchange.forward?.cancel()
         var denial = Denial(status: 413, reason: .bodyTooLarge,
                             description: "request body exceeds \(exchange.generation.limits.maxBodyBytes) bytes",
                             route: exchange.allowance?.route.prefix, backend: exchange.allowance?.route.backend.name,
@@ -317,10 +316,10 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .releaseReads(let release):
             perform(release)
         case .sendBody(let part):
-            guard let transfer = machine.forwardingExchange?.transfer else { return }
-            if !transfer.sendBodyPart(part) { perform(machine.upstreamQueueFull()) }
+            guard let forward = machine.forwardingExchange?.forward else { return }
+            if !forward.sendBodyPart(part) { perform(machine.upstreamQueueFull()) }
         case .finishBody:
-            machine.forwardingExchange?.transfer?.finishBody()
+            machine.forwardingExchange?.forward?.finishBody()
         case .closeWhenWritten:
             if let context { closeAfterResponseWritten(context) }
         case .cut(let release):
@@ -328,7 +327,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context?.close(promise: nil)
         case .failConnection(let message):
             failConnection(message)
-        case .awaitReadComplete, .startUpstream, .writeBody, .writeHead, .endResponse, .answer, .retry, .failUpstream:
+        case .awaitReadComplete, .startUpstream, .writeBody, .writeHead, .endResponse, .answer, .failUpstream:
             failConnection("action \(action) has no exchange to act on")
         }
     }

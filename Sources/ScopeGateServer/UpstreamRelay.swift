@@ -1,10 +1,10 @@
 import NIOCore
 import ScopeGateUpstream
 
-/// Receives one upstream transfer's events (on the connection's event loop) and passes
+/// Receives one exchange's forward events (on the connection's event loop) and passes
 /// them to the handler, tagged with the exchange they belong to, so a late event from a
-/// cancelled transfer can never touch the next request.
-final class UpstreamRelay: UpstreamResponseDelegate {
+/// cancelled forward can never touch the next request.
+final class UpstreamRelay: UpstreamForwardDelegate {
     private let handler: GatewayHTTPHandler
     private let exchange: Exchange
 
@@ -17,6 +17,9 @@ final class UpstreamRelay: UpstreamResponseDelegate {
     func upstreamDidReceiveBodyPart(_ part: ByteBuffer) { handler.relayBodyPart(part, for: exchange) }
     func upstreamDidFinish() { handler.relayEnd(for: exchange) }
     func upstreamDidFail(_ error: UpstreamError, afterHead: Bool) { handler.relayFailure(error, for: exchange) }
+    func upstreamWillRetry(after error: UpstreamError, on instance: BackendPool.Instance) {
+        handler.relayRetry(after: error, on: instance, for: exchange)
+    }
     func upstreamWantsMoreBody() { handler.resumeReadingBody(for: exchange) }
     func upstreamDidDeliverEvents() { handler.relayHeldHead(for: exchange) }
 }

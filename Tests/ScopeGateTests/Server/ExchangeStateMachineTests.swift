@@ -30,7 +30,7 @@ final class ExchangeStateMachineTests: XCTestCase {
         case upstreamPart(Int)
         case batchEnd
         case upstreamEnd(stale: Bool = false)
-        case upstreamFailed(retry: Bool, stale: Bool = false)
+        case upstreamFailed(stale: Bool = false)
     }
 
     private struct Row {
@@ -73,7 +73,7 @@ final class ExchangeStateMachineTests: XCTestCase {
         case .upstreamPart(let count): return machine.upstreamBodyPart(record, Self.bytes(count))
         case .batchEnd: return machine.upstreamBatchEnd(record)
         case .upstreamEnd(let stale): return machine.upstreamEnd(stale ? other : record)
-        case .upstreamFailed(let retry, let stale): return machine.upstreamFailed(stale ? other : record, retry: retry)
+        case .upstreamFailed(let stale): return machine.upstreamFailed(stale ? other : record)
         }
     }
 
@@ -278,17 +278,15 @@ final class ExchangeStateMachineTests: XCTestCase {
                 action: .endResponse(heldHead: head, .lingeringClose, nil), state: "closing"),
             Row(name: "early answer with reads held", path: Self.readsHeld + [.read, .upstreamHead()], event: .upstreamEnd(),
                 action: .endResponse(heldHead: head, .lingeringClose, .init(phase: true, read: true)), state: "closing"),
-            Row(name: "failure before the head: 502", path: Self.forwardingGet, event: .upstreamFailed(retry: false),
+            Row(name: "failure before the head: 502", path: Self.forwardingGet, event: .upstreamFailed(),
                 action: .answer(.keepAlive, nil), state: "idle"),
-            Row(name: "failure with the head held: 502", path: Self.headHeld, event: .upstreamFailed(retry: false),
+            Row(name: "failure with the head held: 502", path: Self.headHeld, event: .upstreamFailed(),
                 action: .answer(.keepAlive, nil), state: "idle"),
-            Row(name: "failure while uploading: 502, lingering", path: Self.sendingBody, event: .upstreamFailed(retry: false),
+            Row(name: "failure while uploading: 502, lingering", path: Self.sendingBody, event: .upstreamFailed(),
                 action: .answer(.lingeringClose, nil), state: "answering(close: true)"),
-            Row(name: "retry drops the held head", path: Self.headHeld, event: .upstreamFailed(retry: true),
-                action: .retry, state: Self.endedName),
-            Row(name: "failure once streaming: cut", path: Self.responseStreaming, event: .upstreamFailed(retry: false),
+            Row(name: "failure once streaming: cut", path: Self.responseStreaming, event: .upstreamFailed(),
                 action: .cut(nil), state: "closing"),
-            Row(name: "another exchange's failure", path: Self.headHeld, event: .upstreamFailed(retry: false, stale: true),
+            Row(name: "another exchange's failure", path: Self.headHeld, event: .upstreamFailed(stale: true),
                 action: .drop, state: "forwarding(ended, headHeld(bytesLeft: 5), reads: open)"),
             Row(name: "second head (impossible)", path: Self.headHeld, event: .upstreamHead(),
                 action: .failConnection("second upstream response head"), state: "closing"),
