@@ -75,7 +75,12 @@ final class CurlMultiDriver {
             return false
         }
         for transfer in started where transfer.isLive { start(transfer) }
-        for transfer in kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
+        for transfer in kicked {
+            // A transfer whose state machine failed on an impossible event ends here (fail closed).
+            guard let handle = active[ObjectIdentifier(transfer)], let error = handle.synchronizePause() else { continue }
+            handle.fail(error)
+            finish(handle)
+        }
         if let due = curlTimerDue, due <= CurlEasyHandle.now() {
             curlTimerDue = nil
             _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
