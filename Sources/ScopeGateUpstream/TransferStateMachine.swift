@@ -141,7 +141,8 @@ struct TransferStateMachine {
         }
     }
 
-    /// The end of a streamed body. Idempotent; ``Action/kick`` when libcurl waits for it.
+    /// The end of a streamed body. Idempotent, and nothing for a transfer without a body (the
+    /// exchange ends every request, a GET too); ``Action/kick`` when libcurl waits for it.
     mutating func finish() -> Action {
         switch state {
         case .transferring(.open(let queue, let curl, let demandOwed), let receive):

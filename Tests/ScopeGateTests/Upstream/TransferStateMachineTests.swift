@@ -141,7 +141,7 @@ final class TransferStateMachineTests: XCTestCase {
                 outcome: .action(.none), state: Self.finishing()),
             Row(name: "end keeps an owed demand", body: Self.stream, path: Self.full, event: .finish,
                 outcome: .action(.none), state: Self.finishing(Self.requestHigh, demandOwed: true)),
-            Row(name: "end of a transfer without a body: nothing to end", body: nil, path: [], event: .finish,
+            Row(name: "end of a transfer without a body (the exchange ends every GET): nothing to do", body: nil, path: [], event: .finish,
                 outcome: .action(.none), state: "transferring(none, awaitingHead(flowing))"),
             Row(name: "part for a transfer without a body (impossible)", body: nil, path: [], event: .send(3),
                 outcome: .sent(.ok, .fail("request body part for a transfer without a request body")),
