@@ -24,11 +24,9 @@ final class CurlEasyHandle {
     private var rewindableBody: ByteBuffer?
     /// Request-body bytes curl has read so far.
     private var uploadedBytes = 0
-    /// Whether curl still reads a request body (set until the read callback reports its end).
-    private var uploading = false
-    /// libcurl's pause state for this handle, as last set by a callback or `curl_easy_pause`.
-    private var receivePaused = false
-    private var sendPaused = false
+    /// Whether this transfer's options make curl send a request body (`CURLOPT_UPLOAD`; not
+    /// for HEAD). Fixed for the transfer; the transfer's state machine says how far it got.
+    private var sendsBody = false
     /// Monotonic instants (ns): when the response-head clock started, and the last byte moved.
     private var headClockStart: UInt64 = 0
     private var lastProgress: UInt64 = 0
@@ -138,7 +136,7 @@ final class CurlEasyHandle {
             // UPLOAD with a known size sends exactly `Content-Length: n` and no Content-Type;
             // without INFILESIZE, curl frames the body with chunked transfer coding.
             // CUSTOMREQUEST replaces UPLOAD's PUT with the real method.
-            uploading = true
+            sendsBody = true
             try set(CURLOPT_UPLOAD, 1)
             switch body {
             case .bytes(let bytes):
@@ -193,9 +191,11 @@ final class CurlEasyHandle {
 
     /// Returns the handle to its pristine state for the pool. The caller removed it from the multi handle.
     func recycle() {
-        setPauseState(receive: false, send: false)
         if let transfer {
-            let (response, request) = transfer.state.withLockedValue { ($0.peakResponseBytes, $0.peakRequestBytes) }
+            let (paused, response, request) = transfer.state.withLockedValue {
+                ($0.flow.curlPaused, $0.peakResponseBytes, $0.peakRequestBytes)
+            }
+            notePause(from: paused, to: [])  // the handle leaves the multi handle: nothing stays held
             statistics?.update {
                 $0.peakBufferedResponseBytes = max($0.peakBufferedResponseBytes, response)
                 $0.peakBufferedRequestBytes = max($0.peakBufferedRequestBytes, request)
@@ -216,27 +216,31 @@ final class CurlEasyHandle {
         restarts = 0
         rewindableBody = nil
         uploadedBytes = 0
-        uploading = false
+        sendsBody = false
         pending.removeAll(keepingCapacity: true)
     }
 
     // MARK: Flow control and deadlines (curl thread)
 
-    /// Brings libcurl's pause state in line with the transfer's: receive paused while the
-    /// delegate holds it or undelivered bytes are high; send paused while the request body
-    /// queue is empty and unfinished. Called after a ``CurlMultiLoop/kick(_:)``; it may run
-    /// callbacks (libcurl delivers held data from inside `curl_easy_pause`).
-    func synchronizePause() {
-        guard let transfer else { return }
-        let (holdReceive, starved) = transfer.state.withLockedValue { ($0.receiveHeld || $0.receiveStalled, $0.uploadStarved) }
-        let holdSend = sendPaused && starved
-        guard holdReceive != receivePaused || holdSend != sendPaused else { return }
-        if (receivePaused && !holdReceive) || (sendPaused && !holdSend) {
-            lastProgress = Self.now()  // time the gateway held the transfer is not backend idleness
+    /// Applies the pause the transfer's state machine wants (called after a
+    /// ``CurlMultiLoop/kick(_:)``): the only `curl_easy_pause` call, which may run callbacks
+    /// (libcurl delivers held data from inside it). Returns the error to end the transfer with
+    /// when the machine failed on an impossible event.
+    func synchronizePause() -> UpstreamError? {
+        guard let transfer else { return nil }
+        // The pause change is noted before the call: the callbacks it runs note their own.
+        switch flowEvent(of: transfer, { $0.flow.synchronize() }) {
+        case .none, .kick:
+            return nil
+        case .setCurlPause(let mask):
+            var bits: Int32 = 0
+            if mask.contains(.receive) { bits |= Int32(CURLPAUSE_RECV) }
+            if mask.contains(.send) { bits |= Int32(CURLPAUSE_SEND) }
+            _ = curl_easy_pause(raw, bits)
+            return nil
+        case .fail(let message):
+            return .failed("upstream transfer state: \(message)")
         }
-        setPauseState(receive: holdReceive, send: holdSend)
-        let mask = (holdReceive ? CURLPAUSE_RECV : 0) | (holdSend ? CURLPAUSE_SEND : 0)
-        _ = curl_easy_pause(raw, Int32(mask))
     }
 
     /// The gateway's own deadline that has passed at `now`, if any: the exchange took more
@@ -254,9 +258,10 @@ final class CurlEasyHandle {
                 return .timeout("the exchange took more than \(whole) ms, not counting the time the client kept it waiting")
             }
         }
-        if parser.isComplete || uploading {
+        let (uploading, paused) = transfer?.state.withLockedValue { ($0.flow.isSendingBody, $0.flow.curlPaused) } ?? (false, [])
+        if parser.isComplete || (sendsBody && uploading) {
             let idle = request.idleTimeoutMilliseconds
-            let heldByGateway = parser.isComplete ? receivePaused : sendPaused
+            let heldByGateway = paused.contains(parser.isComplete ? .receive : .send)
             guard idle > 0, !heldByGateway, now &- lastProgress > UInt64(idle) * 1_000_000 else { return nil }
             return .timeout("no bytes moved between the gateway and the backend for \(idle) ms")
         }
@@ -268,26 +273,44 @@ final class CurlEasyHandle {
     /// Monotonic nanoseconds.
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
 
-    private func setPauseState(receive: Bool, send: Bool) {
-        let receiveChange = receive == receivePaused ? 0 : (receive ? 1 : -1)
-        let sendChange = send == sendPaused ? 0 : (send ? 1 : -1)
-        guard receiveChange != 0 || sendChange != 0 else { return }
-        let wasHeld = receivePaused || sendPaused
-        receivePaused = receive
-        sendPaused = send
-        if !wasHeld && (receive || send) {
-            heldSince = Self.now()
-        } else if wasHeld && !(receive || send), let since = heldSince {
-            heldNanoseconds &+= Self.now() &- since
+    /// Runs a curl-side event of `transfer`'s state machine under its lock, then follows the
+    /// change of libcurl's pause it recorded (``notePause(from:to:)``).
+    private func flowEvent<Outcome>(of transfer: UpstreamTransfer, _ event: (inout UpstreamTransfer.State) -> Outcome) -> Outcome {
+        let (outcome, before, after) = transfer.state.withLockedValue { state in
+            let before = state.flow.curlPaused
+            let outcome = event(&state)
+            return (outcome, before, state.flow.curlPaused)
+        }
+        notePause(from: before, to: after)
+        return outcome
+    }
+
+    /// Follows a change of libcurl's pause (as the transfer's state machine recorded it): the
+    /// held-time clock runs while either side is paused, a resumed side restarts the idle clock
+    /// (time the gateway held the transfer is not backend idleness), and the statistics count it.
+    private func notePause(from before: TransferStateMachine.CurlPause, to after: TransferStateMachine.CurlPause) {
+        guard before != after else { return }
+        let now = Self.now()
+        if before.isEmpty {
+            heldSince = now
+        } else if after.isEmpty, let since = heldSince {
+            heldNanoseconds &+= now &- since
             heldSince = nil
         }
-        if receiveChange != 0 { transfer?.state.withLockedValue { $0.receivePaused = receive } }
+        if !before.subtracting(after).isEmpty { lastProgress = now }
+        let receiveChange = Self.change(of: .receive, from: before, to: after)
+        let sendChange = Self.change(of: .send, from: before, to: after)
         statistics?.update {
             $0.receivePausedTransfers += receiveChange
             $0.sendPausedTransfers += sendChange
             if receiveChange > 0 { $0.receivePauses += 1 }
             if sendChange > 0 { $0.sendPauses += 1 }
         }
+    }
+
+    private static func change(of side: TransferStateMachine.CurlPause, from before: TransferStateMachine.CurlPause,
+                               to after: TransferStateMachine.CurlPause) -> Int {
+        before.contains(side) == after.contains(side) ? 0 : (after.contains(side) ? 1 : -1)
     }
 
     /// What the driver does with a handle whose transfer libcurl reported done.
@@ -371,6 +394,10 @@ final class CurlEasyHandle {
     fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) -> Bool {
         lastProgress = Self.now()
         if let head = parser.feed(line) {
+            if case .fail(let message) = transfer?.state.withLockedValue({ $0.flow.headReceived() }) {
+                assertionFailure("upstream transfer state machine: \(message)")
+                return false
+            }
             enqueue(.head(head))
             responseBytesDue = Self.bodyLength(of: head, method: transfer?.request.method)
             checkAnsweredEarly()
@@ -390,29 +417,34 @@ final class CurlEasyHandle {
 
     /// Notes a whole response while the request body is still being sent (once).
     private func checkAnsweredEarly() {
-        guard responseBytesDue == 0, uploading, !answeredEarly else { return }
+        guard responseBytesDue == 0, sendsBody, !answeredEarly,
+              transfer?.state.withLockedValue({ $0.flow.isSendingBody }) == true else { return }
         answeredEarly = true
         statistics?.update { $0.earlyAnswers += 1 }
         onAnsweredEarly?(self)
     }
 
-    /// Body bytes: taken (returns their count) or refused with `CURL_WRITEFUNC_PAUSE`, which
-    /// pauses receiving; libcurl keeps the refused bytes and offers them again on unpause.
+    /// Body bytes, as the transfer's state machine decides: taken (returns their count) or
+    /// refused with `CURL_WRITEFUNC_PAUSE`, which pauses receiving (libcurl keeps the refused
+    /// bytes and offers them again on unpause); 0, which fails the transfer, once the machine failed.
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard parser.isComplete, !bytes.isEmpty, let transfer else { return bytes.count }
         let count = bytes.count
-        let accepted = transfer.state.withLockedValue { state -> Bool in
-            if state.receiveHeld || state.responseBytesInFlight >= UpstreamBufferLimits.responseHighWater {
-                if !state.receiveHeld { state.receiveStalled = true }
-                return false
-            }
-            state.responseBytesInFlight += count
-            state.peakResponseBytes = max(state.peakResponseBytes, state.responseBytesInFlight)
-            return true
+        let outcome = flowEvent(of: transfer) { state in
+            let outcome = state.flow.write(count)
+            if outcome == .take { state.peakResponseBytes = max(state.peakResponseBytes, state.flow.bufferedResponseBytes) }
+            return outcome
         }
-        guard accepted else {
-            setPauseState(receive: true, send: sendPaused)
+        switch outcome {
+        case .take:
+            break
+        case .pause:
             return Int(CURL_WRITEFUNC_PAUSE)
+        case .abort:
+            return 0
+        case .fail(let message):
+            assertionFailure("upstream transfer state machine: \(message)")
+            return 0
         }
         lastProgress = Self.now()
         if let due = responseBytesDue {
@@ -431,59 +463,35 @@ final class CurlEasyHandle {
         return count
     }
 
-    /// Copies queued request-body bytes for curl. Returns 0 at the end of the body,
-    /// `CURL_READFUNC_PAUSE` (pausing the upload) when the queue is empty but the client has
-    /// not finished (the next ``UpstreamTransfer/sendBodyPart(_:)`` kicks the loop to resume),
-    /// and `CURL_READFUNC_ABORT` once the transfer is cancelled: a body cut short must never
-    /// reach the backend as a complete one.
+    /// Copies queued request-body bytes for curl (the queue is the transfer's state machine's).
+    /// Returns 0 at the end of the body, `CURL_READFUNC_PAUSE` (pausing the upload) when the
+    /// queue is empty but the client has not finished (the next
+    /// ``UpstreamTransfer/sendBodyPart(_:)`` kicks the loop to resume), and
+    /// `CURL_READFUNC_ABORT` once the transfer is cancelled or failed: a body cut short must
+    /// never reach the backend as a complete one.
     func readBody(into destination: UnsafeMutableRawBufferPointer) -> Int {
         guard let transfer else { return 0 }
-        var demand = false
-        let copied = transfer.state.withLockedValue { state -> Int in
-            var copied = 0
-            while copied < destination.count, var first = state.upload.first {
-                let count = min(destination.count - copied, first.readableBytes)
-                first.withUnsafeReadableBytes { source in
-                    UnsafeMutableRawBufferPointer(rebasing: destination[copied..<(copied + count)])
-                        .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<count]))
-                }
-                first.moveReaderIndex(forwardBy: count)
-                if first.readableBytes == 0 {
-                    state.upload.removeFirst()
-                } else {
-                    state.upload[state.upload.startIndex] = first
-                }
-                copied += count
-            }
-            state.uploadBytes -= copied
-            if copied == 0 {
-                // Cancelled (e.g. the body went over limits.max_body_bytes): abort, never end the
-                // body, or the backend would take the truncated part for a whole request.
-                if state.delegate == nil { return -2 }
-                if state.uploadFinished { return 0 }
-                state.uploadStarved = true
-                return -1
-            }
-            if state.uploadFull && state.uploadBytes <= UpstreamBufferLimits.requestBodyLowWater {
-                state.uploadFull = false
-                demand = true
-            }
+        switch flowEvent(of: transfer, { $0.flow.read(into: destination) }) {
+        case .copied(let copied, let bodyDemand):
+            lastProgress = Self.now()
+            uploadedBytes += copied
+            if bodyDemand { enqueue(.bodyDemand) }
             return copied
-        }
-        if copied == -2 { return Int(CURL_READFUNC_ABORT) }
-        if copied < 0 {
-            setPauseState(receive: receivePaused, send: true)
-            return Int(CURL_READFUNC_PAUSE)
-        }
-        let now = Self.now()
-        lastProgress = now
-        if copied == 0 {
-            uploading = false
+        case .end:
+            let now = Self.now()
+            lastProgress = now
             headClockStart = now
+            return 0
+        case .pause:
+            return Int(CURL_READFUNC_PAUSE)
+        case .abort:
+            // Cancelled (e.g. the body went over limits.max_body_bytes): abort, never end the
+            // body, or the backend would take the truncated part for a whole request.
+            return Int(CURL_READFUNC_ABORT)
+        case .fail(let message):
+            assertionFailure("upstream transfer state machine: \(message)")
+            return Int(CURL_READFUNC_ABORT)
         }
-        uploadedBytes += copied
-        if demand { enqueue(.bodyDemand) }
-        return copied
     }
 
     /// Rewinds the request body for a retry on a fresh connection: any offset of a `.bytes`
@@ -491,15 +499,19 @@ final class CurlEasyHandle {
     fileprivate func seekBody(to offset: Int) -> Bool {
         guard let transfer, offset >= 0 else { return false }
         if offset == uploadedBytes { return true }
-        guard let body = rewindableBody, offset <= body.readableBytes else { return false }
-        transfer.state.withLockedValue { state in
-            state.upload.removeAll()
-            state.upload.append(body.getSlice(at: body.readerIndex + offset, length: body.readableBytes - offset)!)
-            state.uploadBytes = body.readableBytes - offset
+        guard let body = rewindableBody, offset <= body.readableBytes,
+              let remaining = body.getSlice(at: body.readerIndex + offset, length: body.readableBytes - offset)
+        else { return false }
+        switch flowEvent(of: transfer, { $0.flow.rewind(to: remaining) }) {
+        case .rewound:
+            uploadedBytes = offset
+            return true
+        case .refused:
+            return false
+        case .fail(let message):
+            assertionFailure("upstream transfer state machine: \(message)")
+            return false
         }
-        uploadedBytes = offset
-        uploading = true
-        return true
     }
 
     // MARK: Helpers

@@ -95,7 +95,12 @@ final class CurlMultiDriver {
             return nil
         }
         for transfer in work.started where transfer.isLive { start(transfer) }
-        for transfer in work.kicked { active[ObjectIdentifier(transfer)]?.synchronizePause() }
+        for transfer in work.kicked {
+            // A transfer whose state machine failed on an impossible event ends here (fail closed).
+            guard let handle = active[ObjectIdentifier(transfer)], let error = handle.synchronizePause() else { continue }
+            handle.fail(error)
+            finish(handle)
+        }
         if let due = curlTimerDue, due <= CurlEasyHandle.now() {
             curlTimerDue = nil
             _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)

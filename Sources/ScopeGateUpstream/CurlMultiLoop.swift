@@ -23,7 +23,7 @@ final class CurlMultiLoop: Sendable {
     struct Mailbox {
         var started: [UpstreamTransfer] = []
         var cancelled: [UpstreamTransfer] = []
-        /// Transfers whose pause state may need to change (see ``CurlEasyHandle/synchronizePause()``).
+        /// Transfers whose pause may need to change (see ``TransferStateMachine/synchronize()``).
         var kicked: [UpstreamTransfer] = []
         var isShuttingDown = false
         /// Event-loop mode: the ``CurlSocketWaker`` saw this loop's epoll set ready since the loop

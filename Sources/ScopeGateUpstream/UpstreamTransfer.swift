@@ -25,34 +25,21 @@ enum UpstreamEvent: Sendable {
 /// that the delegate receives no further call once it returns; the easy handle is then
 /// removed from its multi handle on the curl thread promptly.
 ///
-/// Flow control, both ways (see ``UpstreamBufferLimits``): request-body parts are queued here
-/// and read by curl's read callback, which pauses the upload when the queue is empty;
-/// response bytes are counted from curl's write callback until the delegate took them, and
-/// the write callback pauses receiving while that count is high or ``pauseReceiving()`` is in
-/// force. Pause and resume requests reach the curl thread through its mailbox and
-/// its doorbell (``ReadinessPoller/wake()``); only that thread calls `curl_easy_pause`.
+/// Flow control, both ways (see ``UpstreamBufferLimits``), is one ``TransferStateMachine``
+/// under the transfer's lock: request-body parts are queued there and read by curl's read
+/// callback, which pauses the upload when the queue is empty; response bytes are counted from
+/// curl's write callback until the delegate took them, and the write callback pauses receiving
+/// while that count is high or ``pauseReceiving()`` is in force. A change the event loop asks
+/// for reaches the curl loop through its mailbox and its doorbell (``CurlMultiLoop/kick(_:)``);
+/// only that loop calls `curl_easy_pause`.
 public final class UpstreamTransfer: Sendable {
     /// `@unchecked`: the delegate is not `Sendable`, but it is only ever called on `eventLoop`;
     /// other threads only drop the reference, under the lock.
     struct State: @unchecked Sendable {
         /// Set until the terminal event is delivered or the transfer is cancelled.
         var delegate: (any UpstreamResponseDelegate)?
-        // Request body: the event loop appends, the curl thread's read callback takes.
-        var upload = CircularBuffer<ByteBuffer>()
-        var uploadBytes = 0
-        var uploadFinished = false
-        /// The read callback found the queue empty and paused the upload: the next part must kick the loop.
-        var uploadStarved = false
-        /// `sendBodyPart` reported a full queue: the drain must tell the delegate.
-        var uploadFull = false
-        // Response: the curl thread adds at the write callback, delivery to the delegate subtracts.
-        var responseBytesInFlight = 0
-        /// The delegate asked to stop receiving (its client is not writable).
-        var receiveHeld = false
-        /// The write callback paused because too many bytes were in flight: the drain must kick the loop.
-        var receiveStalled = false
-        /// Whether libcurl's receive side is paused now (published by the curl thread).
-        var receivePaused = false
+        /// The request body's queue, the response bytes in flight and libcurl's pause.
+        var flow: TransferStateMachine
         var peakResponseBytes = 0
         var peakRequestBytes = 0
     }
@@ -66,23 +53,14 @@ public final class UpstreamTransfer: Sendable {
         self.request = request
         self.eventLoop = eventLoop
         self.loop = loop
-        var initial = State(delegate: delegate)
-        if case .bytes(let body)? = request.body {
-            initial.upload.append(body)
-            initial.uploadBytes = body.readableBytes
-            initial.uploadFinished = true
-        }
-        self.state = NIOLockedValueBox(initial)
+        self.state = NIOLockedValueBox(State(delegate: delegate, flow: TransferStateMachine(body: request.body)))
     }
 
     /// Stops the transfer. Idempotent; a no-op once the transfer finished or failed.
     public func cancel() {
         let released: (any UpstreamResponseDelegate)? = state.withLockedValue { state in
-            defer {
-                state.delegate = nil
-                state.upload.removeAll()
-                state.uploadBytes = 0
-            }
+            defer { state.delegate = nil }
+            state.flow.cancel()
             return state.delegate
         }
         if released != nil { loop?.cancel(self) }
@@ -97,59 +75,58 @@ public final class UpstreamTransfer: Sendable {
     /// ``finishBody()`` or cancellation are dropped.
     @discardableResult
     public func sendBodyPart(_ part: ByteBuffer) -> Bool {
-        let (kick, hasRoom) = state.withLockedValue { state -> (Bool, Bool) in
-            guard state.delegate != nil, !state.uploadFinished else { return (false, true) }
-            if part.readableBytes > 0 {
-                state.upload.append(part)
-                state.uploadBytes += part.readableBytes
-                state.peakRequestBytes = max(state.peakRequestBytes, state.uploadBytes)
-            }
-            let kick = state.uploadStarved
-            state.uploadStarved = false
-            let hasRoom = state.uploadBytes < UpstreamBufferLimits.requestBodyHighWater
-            if !hasRoom { state.uploadFull = true }
-            return (kick, hasRoom)
+        let (room, action) = state.withLockedValue { state -> (TransferStateMachine.Room, TransferStateMachine.Action) in
+            guard state.delegate != nil else { return (.ok, .none) }
+            defer { state.peakRequestBytes = max(state.peakRequestBytes, state.flow.bufferedRequestBytes) }
+            return state.flow.send(part)
         }
-        if kick { loop?.kick(self) }
-        return hasRoom
+        perform(action)
+        return room == .ok
     }
 
     /// Marks the end of a streamed request body. Idempotent.
     public func finishBody() {
-        let kick = state.withLockedValue { state -> Bool in
-            state.uploadFinished = true
-            defer { state.uploadStarved = false }
-            return state.uploadStarved
-        }
-        if kick { loop?.kick(self) }
+        perform(state.withLockedValue { $0.flow.finish() })
     }
 
     // MARK: Response pacing
 
     /// Asks the curl thread to stop receiving (the client cannot take more now). Bytes already
     /// received are still delivered. Idempotent.
-    public func pauseReceiving() { setReceiveHeld(true) }
+    public func pauseReceiving() { setClientPaused(true) }
 
     /// Undoes ``pauseReceiving()``. Idempotent.
-    public func resumeReceiving() { setReceiveHeld(false) }
+    public func resumeReceiving() { setClientPaused(false) }
 
-    private func setReceiveHeld(_ held: Bool) {
-        let changed = state.withLockedValue { state -> Bool in
-            guard state.delegate != nil, state.receiveHeld != held else { return false }
-            state.receiveHeld = held
-            return true
+    private func setClientPaused(_ paused: Bool) {
+        perform(state.withLockedValue { state in
+            guard state.delegate != nil else { return .none }
+            return state.flow.setClientPaused(paused)
+        })
+    }
+
+    /// Performs an event-loop side action of the machine (outside the lock).
+    private func perform(_ action: TransferStateMachine.Action) {
+        switch action {
+        case .none, .setCurlPause:
+            // `setCurlPause` comes from `synchronize()` only, on the curl loop.
+            break
+        case .kick:
+            loop?.kick(self)
+        case .fail(let message):
+            assertionFailure("upstream transfer state machine: \(message)")
+            loop?.kick(self)  // the curl loop's synchronize() ends the transfer with an error
         }
-        if changed { loop?.kick(self) }
     }
 
     // MARK: Observation
 
     /// Whether libcurl's receiving side is paused right now.
-    public var isReceivePaused: Bool { state.withLockedValue { $0.receivePaused } }
+    public var isReceivePaused: Bool { state.withLockedValue { $0.flow.curlPaused.contains(.receive) } }
     /// Request-body bytes queued for curl now.
-    public var bufferedRequestBytes: Int { state.withLockedValue { $0.uploadBytes } }
+    public var bufferedRequestBytes: Int { state.withLockedValue { $0.flow.bufferedRequestBytes } }
     /// Response bytes received from the backend and not yet handed to the delegate.
-    public var bufferedResponseBytes: Int { state.withLockedValue { $0.responseBytesInFlight } }
+    public var bufferedResponseBytes: Int { state.withLockedValue { $0.flow.bufferedResponseBytes } }
     /// The most ``bufferedResponseBytes`` so far.
     public var peakBufferedResponseBytes: Int { state.withLockedValue { $0.peakResponseBytes } }
     /// The most ``bufferedRequestBytes`` so far.
@@ -186,17 +163,12 @@ public final class UpstreamTransfer: Sendable {
             let terminal = event.isTerminal
             let bodyBytes: Int
             if case .body(let part) = event { bodyBytes = part.readableBytes } else { bodyBytes = 0 }
-            let (delegate, kick) = state.withLockedValue { state -> ((any UpstreamResponseDelegate)?, Bool) in
+            let (delegate, action) = state.withLockedValue { state -> ((any UpstreamResponseDelegate)?, TransferStateMachine.Action) in
                 defer { if terminal { state.delegate = nil } }
-                state.responseBytesInFlight -= bodyBytes
-                var kick = false
-                if state.receiveStalled && state.responseBytesInFlight <= UpstreamBufferLimits.responseLowWater {
-                    state.receiveStalled = false
-                    kick = true
-                }
-                return (state.delegate, kick)
+                let action = bodyBytes > 0 ? state.flow.delivered(bodyBytes) : .none
+                return (state.delegate, action)
             }
-            if kick, delegate != nil { loop?.kick(self) }
+            if delegate != nil { perform(action) }
             guard let delegate else { last = nil; return }  // cancelled, possibly by the previous call
             last = terminal ? nil : delegate
             switch event {
