@@ -191,7 +191,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         var request = AccessRequest(method: head.method.rawValue, target: head.uri,
-                                    tokenHeaderValues: head.headers[generation.policy.extractor.location.header])
+                                    tokenHeaderValues: head.headers[generation.policy.tokenHeader])
         if generation.policy.handlesCORS {
             request.origin = Self.origin(of: head)
             if head.method == .OPTIONS {

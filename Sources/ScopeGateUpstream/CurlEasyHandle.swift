@@ -162,8 +162,7 @@ final class CurlEasyHandle {
         var sawAccept = false
         for header in request.headers {
             let name = header.name
-            if ASCII.equalsIgnoringCase(name, "content-length") || ASCII.equalsIgnoringCase(name, "transfer-encoding")
-                || ASCII.equalsIgnoringCase(name, "expect") || ASCII.equalsIgnoringCase(name, "host") { continue }
+            if UpstreamRequest.isFramingHeader(name) { continue }
             if ASCII.equalsIgnoringCase(name, "accept") { sawAccept = true }
             headerLines.append(name: name, value: header.value)
         }

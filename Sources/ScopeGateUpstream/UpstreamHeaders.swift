@@ -68,7 +68,7 @@ import ScopeGateCore
         result.reserveCapacity(client.count + 5 + allowance.claimHeaders.count)
         for header in HopByHopHeaders.removing(from: client) {
             let name = Self.normalise(header.name)
-            if name == "host" || name == "content-length" || name == "expect" || name == "proxy-authorization" { continue }
+            if UpstreamRequest.isFramingHeader(name) || name == "proxy-authorization" { continue }
             if gatewayOwned.contains(name) {
                 if fromTrustedProxy { incoming[name, default: []].append(header.value) }
                 continue

@@ -1,3 +1,4 @@
+import ScopeGateCore
 import NIOCore
 
 /// One request to forward to a backend, already authorised and filtered by the caller.
@@ -6,13 +7,24 @@ import NIOCore
 /// framing needs (`Host` from the URL, `Content-Length` or `Transfer-Encoding: chunked` when
 /// there is a ``body``) and never `Accept`, `Content-Type`, `Expect` or `Accept-Encoding` of its own.
 public struct UpstreamRequest: Sendable {
+    /// Whether `name` (any letter case) is a header the engine sets itself from ``url`` and
+    /// ``body``: `Host` (RFC 9112 §3.2), `Content-Length` (§6.2), `Transfer-Encoding` (§6.1)
+    /// and `Expect` (RFC 9110 §10.1.1). A caller's is never sent, so the framing the backend
+    /// reads is always the engine's. The one copy of the rule: the engine applies it to every
+    /// request it sends, and ``UpstreamHeaders`` to the client's headers it forwards.
+    public static func isFramingHeader(_ name: String) -> Bool {
+        ASCII.equalsIgnoringCase(name, "host") || ASCII.equalsIgnoringCase(name, "content-length")
+            || ASCII.equalsIgnoringCase(name, "transfer-encoding") || ASCII.equalsIgnoringCase(name, "expect")
+    }
+
     /// The method token, sent as-is (e.g. `"GET"`, `"PATCH"`). `HEAD` is sent as a bodiless HEAD.
     public var method: String
     /// Absolute URL, e.g. `http://127.0.0.1:9101/calendar/x?y=1`. Only `http` and `https` are allowed;
     /// the path is sent as given (no dot-segment squashing), so it must already be normalised.
     public var url: String
     /// End-to-end headers to send, in order. The caller has removed hop-by-hop headers and `Host`.
-    /// `Content-Length`, `Transfer-Encoding` and `Expect` are ignored here: the engine frames the body itself.
+    /// `Host`, `Content-Length`, `Transfer-Encoding` and `Expect` are ignored here
+    /// (``isFramingHeader(_:)``): the engine frames the request itself.
     /// A header with an empty value is sent with an empty value.
     public var headers: [(name: String, value: String)]
     /// `nil`: the client sent no body, so none is sent. See ``UpstreamRequestBody``.

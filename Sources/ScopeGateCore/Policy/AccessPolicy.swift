@@ -29,6 +29,9 @@ public struct AccessPolicy: Sendable {
     public let routes: RouteTable
     public let verifier: TokenVerifier
     public let extractor: TokenExtractor
+    /// The request header the bearer token is read from (`Authorization`, or the configured
+    /// `api.token.header`): the server puts its values in ``AccessRequest/tokenHeaderValues``.
+    public var tokenHeader: String { extractor.location.header }
     /// `forwarding.claim_headers`: the headers an allowed request carries for its token.
     public let claimHeaders: ClaimHeaderMapping
 

@@ -166,6 +166,21 @@ final class ForwardingTests: XCTestCase {
         }
     }
 
+    /// The framing headers the engine sets itself never come from the client, in any spelling a
+    /// backend might fold into them (`_` for `-`, as CGI-style servers do): before, the
+    /// underscore spelling of `Transfer-Encoding` was forwarded.
+    func testFramingHeadersInTheUnderscoreSpellingAreNotForwarded() async throws {
+        let token = try await fixture.token()
+        let response = try fixture.request("GET", "/appointments/1", token: token,
+                                           headers: ["Transfer_Encoding: chunked", "Content_Length: 12", "X-Kept: 1"])
+        XCTAssertEqual(response.status, 200)
+        let names = Set((try response.json()["headers"] as? [[String]] ?? []).map { $0[0].lowercased() })
+        XCTAssertTrue(names.contains("x-kept"), "\(names)")
+        for framing in ["transfer_encoding", "content_length", "transfer-encoding", "content-length"] {
+            XCTAssertFalse(names.contains(framing), framing)
+        }
+    }
+
     func testHealthEndpointAnswersWithoutToken() throws {
         let response = try fixture.request("GET", "/healthz")
         XCTAssertEqual(response.status, 200)
