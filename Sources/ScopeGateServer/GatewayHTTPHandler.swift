@@ -102,6 +102,15 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .dataReceivedInErrorState? = error as? ByteToMessageDecoderError {
+            // Bytes read after the decoder stopped: after a `Connection: close` request
+            // (`closedConnection`) or a malformed one. That first error decides the connection
+            // (the pipelining handler holds it back until the response under way has ended);
+            // later bytes are not read as requests (RFC 9112 §9.6), and must not cut that
+            // response. Whether they came in the same read as the request or a later one used
+            // to decide it.
+            return
+        }
         if let parserError = error as? HTTPParserError, parserError == .invalidEOFState {
             context.close(promise: nil)   // the client went away mid-request: nobody to answer
             return
