@@ -31,7 +31,7 @@ public enum HopByHopHeaders {
         var kept: [(name: String, value: String)] = []
         kept.reserveCapacity(headers.count)
         for header in headers where !isAlwaysRemoved(header.name) {
-            if nominated.contains(where: { ASCII.equalsFoldingCase(header.name.utf8, $0.utf8) }) { continue }
+            if nominated.contains(where: { ASCII.equalsFoldingCase(header.name, $0) }) { continue }
             kept.append(header)
         }
         return kept
