@@ -1,6 +1,6 @@
 extension APIConfig {
     private static let ownKeys: Set<String> = [
-        "audience", "issuers", "clock_skew_seconds", "realm", "token", "verification_cache",
+        "audience", "issuers", "clock_skew_seconds", "realm", "token", "verification_cache", "scopes",
     ]
 
     static func decode(_ value: JSONValue?, reader: inout ConfigReader, baseDirectory: String?) -> APIConfig? {
@@ -21,10 +21,44 @@ extension APIConfig {
         let token = TokenLocationConfig.decode(members["token"], reader: &reader)
         let cache = VerificationCacheConfig.decode(members["verification_cache"], reader: &reader)
 
+        let scopes = decodeScopeCatalog(members["scopes"], reader: &reader)
+
         guard let issuers else { return nil }
-        return APIConfig(
+        var api = APIConfig(
             audience: audience, issuers: issuers, clockSkewSeconds: skew, realm: realm,
             token: token, verificationCache: cache)
+        api.scopes = scopes
+        api.usesShorthand = members["issuers"] == nil
+        return api
+    }
+
+    /// `api.scopes`: `[{"name": "read:x", "description": "..."}]`, names unique scope tokens.
+    private static func decodeScopeCatalog(_ value: JSONValue?, reader: inout ConfigReader) -> [ScopeCatalogEntry]? {
+        guard let value, value != .null else { return nil }
+        guard case .array(let elements) = value else {
+            reader.fail("api.scopes", "must be an array of {\"name\", \"description\"} objects, found \(value.typeDescription)")
+            return nil
+        }
+        var result: [ScopeCatalogEntry] = []
+        var firstIndex: [String: Int] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = "api.scopes[\(index)]"
+            guard let object = reader.object(element, at: path) else { continue }
+            reader.rejectUnknownKeys(object, known: ["name", "description"], at: path)
+            let description = reader.string(object, "description", at: path, required: false)
+            guard let name = reader.string(object, "name", at: path, required: true) else { continue }
+            guard ScopeToken.isValid(name.utf8) else {
+                reader.fail("\(path).name", "\"\(name)\" is not a scope token (RFC 6749 §3.3: printable ASCII, no spaces, quotes or backslashes)")
+                continue
+            }
+            if let first = firstIndex[name] {
+                reader.fail("\(path).name", "\"\(name)\" is already the name of api.scopes[\(first)]")
+                continue
+            }
+            firstIndex[name] = index
+            result.append(ScopeCatalogEntry(name: name, description: description))
+        }
+        return result
     }
 
     /// `api.issuers`, or the one issuer of the shorthand form; never both.

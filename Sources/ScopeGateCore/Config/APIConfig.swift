@@ -17,6 +17,15 @@ public struct APIConfig: Sendable, Equatable {
     public var token: TokenLocationConfig
     /// `api.verification_cache`: the cache of verified tokens. Default 10000 entries, 300 s.
     public var verificationCache: VerificationCacheConfig
+    /// `api.scopes`: the API's scope catalog, `[{"name": "read:calendar", "description": "..."}]`,
+    /// the way identity providers list an API's permissions (Auth0 API permissions, Entra ID
+    /// "expose an API" scopes, Okta and Keycloak client scopes). Only ``PolicyLint`` reads it
+    /// (scopes routes require that it lacks, catalog scopes no route requires); it never changes
+    /// a decision. `nil` (the default): no catalog, and those two rules are silent.
+    public var scopes: [ScopeCatalogEntry]? = nil
+    /// Whether the file used the single-issuer shorthand (issuer members directly in `api`):
+    /// then the issuer's JSON path is `api`, not `api.issuers[0]`. Set by the decoder.
+    public var usesShorthand: Bool = false
 
     public init(
         audience: String?,
@@ -32,6 +41,12 @@ public struct APIConfig: Sendable, Equatable {
         self.realm = realm
         self.token = token
         self.verificationCache = verificationCache
+    }
+
+    /// The JSON path of `issuers[index]` as written in the file: `api` for the shorthand,
+    /// else `api.issuers[<index>]`.
+    public func issuerPath(_ index: Int) -> String {
+        usesShorthand ? "api" : "api.issuers[\(index)]"
     }
 
     /// The issuer whose `issuer` is exactly `iss`, if any.
@@ -73,5 +88,18 @@ public struct VerificationCacheConfig: Sendable, Equatable {
     public init(maxEntries: Int = 10000, ttlSeconds: Int = 300) {
         self.maxEntries = maxEntries
         self.ttlSeconds = ttlSeconds
+    }
+}
+
+/// `api.scopes[i]`: one scope of the API's catalog.
+public struct ScopeCatalogEntry: Sendable, Equatable {
+    /// `name`: the scope token (RFC 6749 §3.3), unique in the catalog.
+    public var name: String
+    /// `description`: what the scope grants, for people; `nil` when not given.
+    public var description: String?
+
+    public init(name: String, description: String? = nil) {
+        self.name = name
+        self.description = description
     }
 }

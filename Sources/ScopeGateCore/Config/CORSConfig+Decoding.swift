@@ -20,9 +20,11 @@ extension CORSConfig {
                     case .success(let pattern):
                         parsed.append(pattern)
                         if case .oneLabel = pattern {
-                            reader.warn("\(originsPath)[\(index)]", "\"\(text)\" admits every subdomain one label deep: every one of them must be yours (a page on any of them can call the API)")
+                            reader.warn("\(originsPath)[\(index)]", "\"\(text)\" admits every subdomain one label deep: every one of them must be yours (a page on any of them can call the API)",
+                                        rule: .corsWildcardOrigin, hint: "list the exact origins your pages are served from")
                         } else if pattern == .any {
-                            reader.warn("\(originsPath)[\(index)]", "\"*\" lets a page on any site call the API with a token it holds (fine for a public API; the token still decides)")
+                            reader.warn("\(originsPath)[\(index)]", "\"*\" lets a page on any site call the API with a token it holds (fine for a public API; the token still decides)",
+                                        rule: .corsWildcardOrigin, hint: "list the exact origins your pages are served from, unless the API is meant for every site")
                         }
                     case .failure(let error): reader.fail("\(originsPath)[\(index)]", error.message); ok = false
                     }

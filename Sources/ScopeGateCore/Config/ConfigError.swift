@@ -4,10 +4,17 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     public var path: String
     /// What is wrong and, where it helps, how to fix it.
     public var message: String
+    /// For a warning: its ``LintRule`` code (`cors_wildcard_origin`), so that `scopegate check`
+    /// can print it like a ``PolicyLint`` finding; `nil` for problems.
+    public var rule: String?
+    /// For a warning: a one-line fix; `nil` when none is given.
+    public var hint: String?
 
-    public init(path: String, message: String) {
+    public init(path: String, message: String, rule: String? = nil, hint: String? = nil) {
         self.path = path
         self.message = message
+        self.rule = rule
+        self.hint = hint
     }
 
     /// `path: message`, the form `scopegate check` prints.

@@ -47,7 +47,7 @@ public enum ConfigLoader {
 
     /// `$schema` names the JSON Schema the file follows (editors read it); it is accepted and ignored.
     private static let topLevelKeys: Set<String> = ["$schema", "listen", "api", "backends", "routes", "limits", "log",
-                                                     "upstream", "forwarding", "shutdown", "admin", "cors"]
+                                                     "upstream", "forwarding", "shutdown", "admin", "cors", "lint"]
 
     private static func decodeDocument(
         _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
@@ -71,6 +71,7 @@ public enum ConfigLoader {
         let forwarding = ForwardingConfig.decode(root["forwarding"], reader: &reader)
         let shutdown = ShutdownConfig.decode(root["shutdown"], reader: &reader)
         let admin = AdminConfig.decode(root["admin"], reader: &reader)
+        let lint = LintConfig.decode(root["lint"], reader: &reader)
         if let schema = root["$schema"], case .string = schema {} else if let schema = root["$schema"] {
             reader.fail("$schema", "must be a string (the URI of the JSON Schema), found \(schema.typeDescription)")
         }
@@ -88,6 +89,7 @@ public enum ConfigLoader {
             shutdown: shutdown, admin: admin
         )
         config.cors = cors
+        config.lint = lint
         config.warnings = reader.warnings
         return config
     }

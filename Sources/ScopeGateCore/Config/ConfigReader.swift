@@ -9,8 +9,8 @@ struct ConfigReader {
         problems.append(ConfigProblem(path: path, message: message))
     }
 
-    mutating func warn(_ path: String, _ message: String) {
-        warnings.append(ConfigProblem(path: path, message: message))
+    mutating func warn(_ path: String, _ message: String, rule: LintRule, hint: String) {
+        warnings.append(ConfigProblem(path: path, message: message, rule: rule.rawValue, hint: hint))
     }
 
     /// The value as an object, or a recorded problem.

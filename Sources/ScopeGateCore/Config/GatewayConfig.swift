@@ -30,6 +30,8 @@ public struct GatewayConfig: Sendable, Equatable {
     /// `check_audience: false`), with its JSON path: `scopegate check` prints these as
     /// `warning:` lines and `serve` logs them at start. Empty for a config built in code.
     public var warnings: [ConfigProblem] = []
+    /// `lint`: findings of ``PolicyLint`` reviewed and accepted; read by `scopegate check` only.
+    public var lint: LintConfig = .init()
 
     public init(
         listener: ListenerConfig = .init(),

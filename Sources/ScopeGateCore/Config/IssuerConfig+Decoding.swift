@@ -49,11 +49,9 @@ extension IssuerConfig {
         let requiredClaims = decodeRequiredClaims(
             members["required_claims"], at: ConfigReader.join(path, "required_claims"), reader: &reader)
         if !checkAudience {
-            reader.warn(
-                ConfigReader.join(path, "check_audience"),
-                allowedClientIDs == nil && requiredClaims.isEmpty
-                    ? "is false and nothing else binds this issuer's tokens to this API: a token it issued for any other API or client is accepted (set allowed_client_ids or required_claims)"
-                    : "is false, so aud is not checked; only allowed_client_ids and required_claims bind this issuer's tokens to this API")
+            let finding = PolicyLint.audienceNotChecked(
+                path: ConfigReader.join(path, "check_audience"), bound: allowedClientIDs != nil || !requiredClaims.isEmpty)
+            reader.warn(finding.path, finding.message, rule: finding.rule, hint: finding.hint)
         }
         let jwks = decodeJWKS(members["jwks"], at: ConfigReader.join(path, "jwks"), reader: &reader, baseDirectory: baseDirectory)
         let secrets = decodeHMACSecrets(

@@ -415,6 +415,8 @@ private enum SchemaCases {
          CognitoTokenTests.config(issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
                                   jwksURL: "http://127.0.0.1:40011/eu-west-1_example/.well-known/jwks.json",
                                   clientID: "example-client-id", backendPort: 40001)),
+        ("CheckLintTests.config (findings of every route rule and the catalog)", CheckLintTests.config),
+        ("CheckLintTests.acceptingConfig (a finding in lint.accept)", CheckLintTests.acceptingConfig),
     ]
 
     /// What `ServedGateway.config(slowScopes:shutdown:extraTopLevel:)` (`Support/ServedGateway.swift`: the lifecycle
@@ -559,6 +561,7 @@ private enum SchemaCases {
                     {"prefix": "billing", "backend": "calendar", "methods": {"GET": []}},
                     {"prefix": "/billing", "backend": "billing", "methods": {"GET": []}}]}
         """),
+        ("CheckLintTests.invalidConfig: routes as a string", "$.routes", CheckLintTests.invalidConfig),
         // listen
         ("listen as a string", "$.listen", config(#""listen": "127.0.0.1:8080""#)),
         ("listen unknown key", "$.listen", config(#""listen": {"adress": "0.0.0.0"}"#)),
@@ -712,6 +715,13 @@ private enum SchemaCases {
         ("admin.port above 65535", "$.admin.port", config(#""admin": {"port": 65536}"#)),
         ("admin.port as a string", "$.admin.port", config(#""admin": {"port": "9901"}"#)),
         ("admin.host empty", "$.admin.host", config(#""admin": {"host": ""}"#)),
+        // api.scopes, lint
+        ("api.scopes as an object", "$.api.scopes", config(api: shorthand(#""scopes": {"read": "Read"}"#))),
+        ("api.scopes entry unknown key", "$.api.scopes[0]", config(api: shorthand(#""scopes": [{"name": "read", "title": "Read"}]"#))),
+        ("api.scopes name not a scope token", "$.api.scopes[0].name", config(api: shorthand(#""scopes": [{"name": "read all"}]"#))),
+        ("lint unknown key", "$.lint", config(#""lint": {"ignore": []}"#)),
+        ("lint.accept entry unknown key", "$.lint.accept[0]", config(#""lint": {"accept": [{"rule": "method_without_scope", "path": "routes[0]", "reason": "r", "until": "2027"}]}"#)),
+        ("lint.accept rule not a rule", "$.lint.accept[0].rule", config(#""lint": {"accept": [{"rule": "no_such_rule", "path": "routes[0]", "reason": "r"}]}"#)),
     ]
 
     // MARK: Accepted by both
@@ -723,6 +733,10 @@ private enum SchemaCases {
             "admin": {"host": "0.0.0.0", "port": 9901}
             """)),
         ("admin null", config(#""admin": null"#)),
+        ("api.scopes catalog and lint.accept (PolicyLintTests)", config(api: shorthand(
+            #""scopes": [{"name": "read:calendar", "description": "Read the calendar"}, {"name": "write:calendar"}]"#), """
+            "lint": {"accept": [{"rule": "less_protected_than_enclosing", "path": "routes[1].methods.GET", "reason": "public data"}]}
+            """)),
         ("log.access file form",
          config(#""log": {"denials": {"file": "denials.log"}, "access": {"file": "access.log"}, "stats_interval_seconds": 0}"#)),
         ("log.access stderr", config(#""log": {"denials": "stderr", "access": "stderr"}"#)),
