@@ -63,19 +63,29 @@ final class ServedGateway: @unchecked Sendable {
         served.process.arguments = ["serve", "--config", path] + arguments
         served.process.standardOutput = FileHandle.nullDevice
         try served.process.run()
-        let listening = try served.waitForLine("scopegate: listening on", timeout: 30)
+        do {
+            try served.waitUntilServing(configText: text)
+        } catch {
+            await served.stop()   // a start that failed must not leave the gateway process behind
+            throw error
+        }
+        return served
+    }
+
+    /// Waits for the listening line (and reads the ports from it), then for the keys of a remote issuer.
+    private func waitUntilServing(configText text: String) throws {
+        let listening = try waitForLine("scopegate: listening on", timeout: 30)
         // "scopegate: listening on 127.0.0.1:PORT, admin on 127.0.0.1:APORT (...)"
         func port(after marker: String) -> Int {
             Int(listening.components(separatedBy: marker).dropFirst().first?.prefix(while: \.isNumber) ?? "") ?? 0
         }
-        served.port = port(after: "listening on 127.0.0.1:")
-        served.adminPort = port(after: "admin on 127.0.0.1:")
+        self.port = port(after: "listening on 127.0.0.1:")
+        self.adminPort = port(after: "admin on 127.0.0.1:")
         // A remote issuer's keys are fetched after the listeners open: every test starts once
         // the gateway logged them loaded (the line follows the swap of the key set).
         if let config = try? ConfigLoader.decode(Data(text.utf8)), config.api.issuers.contains(where: { $0.jwks.isRemote }) {
-            try served.waitForLine("JWKS loaded from")
+            try waitForLine("JWKS loaded from")
         }
-        return served
     }
 
     private init(directory: URL, group: MultiThreadedEventLoopGroup, slow: EchoBackend, fast: EchoBackend,
