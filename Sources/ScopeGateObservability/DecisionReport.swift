@@ -7,7 +7,9 @@ import ScopeGateCore
 /// `status` (200 means "forwarded"), `reason` (a reason code, `null` when allowed),
 /// `description` (one sentence), `route`, `backend`, `upstream_url` (allowed only),
 /// `required_scopes`, `required_any_of` (only with alternatives), `granted_scopes`,
-/// `subject`, `client_id`, `allow` (405 only), `cors_headers` (name to value, when the route
+/// `subject`, `client_id`, `allow` (405 only), `would_deny` (a route or method in shadow mode
+/// that would have denied the request it forwards: `{"status", "reason", "description"}`, else
+/// `null`), `cors_headers` (name to value, when the route
 /// has CORS: what an allowed preflight (status 204) or the response carries), and `token`:
 /// - a token that verified: `{"verified": true, "issuer", "kid", "alg", "exp"` (Unix seconds),
 ///   `"expires_at"` (RFC 3339), `"scopes_by_claim": [{"claim", "scopes"}]}` — which of the
@@ -48,7 +50,8 @@ public struct DecisionReport: Sendable {
             put("granted_scopes", allowance.token?.grantedScopes ?? [])
             put("subject", allowance.token?.subject)
             put("client_id", allowance.token?.clientID)
-            put("token", allowance.token.map(Self.tokenObject))
+            put("token", allowance.token.map(Self.tokenObject) ?? allowance.wouldDeny.flatMap { _ in presentedToken.map(Self.unverifiedObject) })
+            put("would_deny", allowance.wouldDeny.map { ["status": $0.status, "reason": $0.reason.rawValue, "description": $0.description] as [String: Any] })
         case .deny(let denial):
             put("allowed", false)
             put("status", denial.status)
@@ -57,6 +60,7 @@ public struct DecisionReport: Sendable {
             put("route", denial.route)
             put("backend", denial.backend)
             put("upstream_url", nil)
+            put("would_deny", nil)
             put("required_scopes", denial.requiredScopes)
             if let alternatives = denial.requirement?.alternatives, alternatives.count > 1 { put("required_any_of", alternatives) }
             put("granted_scopes", denial.grantedScopes)
@@ -73,6 +77,7 @@ public struct DecisionReport: Sendable {
             put("route", preflight.route.prefix)
             put("backend", preflight.route.backend.name)
             put("upstream_url", nil)
+            put("would_deny", nil)
             put("required_scopes", [String]())
             put("granted_scopes", [String]())
             put("subject", nil)
@@ -124,7 +129,10 @@ public struct DecisionReport: Sendable {
             row("route", allowance.route.prefix)
             row("backend", allowance.route.backend.name)
             row("upstream_url", allowance.upstreamURL)
-            row("required_scopes", allowance.token == nil ? "(public)" : Self.describe(allowance.requirement))
+            if let wouldDeny = allowance.wouldDeny {
+                row("would_deny", "\(wouldDeny.status) \(wouldDeny.reason.rawValue): \(wouldDeny.description)")
+            }
+            row("required_scopes", allowance.requirement == nil && allowance.wouldDeny == nil ? "(public)" : Self.describe(allowance.requirement))
             row("granted_scopes", allowance.token?.grantedScopes.joined(separator: " "))
             row("subject", allowance.token?.subject)
             row("client_id", allowance.token?.clientID)
@@ -158,6 +166,9 @@ public struct DecisionReport: Sendable {
     }
 
     private static func allowedDescription(_ allowance: Allowance) -> String {
+        if let wouldDeny = allowance.wouldDeny {
+            return "shadow mode: the rule would deny this (\(wouldDeny.status) \(wouldDeny.reason.rawValue)); forwarded to \(allowance.route.backend.name) anyway"
+        }
         guard let token = allowance.token else { return "a public method: forwarded without looking at credentials" }
         let required = describe(allowance.requirement)
         return "the token of \(token.issuer) grants \(required == "(any valid token)" ? "what any valid token may do" : required): forwarded to \(allowance.route.backend.name)"

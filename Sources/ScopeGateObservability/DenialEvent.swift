@@ -1,7 +1,9 @@
 import Foundation
 import ScopeGateCore
 
-/// One denial as a log line: `{"time":..., "event":"denial", ...}`.
+/// One denial as a log line: `{"time":..., "event":"denial", ...}`; or, for a route or method
+/// in shadow mode (``Enforcement/shadow``), the denial its rule would have given to a request
+/// forwarded anyway: `{"time":..., "event":"would_deny", ...}` with the same fields.
 ///
 /// Fields: `time` (RFC 3339 UTC), `event`, `request_id`, `client` (peer address), `method`, `path`
 /// (normalised, or the raw path without its query when the target was invalid),
@@ -19,8 +21,12 @@ public struct DenialEvent: Sendable {
     /// The request ID (`forwarding.request_id_header`), when one was assigned.
     public var requestID: String?
     public var denial: Denial
+    /// Whether the request was forwarded anyway (shadow mode): the event is `would_deny`.
+    public var forwarded: Bool
 
-    public init(time: Date, client: String?, method: String, rawTarget: String, requestID: String? = nil, denial: Denial) {
+    public init(time: Date, client: String?, method: String, rawTarget: String, requestID: String? = nil, denial: Denial,
+                forwarded: Bool = false) {
+        self.forwarded = forwarded
         self.time = time
         self.client = client
         self.method = method
@@ -31,7 +37,7 @@ public struct DenialEvent: Sendable {
 
     /// The JSON line, ending in `\n`.
     public var line: String {
-        var json = JSONLine.event("denial", at: time)
+        var json = JSONLine.event(forwarded ? "would_deny" : "denial", at: time)
         json.add("request_id", requestID.map(TokenRedaction.redacting))
         json.add("client", client)
         json.add("method", String(method.prefix(32)))

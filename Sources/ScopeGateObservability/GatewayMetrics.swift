@@ -52,6 +52,7 @@ public final class GatewayMetrics: Sendable {
 
     private struct InstrumentCache {
         var denials: [LabelPair: CoreMetrics.Counter] = [:]
+        var wouldDenials: [LabelPair: CoreMetrics.Counter] = [:]
         var upstreamFailures: [LabelPair: CoreMetrics.Counter] = [:]
         /// Pulled statistics already counted, per source (a reload may bring new sources). The
         /// source is held so that its identifier is never reused by another object.
@@ -118,6 +119,17 @@ public final class GatewayMetrics: Sendable {
         cached(\.denials, key) {
             Self.counter(registry, "denials_total", [("reason", key.first), ("route", key.second)],
                          "Requests the gateway answered itself with an error, by reason code and route prefix.")
+        }.increment()
+    }
+
+    /// One request a route or method in shadow mode would have denied and that was forwarded
+    /// anyway, labelled like ``recordDenial(reason:route:)``.
+    public func recordWouldDeny(reason: ReasonCode, route: String?) {
+        guard enabled else { return }
+        let key = LabelPair(first: reason.rawValue, second: route ?? Self.noRoute)
+        cached(\.wouldDenials, key) {
+            Self.counter(registry, "would_deny_total", [("reason", key.first), ("route", key.second)],
+                         "Requests a route or method in shadow mode would have denied and forwarded anyway, by reason code and route prefix.")
         }.increment()
     }
 

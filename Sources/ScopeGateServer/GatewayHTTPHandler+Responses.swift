@@ -82,11 +82,17 @@ extension GatewayHTTPHandler {
               requestIDHeader: generation.requestIDHeader)
     }
 
-    /// Writes one denial line to the event log (the only place that does) and counts it.
-    func logDenial(_ denial: Denial, method: String, rawTarget: String, requestID: String?) {
-        gateway.metrics.recordDenial(reason: denial.reason, route: denial.route)
+    /// Writes one denial line to the event log (the only place that does) and counts it; with
+    /// `forwarded`, a shadow mode's `would_deny` line and count.
+    func logDenial(_ denial: Denial, method: String, rawTarget: String, requestID: String?, forwarded: Bool = false) {
+        if forwarded {
+            gateway.metrics.recordWouldDeny(reason: denial.reason, route: denial.route)
+        } else {
+            gateway.metrics.recordDenial(reason: denial.reason, route: denial.route)
+        }
         gateway.eventLog.write(DenialEvent(time: gateway.clock(), client: clientAddress, method: method,
-                                           rawTarget: rawTarget, requestID: requestID, denial: denial).line)
+                                           rawTarget: rawTarget, requestID: requestID, denial: denial,
+                                           forwarded: forwarded).line)
     }
 
     func write(_ response: DenialResponse, version: HTTPVersion, requestID: String?, mode: Machine.CloseMode, requestIDHeader: String) {

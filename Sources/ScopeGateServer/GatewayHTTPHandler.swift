@@ -240,6 +240,10 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .preflight(let preflight):
             answerPreflight(preflight, exchange: exchange)
         case .allow(let allowance):
+            if let wouldDeny = allowance.wouldDeny {
+                logDenial(wouldDeny, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri,
+                          requestID: exchange.requestID, forwarded: true)
+            }
             exchange.allowance = allowance
             forward(exchange)
         }

@@ -62,7 +62,7 @@ import ScopeGateCore
     @_spi(Fuzzing) public func headers(from client: [(name: String, value: String)], clientAddress: String?, requestID: String,
                  allowance: Allowance) -> [(name: String, value: String)] {
         let fromTrustedProxy = clientAddress.map { address in trustedProxies.contains { $0.contains(address) } } ?? false
-        let dropToken = allowance.token == nil || !allowance.route.forwardAuthorization
+        let dropToken = !allowance.forwardsTokenHeader
         var incoming: [String: [String]] = [:]   // gateway-owned values kept from a trusted proxy
         var result: [(name: String, value: String)] = []
         result.reserveCapacity(client.count + 5 + allowance.claimHeaders.count)

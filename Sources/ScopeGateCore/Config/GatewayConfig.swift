@@ -225,6 +225,12 @@ public struct RouteConfig: Sendable, Equatable {
     public var preserveHost: Bool = false
     /// `routes[i].cors`: this route's CORS, resolved against the API's `cors`. Default: inherit.
     public var cors: RouteCORS = .inherit
+    /// `routes[i].enforce`: whether the route's methods deny or only report (shadow mode).
+    /// Default ``Enforcement/enforce``.
+    public var enforcement: Enforcement = .enforce
+    /// `routes[i].methods.<METHOD>.enforce`, for the methods written in the object form with an
+    /// `enforce` member: overrides ``enforcement`` for that method.
+    public var methodEnforcement: [String: Enforcement] = [:]
 
     public init(prefix: String, backend: String, methods: [String: MethodRule], upstreamPrefix: String? = nil,
                 forwardAuthorization: Bool = true) {

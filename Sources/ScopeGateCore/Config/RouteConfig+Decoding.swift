@@ -33,7 +33,7 @@ extension RouteConfig {
                                reader: inout ConfigReader) -> RouteConfig? {
         guard let members = reader.object(value, at: path) else { return nil }
         reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods", "strip_prefix", "rewrite_prefix",
-                                                  "forward_authorization", "preserve_host", "cors"], at: path)
+                                                  "forward_authorization", "preserve_host", "cors", "enforce"], at: path)
         var prefix = reader.string(members, "prefix", at: path, required: true)
         if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
             reader.fail("\(path).prefix", problem)
@@ -45,7 +45,8 @@ extension RouteConfig {
             reader.fail("\(path).backend", "\"\(name)\" is not a defined backend (defined: \(known))")
             backend = nil
         }
-        let methods = decodeMethods(members["methods"], at: "\(path).methods", reader: &reader)
+        let decodedMethods = decodeMethods(members["methods"], at: "\(path).methods", reader: &reader)
+        let enforcement = decodeEnforcement(members["enforce"], at: "\(path).enforce", reader: &reader)
         let strip = reader.bool(members, "strip_prefix", at: path, default: false)
         var upstreamPrefix: String? = strip ? "/" : nil
         if let rewrite = reader.string(members, "rewrite_prefix", at: path, required: false) {
@@ -60,15 +61,19 @@ extension RouteConfig {
         let forwardAuthorization = reader.bool(members, "forward_authorization", at: path, default: true)
         let preserveHost = reader.bool(members, "preserve_host", at: path, default: false)
         let routeCORS = RouteCORS.decode(members["cors"], at: "\(path).cors", base: cors, reader: &reader)
-        guard let prefix, let backend, let methods, let routeCORS else { return nil }
-        var route = RouteConfig(prefix: prefix, backend: backend, methods: methods, upstreamPrefix: upstreamPrefix,
+        guard let prefix, let backend, let decodedMethods, let routeCORS, let enforcement else { return nil }
+        var route = RouteConfig(prefix: prefix, backend: backend, methods: decodedMethods.0, upstreamPrefix: upstreamPrefix,
                                 forwardAuthorization: forwardAuthorization)
         route.preserveHost = preserveHost
         route.cors = routeCORS
+        route.enforcement = enforcement
+        route.methodEnforcement = decodedMethods.1
         return route
     }
 
-    private static func decodeMethods(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> [String: MethodRule]? {
+    /// The method rules, and the `enforce` of those written in the object form.
+    private static func decodeMethods(_ value: JSONValue?, at path: String,
+                                      reader: inout ConfigReader) -> ([String: MethodRule], [String: Enforcement])? {
         guard let value else {
             reader.fail(path, "is required, e.g. {\"GET\": [\"read:items\"], \"POST\": [\"write:items\"]}")
             return nil
@@ -76,6 +81,7 @@ extension RouteConfig {
         guard let members = reader.object(value, at: path) else { return nil }
         if members.isEmpty { reader.fail(path, "must configure at least one method") }
         var result: [String: MethodRule] = [:]
+        var enforcement: [String: Enforcement] = [:]
         var ok = !members.isEmpty
         for method in members.keys.sorted() {
             let methodPath = ConfigReader.join(path, method)
@@ -84,21 +90,54 @@ extension RouteConfig {
                 ok = false
                 continue
             }
-            switch members[method]! {
+            var ruleValue = members[method]!
+            var rulePath = methodPath
+            if case .object(let form) = ruleValue {
+                // {"scopes": <rule>, "enforce": "shadow"}: the rule with its own enforcement.
+                reader.rejectUnknownKeys(form, known: ["scopes", "enforce"], at: methodPath)
+                guard let scopes = form["scopes"] else {
+                    reader.fail(ConfigReader.join(methodPath, "scopes"), "is required in the object form of a method rule, e.g. {\"scopes\": [\"write:items\"], \"enforce\": \"shadow\"}")
+                    ok = false
+                    continue
+                }
+                if form["enforce"] != nil {
+                    guard let mode = decodeEnforcement(form["enforce"], at: ConfigReader.join(methodPath, "enforce"), reader: &reader) else {
+                        ok = false
+                        continue
+                    }
+                    if mode == .shadow, case .string("public") = scopes {
+                        reader.fail(ConfigReader.join(methodPath, "enforce"), "a public method denies nothing, so it has nothing to shadow; drop \"enforce\"")
+                        ok = false
+                        continue
+                    }
+                    enforcement[method] = mode
+                }
+                ruleValue = scopes
+                rulePath = ConfigReader.join(methodPath, "scopes")
+            }
+            switch ruleValue {
             case .string("public"):
                 result[method] = .public
             case .array(let elements):
-                if let requirement = decodeRequirement(elements, at: methodPath, reader: &reader) {
+                if let requirement = decodeRequirement(elements, at: rulePath, reader: &reader) {
                     result[method] = .scopes(requirement)
                 } else {
                     ok = false
                 }
             case let other:
-                reader.fail(methodPath, "must be an array of required scopes, an array of alternatives, or \"public\", found \(ConfigReader.render(other))")
+                reader.fail(rulePath, "must be an array of required scopes, an array of alternatives, or \"public\" (or {\"scopes\": <one of those>, \"enforce\": \"shadow\"}), found \(ConfigReader.render(other))")
                 ok = false
             }
         }
-        return ok ? result : nil
+        return ok ? (result, enforcement) : nil
+    }
+
+    /// `"enforce"` or `"shadow"`; absent is ``Enforcement/enforce``; `nil` with the problem recorded.
+    private static func decodeEnforcement(_ value: JSONValue?, at path: String, reader: inout ConfigReader) -> Enforcement? {
+        guard let value else { return .enforce }
+        if case .string(let text) = value, let mode = Enforcement(rawValue: text) { return mode }
+        reader.fail(path, "must be \"enforce\" or \"shadow\", found \(ConfigReader.render(value))")
+        return nil
     }
 
     /// `["a", "b"]` (all of) or `[["a"], ["b", "c"]]` (any of); `nil` with problems recorded.

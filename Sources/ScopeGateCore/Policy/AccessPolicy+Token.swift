@@ -16,8 +16,11 @@ extension AccessPolicy {
     /// - scopes short of `requirement`: 403 `insufficient_scope`, naming the alternative
     ///   closest to what the token granted;
     /// - else allowed, to `target`, with the claim headers.
+    ///
+    /// With `enforcement` ``Enforcement/shadow`` a denial is allowed instead, carrying it
+    /// (``Allowance/wouldDeny``); claim headers only when the token verified and they are valid.
     func conclude(_ verification: Result<VerifiedToken, TokenRejection>, route: Route, target: RequestTarget,
-                  requirement: ScopeRequirement) -> Decision {
+                  requirement: ScopeRequirement, enforcement: Enforcement) -> Decision {
         var denial = Self.tokenDenial(route: route, path: target.path, requirement: requirement)
         let verified: VerifiedToken
         let headers: [ClaimHeader]
@@ -34,7 +37,7 @@ extension AccessPolicy {
                 denial.status = 401
                 denial.bearerError = "invalid_token"
             }
-            return .deny(denial)
+            return Self.enforcing(denial, enforcement, route: route, target: target)
         }
         denial.token = verified
 
@@ -48,7 +51,7 @@ extension AccessPolicy {
             denial.description = "the token lacks scope \(missing.joined(separator: " "))"
                 + (requirement.alternatives.count > 1 ? " (or another alternative of the route)" : "")
             denial.bearerError = "insufficient_scope"
-            return .deny(denial)
+            return Self.enforcing(denial, enforcement, route: route, target: target, token: verified, claimHeaders: headers)
         }
         return .allow(Allowance(route: route, target: target, token: verified, requirement: requirement, claimHeaders: headers))
     }

@@ -81,7 +81,7 @@ public struct AccessPolicy: Sendable {
     /// - Returns: the ``Decision``; it cannot wait again.
     public func resume(_ wait: KeyWait, now: Date) -> Decision {
         let decision = conclude(verifier.resume(wait.token, now: now), route: wait.route, target: wait.target,
-                                requirement: wait.requirement)
+                                requirement: wait.requirement, enforcement: wait.enforcement)
         return Self.addingCORS(to: decision, cors: wait.route.cors, origin: wait.origin)
     }
 
@@ -144,26 +144,21 @@ public struct AccessPolicy: Sendable {
                 return .decided(.deny(denial))
             }
         }
+        let enforcement = route.enforcement(for: request.method)
         guard let rule = route.rule(for: request.method) else {
             denial.status = 405
             denial.reason = .methodNotAllowed
             denial.description = "method \(Self.printable(request.method)) is not allowed on \(route.prefix)"
             denial.allowedMethods = route.allowedMethods
-            return .decided(.deny(denial))
+            guard enforcement == .shadow else { return .decided(.deny(denial)) }
+            // Shadowed: forwarded as a public method's request would be (no token checked).
+            var refusal = denial
+            guard let forwarded = targetWithoutToken(target, refusal: &refusal) else { return .decided(.deny(refusal)) }
+            return .decided(Self.enforcing(denial, enforcement, route: route, target: forwarded))
         }
         guard case .scopes(let requirement) = rule else {
             // Credentials on a public method are not checked, so none are passed on either.
-            var publicTarget = target
-            if let name = extractor.location.queryParameter, let query = target.query {
-                guard !extractor.queryHasLookAlike(query) else {
-                    denial.status = 400
-                    denial.reason = .invalidAuthorizationHeader
-                    denial.description = "a query parameter that backends may read as \"\(name)\" is not allowed"
-                    denial.bearerError = "invalid_request"
-                    return .decided(.deny(denial))
-                }
-                publicTarget.query = TokenExtractor.removingParameter(name, fromQuery: query)
-            }
+            guard let publicTarget = targetWithoutToken(target, refusal: &denial) else { return .decided(.deny(denial)) }
             return .decided(.allow(Allowance(route: route, target: publicTarget, token: nil, requirement: nil)))
         }
         denial = Self.tokenDenial(route: route, path: target.path, requirement: requirement)
@@ -175,7 +170,7 @@ public struct AccessPolicy: Sendable {
             denial.status = 401
             denial.reason = .missingToken
             denial.description = "a bearer token is required"
-            return .decided(.deny(denial))
+            return .decided(Self.enforcing(denial, enforcement, route: route, target: target))
         case .invalid:
             denial.status = 400
             denial.reason = .invalidAuthorizationHeader
@@ -195,13 +190,34 @@ public struct AccessPolicy: Sendable {
 
         switch verifier.verify(token, now: now) {
         case .verified(let verified):
-            return .decided(conclude(.success(verified), route: route, target: forwardedTarget, requirement: requirement))
+            return .decided(conclude(.success(verified), route: route, target: forwardedTarget, requirement: requirement,
+                                     enforcement: enforcement))
         case .rejected(let rejection):
-            return .decided(conclude(.failure(rejection), route: route, target: forwardedTarget, requirement: requirement))
+            return .decided(conclude(.failure(rejection), route: route, target: forwardedTarget, requirement: requirement,
+                                     enforcement: enforcement))
         case .awaitingKeys(let pending):
             return .awaitingKeys(KeyWait(route: route, target: forwardedTarget, requirement: requirement,
-                                         origin: request.origin, token: pending))
+                                         enforcement: enforcement, origin: request.origin, token: pending))
         }
+    }
+
+    /// `target` as forwarded where no token is checked (a public method, a shadowed 405): the
+    /// configured token query parameter removed; a look-alike of it is 400 `invalid_request`
+    /// (`nil`, with `refusal`, a denial on the route, made that answer), since it would reach
+    /// the backend unchecked.
+    private func targetWithoutToken(_ target: RequestTarget, refusal: inout Denial) -> RequestTarget? {
+        guard let name = extractor.location.queryParameter, let query = target.query else { return target }
+        guard !extractor.queryHasLookAlike(query) else {
+            refusal.status = 400
+            refusal.reason = .invalidAuthorizationHeader
+            refusal.description = "a query parameter that backends may read as \"\(name)\" is not allowed"
+            refusal.bearerError = "invalid_request"
+            refusal.allowedMethods = []
+            return nil
+        }
+        var forwarded = target
+        forwarded.query = TokenExtractor.removingParameter(name, fromQuery: query)
+        return forwarded
     }
 
     /// What a well-formed token header looks like, for the 400 description.

@@ -45,6 +45,19 @@ public struct Allowance: Sendable {
     public var claimHeaders: [ClaimHeader] = []
     /// CORS headers for the response (see ``CORSPolicy``); empty when the route has no CORS.
     public var corsHeaders: [ResponseHeader] = []
+    /// On a route or method in shadow mode (``Enforcement/shadow``): the denial the rule would
+    /// have given (401, 403, 405 or 503), logged as `would_deny` and counted; the request is
+    /// forwarded anyway. `nil` when the rule allows the request.
+    public var wouldDeny: Denial?
+
+    /// Whether the client's token header goes to the backend: when the route forwards it
+    /// (`forward_authorization`) and the method is not public: with a token that verified, or
+    /// on a shadowed denial, where the backend gets the request as it would without the
+    /// gateway (its own check of the token is what the API relies on until the rule is enforced).
+    public var forwardsTokenHeader: Bool {
+        route.forwardAuthorization && (token != nil || wouldDeny != nil)
+    }
+
     /// Whether the backend's `Access-Control-*` response headers are replaced by
     /// ``corsHeaders``: the gateway handles CORS for the route, or the route has it off.
     public var replacesBackendCORS: Bool {

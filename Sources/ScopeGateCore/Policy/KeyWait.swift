@@ -14,6 +14,8 @@ public struct KeyWait: Sendable {
     public let target: RequestTarget
     /// What the route requires for the method.
     public let requirement: ScopeRequirement
+    /// Whether the method's rule is enforced or shadowed.
+    let enforcement: Enforcement
     /// The request's `Origin`, for the CORS headers of the decision.
     let origin: String?
     /// The token, parsed and waiting for its keys.

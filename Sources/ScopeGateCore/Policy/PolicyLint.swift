@@ -25,6 +25,8 @@ public enum LintRule: String, Sendable, Equatable, CaseIterable {
     /// A public method whose `Authorization` header reaches the backend unchecked (the token
     /// header is another one, so the gateway does not strip it).
     case authorizationForwardedUnchecked = "authorization_forwarded_unchecked"
+    /// A route or method in shadow mode (`"enforce": "shadow"`): it denies nothing.
+    case shadowMode = "shadow_mode"
     /// A CORS origin pattern with a wildcard (a decoder warning).
     case corsWildcardOrigin = "cors_wildcard_origin"
     /// A JWKS file with no usable key (a key-loading warning).
@@ -70,7 +72,9 @@ public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
 /// - backends with `timeout_ms` and `idle_timeout_ms` both 0;
 /// - public methods whose `Authorization` header is forwarded: only when `api.token.header` is
 ///   another header (``UpstreamHeaders`` strips the token header on every public method, so with
-///   the default `Authorization` nothing is forwarded and nothing is said).
+///   the default `Authorization` nothing is forwarded and nothing is said);
+/// - routes and methods in shadow mode (`"enforce": "shadow"`), which deny nothing: meant for a
+///   rollout, so `check --strict` fails until they are enforced or accepted in `lint.accept`.
 ///
 /// "Weaker" is about tokens: requirement A is at least as strong as B when every token that
 /// satisfies A satisfies B (each alternative of A contains some alternative of B); `public`
@@ -84,6 +88,28 @@ public enum PolicyLint {
         result += issuerFindings(config)
         result += backendFindings(config)
         result += authorizationFindings(config)
+        result += shadowFindings(config)
+        return result
+    }
+
+    /// One finding per route in shadow mode, and per method written with `"enforce": "shadow"`
+    /// on a route that enforces.
+    static func shadowFindings(_ config: GatewayConfig) -> [LintFinding] {
+        var result: [LintFinding] = []
+        let hint = "enforce it once its would_deny lines show only requests that should be denied; until then accept it in lint.accept"
+        for (index, route) in config.routes.enumerated() {
+            if route.enforcement == .shadow {
+                result.append(LintFinding(rule: .shadowMode, path: "routes[\(index)].enforce",
+                                          message: "is \"shadow\": \(route.prefix) denies nothing; requests its rules would deny are forwarded and logged as would_deny",
+                                          hint: hint))
+                continue
+            }
+            for method in route.methodEnforcement.keys.sorted() where route.methodEnforcement[method] == .shadow {
+                result.append(LintFinding(rule: .shadowMode, path: "routes[\(index)].methods.\(method).enforce",
+                                          message: "is \"shadow\": \(method) on \(route.prefix) denies nothing; requests its rule would deny are forwarded and logged as would_deny",
+                                          hint: hint))
+            }
+        }
         return result
     }
 

@@ -16,6 +16,10 @@ public struct Route: Sendable, Equatable {
     public let preserveHost: Bool
     /// How the route handles CORS (`cors`, `routes[i].cors`).
     public let cors: RouteCORSPolicy
+    /// `routes[i].enforce`: the route's default ``Enforcement``.
+    public let enforcement: Enforcement
+    /// `routes[i].methods.<METHOD>.enforce`, where given.
+    private let methodEnforcement: [String: Enforcement]
 
     /// The path the backend receives for the normalised `path` this route matched: the
     /// route's prefix replaced by ``upstreamPrefix`` on a whole-segment boundary
@@ -35,6 +39,18 @@ public struct Route: Sendable, Equatable {
         return methods["*"]
     }
 
+    /// Whether `method`'s rule is enforced or shadowed: the `enforce` of the entry
+    /// ``rule(for:)`` takes (its own, `GET`'s for a `HEAD`, or `*`'s), else the route's.
+    /// A method without a rule (405) takes the route's.
+    public func enforcement(for method: String) -> Enforcement {
+        guard !methodEnforcement.isEmpty else { return enforcement }
+        let key: String
+        if methods[method] != nil { key = method }
+        else if method == "HEAD", methods["GET"] != nil { key = "GET" }
+        else { key = "*" }
+        return methodEnforcement[key] ?? enforcement
+    }
+
     public init(_ config: RouteConfig, backend: BackendConfig, cors: RouteCORSPolicy = .none) {
         self.prefix = config.prefix
         self.backend = backend
@@ -46,5 +62,7 @@ public struct Route: Sendable, Equatable {
         self.forwardAuthorization = config.forwardAuthorization
         self.preserveHost = config.preserveHost
         self.cors = cors
+        self.enforcement = config.enforcement
+        self.methodEnforcement = config.methodEnforcement
     }
 }

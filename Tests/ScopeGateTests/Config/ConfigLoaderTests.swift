@@ -69,6 +69,12 @@ final class ConfigLoaderTests: XCTestCase {
             ("mixed scopes and alternatives", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"a\", [\"b\"]]}}]}", "routes[0].methods.GET[0]: mixes scopes and alternatives"),
             ("empty alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a\"], []]}}]}", "routes[0].methods.GET[1]: an empty alternative"),
             ("bad scope in alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a b\"]]}}]}", "routes[0].methods.GET[0][0]: \"a b\" is not a scope token"),
+            ("bad route enforce", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"enforce\": \"report\", \"methods\": {\"GET\": []}}]}", "routes[0].enforce: must be \"enforce\" or \"shadow\", found \"report\""),
+            ("object rule without scopes", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"enforce\": \"shadow\"}}}]}", "routes[0].methods.GET.scopes: is required in the object form of a method rule"),
+            ("shadowed public method", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": \"public\", \"enforce\": \"shadow\"}}}]}", "routes[0].methods.GET.enforce: a public method denies nothing"),
+            ("bad method enforce", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": [], \"enforce\": true}}}]}", "routes[0].methods.GET.enforce: must be \"enforce\" or \"shadow\", found true"),
+            ("bad scope in object rule", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": [\"a b\"]}}}]}", "routes[0].methods.GET.scopes[0]: \"a b\" is not a scope token"),
+            ("unknown key in object rule", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": [], \"shadow\": true}}}]}", "routes[0].methods.GET.shadow: unknown key"),
             ("health path hides a route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/a\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/a\" is also a route prefix"),
             ("bad trusted proxy", "{\"forwarding\": {\"trusted_proxies\": [\"10.0.0.0/40\"]}}", "forwarding.trusted_proxies[0]: \"10.0.0.0/40\" is not an IPv4 or IPv6 CIDR block"),
             ("unknown claim header", "{\"forwarding\": {\"claim_headers\": {\"email\": \"X-Email\"}}}", "forwarding.claim_headers.email: claim \"email\" cannot be forwarded"),
@@ -109,6 +115,31 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(methods["POST"], .scopes(ScopeRequirement(anyOf: [["w"], ["admin", "x"]])))
         XCTAssertEqual(methods["*"], .scopes(ScopeRequirement(allOf: [])))
         XCTAssertEqual(methods["HEAD"], .public)
+    }
+
+    func testEnforcementForms() throws {
+        let json = """
+        {\(validAPI), \(validBackends), "routes": [
+          {"prefix": "/a", "backend": "calendar", "enforce": "shadow",
+           "methods": {"GET": ["r"], "POST": {"scopes": [["w"], ["admin"]], "enforce": "enforce"}, "PUT": {"scopes": ["w"]}}},
+          {"prefix": "/b", "backend": "calendar",
+           "methods": {"GET": {"scopes": ["r"], "enforce": "shadow"}, "*": {"scopes": [], "enforce": "shadow"}, "PATCH": ["w"]}}
+        ]}
+        """
+        let config = try ConfigLoader.decode(Data(json.utf8))
+        XCTAssertEqual(config.routes[0].methods["POST"], .scopes(ScopeRequirement(anyOf: [["w"], ["admin"]])))
+        XCTAssertEqual(config.routes[0].methods["PUT"], .scopes(ScopeRequirement(allOf: ["w"])))
+        let a = Route(config.routes[0], backend: config.backends["calendar"]!)
+        let b = Route(config.routes[1], backend: config.backends["calendar"]!)
+        let expected: [(Route, String, Enforcement)] = [
+            (a, "GET", .shadow), (a, "HEAD", .shadow), (a, "POST", .enforce), (a, "PUT", .shadow), (a, "DELETE", .shadow),
+            (b, "GET", .shadow), (b, "HEAD", .shadow), (b, "PATCH", .enforce), (b, "DELETE", .shadow), (b, "BREW", .shadow),
+        ]
+        for (route, method, enforcement) in expected {
+            XCTAssertEqual(route.enforcement(for: method), enforcement, "\(route.prefix) \(method)")
+        }
+        let plain = try ConfigLoader.decode(Data("{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}".utf8))
+        XCTAssertEqual(Route(plain.routes[0], backend: plain.backends["calendar"]!).enforcement(for: "DELETE"), .enforce)
     }
 
     func testRelativePathsResolveAgainstTheConfigDirectory() throws {

@@ -392,6 +392,8 @@ private enum SchemaCases {
                 extraTopLevel: CORSServingTests.cors, maxBodyBytes: 1024)),
             ("NoUsableKeyTests: a JWKS file with no usable key", 1, fixture(jwksSource: #"{"file": "\#(files)/unusable.json"}"#)),
             ("NoUsableKeyTests: a JWKS URL with no usable key", 1, fixture(jwksSource: #"{"url": "http://127.0.0.1:40011/jwks.json"}"#)),
+            ("ShadowModeTests: a shadow route and a shadowed method, claim headers", 1, fixture(
+                extraRoutes: ShadowModeTests.routes, extraTopLevel: ShadowModeTests.topLevel)),
             ("ScopeRuleTests: alternatives and *", 1, fixture(extraRoutes: """
                 , {"prefix": "/appointments/reports", "backend": "appointments",
                    "methods": {"GET": [["read:reports", "export:reports"], ["admin:appointments", "read:appointments"]]}},
@@ -671,6 +673,10 @@ private enum SchemaCases {
         ("route method in lower case", "$.routes[0].methods", config(routes: route(#""methods": {"get": []}"#))),
         ("route method rule true", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": true}"#))),
         ("route method rule \"private\"", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": "private"}"#))),
+        ("route enforce \"report\"", "$.routes[0].enforce", config(routes: route(#""enforce": "report", "methods": {"GET": []}"#))),
+        ("method rule object without scopes", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": {"enforce": "shadow"}}"#))),
+        ("method rule object, public shadowed", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": {"scopes": "public", "enforce": "shadow"}}"#))),
+        ("method rule object, unknown member", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": {"scopes": [], "shadow": true}}"#))),
         ("route method rule mixing scopes and alternatives", "$.routes[0].methods.GET",
          config(routes: route(#""methods": {"GET": ["a", ["b"]]}"#))),
         ("route method rule with an empty alternative", "$.routes[0].methods.GET",
@@ -733,6 +739,10 @@ private enum SchemaCases {
             "admin": {"host": "0.0.0.0", "port": 9901}
             """)),
         ("admin null", config(#""admin": null"#)),
+        ("shadow mode on a route and on one method", config(routes: """
+            [{"prefix": "/calendar", "backend": "calendar", "enforce": "shadow", "methods": {"GET": ["r"], "POST": {"scopes": [["w"], ["admin"]], "enforce": "enforce"}}},
+             {"prefix": "/b", "backend": "calendar", "methods": {"GET": {"scopes": "public"}, "PUT": {"scopes": ["w"], "enforce": "shadow"}}}]
+            """)),
         ("api.scopes catalog and lint.accept (PolicyLintTests)", config(api: shorthand(
             #""scopes": [{"name": "read:calendar", "description": "Read the calendar"}, {"name": "write:calendar"}]"#), """
             "lint": {"accept": [{"rule": "less_protected_than_enclosing", "path": "routes[1].methods.GET", "reason": "public data"}]}

@@ -13,14 +13,14 @@ struct AccessPolicyKeyWaitTests {
     static let app = "https://app.example.com"
 
     /// Route `/r` (GET `read`, DELETE `delete`, which the test tokens lack), a query token, CORS for ``app``, every claim header.
-    static func policy(_ source: any KeySource) throws -> AccessPolicy {
+    static func policy(_ source: any KeySource, enforce: String = "enforce") throws -> AccessPolicy {
         let config = try ConfigLoader.decode(Data("""
         {"api": {"issuer": "\(F.issuer)", "audience": "\(F.audience)", "jwks": {"file": "/unused.json"},
                  "algorithms": ["RS256", "ES256"], "token": {"query_parameter": "access_token"}},
          "cors": {"allowed_origins": ["\(app)"]},
          "forwarding": {"claim_headers": {"sub": "X-User", "scope": "X-Scopes", "client_id": "X-Client", "iss": "X-Issuer"}},
          "backends": {"b": {"url": "http://127.0.0.1:1"}},
-         "routes": [{"prefix": "/r", "backend": "b", "methods": {"GET": ["read"], "DELETE": ["delete"]}}]}
+         "routes": [{"prefix": "/r", "backend": "b", "enforce": "\(enforce)", "methods": {"GET": ["read"], "DELETE": ["delete"]}}]}
         """.utf8))
         let verifier = TokenVerifier(api: config.api, keys: [F.issuer: IssuerKeys(source: source)], maxTokenBytes: 8192)
         return AccessPolicy(config: config, verifier: verifier)
@@ -52,6 +52,32 @@ struct AccessPolicyKeyWaitTests {
                                            ClaimHeader("X-Scopes", "admin read write"), ClaimHeader("X-User", "user-1")])
         #expect(allowance.corsHeaders.contains(ResponseHeader("Access-Control-Allow-Origin", Self.app)))
         #expect(source.askedKeyIDs == ["ec-a"])
+    }
+
+    @Test("a shadow route's wait keeps its enforcement: resume forwards what it would deny, with the denial")
+    func shadowedAfterTheWait() async throws {
+        let source = ManualKeySource(try await TokenVerifierKeyWaitTests.beforeRotation())
+        let policy = try Self.policy(source, enforce: "shadow")
+        let token = try await F.token(signedBy: F.ecA)
+        guard case .awaitingKeys(let wait) = policy.decide(Self.request("DELETE", token: token), now: F.now) else {
+            Issue.record("expected a wait for keys")
+            return
+        }
+        source.finishRefetch(with: try await TokenVerifierKeyWaitTests.afterRotation())
+        let decision = policy.resume(wait, now: F.now)
+        guard case .allow(let allowance) = decision else { Issue.record("\(decision)"); return }
+        #expect(allowance.wouldDeny?.status == 403)
+        #expect(allowance.wouldDeny?.reason == .insufficientScope)
+        #expect(allowance.target.pathAndQuery == "/r/1?a=1", "the query token is never forwarded")
+        #expect(allowance.token?.subject == "user-1")
+        #expect(allowance.claimHeaders.contains(ClaimHeader("X-User", "user-1")), "the token verified")
+        #expect(allowance.corsHeaders.contains(ResponseHeader("Access-Control-Allow-Origin", Self.app)))
+        // The same request on the enforced route is the denial the shadow one carries.
+        let enforced = try Self.policy(StaticKeySource(try await TokenVerifierKeyWaitTests.afterRotation()))
+            .decideAtOnce(Self.request("DELETE", token: token), now: F.now)
+        guard case .deny(var denial) = enforced else { Issue.record("\(enforced)"); return }
+        denial.corsHeaders = []
+        #expect(allowance.wouldDeny == denial)
     }
 
     /// resume's answer equals the answer of a policy that had the keys from the start.

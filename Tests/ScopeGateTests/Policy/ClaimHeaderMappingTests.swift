@@ -57,7 +57,7 @@ struct ClaimHeaderMappingTests {
         let route = try #require(policy.routes.match(path: "/r/1"))
         let target = try RequestTarget.parse("/r/1").get()
         let decision = policy.conclude(.success(Self.token(subject: "alice\r\nX-Admin: 1")), route: route, target: target,
-                                       requirement: ScopeRequirement(allOf: ["read"]))
+                                       requirement: ScopeRequirement(allOf: ["read"]), enforcement: .enforce)
         guard case .deny(let denial) = decision else { Issue.record("\(decision)"); return }
         #expect(denial.status == 401)
         #expect(denial.reason == .invalidClaim)
@@ -66,6 +66,14 @@ struct ClaimHeaderMappingTests {
         #expect(denial.challenges)
         #expect(denial.route == "/r")
         #expect(denial.token == nil)
+
+        // Shadow mode forwards it, with the denial it would have been and no claim header at all.
+        let shadowed = policy.conclude(.success(Self.token(subject: "alice\r\nX-Admin: 1")), route: route, target: target,
+                                       requirement: ScopeRequirement(allOf: ["read"]), enforcement: .shadow)
+        guard case .allow(let allowance) = shadowed else { Issue.record("\(shadowed)"); return }
+        #expect(allowance.wouldDeny == denial)
+        #expect(allowance.claimHeaders.isEmpty)
+        #expect(allowance.token == nil)
     }
 
     static let unsafeClaims: [(String, [String: String], ReasonCode?, String?)] = [

@@ -184,6 +184,21 @@ struct PolicyLintTests {
 
     // MARK: lint.accept
 
+    // MARK: shadow_mode
+
+    @Test("a route or a method in shadow mode is found at its enforce member; enforced ones are not")
+    func shadowMode() throws {
+        let routes = "[" + [
+            #"{"prefix": "/a", "backend": "calendar", "enforce": "shadow", "methods": {"GET": ["r"], "POST": {"scopes": ["w"], "enforce": "shadow"}}}"#,
+            #"{"prefix": "/b", "backend": "calendar", "methods": {"GET": ["r"], "POST": {"scopes": ["w"], "enforce": "shadow"}, "PUT": {"scopes": ["w"], "enforce": "enforce"}}}"#,
+            #"{"prefix": "/c", "backend": "calendar", "enforce": "enforce", "methods": {"GET": {"scopes": ["r"]}}}"#,
+        ].joined(separator: ", ") + "]"
+        let found = try Self.findings(.shadowMode, routes: routes)
+        #expect(found.map(\.path) == ["routes[0].enforce", "routes[1].methods.POST.enforce"])
+        #expect(found[0].message.contains("/a denies nothing"))
+        #expect(try Self.findings(.shadowMode, routes: "[\(Self.route("/a", #"{"GET": ["r"]}"#))]").isEmpty)
+    }
+
     @Test("lint.accept moves a finding at or below its path to accepted; an unused acceptance is a warning")
     func acceptance() throws {
         let routes = "[\(Self.route("/admin", #"{"GET": ["admin"]}"#)), \(Self.route("/admin/export", #"{"GET": "public"}"#))]"
