@@ -44,10 +44,10 @@ struct Check: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var problems: [ConfigProblem] = []
-        var configWarnings = config.warnings
+        var keyWarnings: [ConfigProblem] = []
         do {
             let keys = try await IssuerKeys.load(config.api)
-            configWarnings += config.api.issuers.flatMap { keys[$0.issuer]?.warnings.map(\.problem) ?? [] }
+            keyWarnings += config.api.issuers.flatMap { keys[$0.issuer]?.warnings.map(\.problem) ?? [] }
         } catch {
             problems.append(ConfigProblem(path: error.path, message: error.message))
         }
@@ -60,11 +60,7 @@ struct Check: AsyncParsableCommand {
                 problems.append(ConfigProblem(path: key, message: "cannot write \(path): its directory is missing or not writable"))
             }
         }
-        let lint = PolicyLint.findings(config)
-        // The decoder's warnings the lint also finds (check_audience) are said once.
-        let findings = configWarnings.filter { warning in !lint.contains { $0.path == warning.path && $0.rule.rawValue == warning.rule } }
-            .map(Self.finding) + lint
-        let (warnings, accepted) = PolicyLint.apply(findings, accepting: config.lint.accepted)
+        let (warnings, accepted) = PolicyLint.review(config, keyWarnings: keyWarnings)
         let failed = !problems.isEmpty || strict && !warnings.isEmpty
 
         if json {
@@ -85,14 +81,6 @@ struct Check: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("\(options.config): OK (\(config.api.issuers.count) issuer\(config.api.issuers.count == 1 ? "" : "s"), \(config.routes.count) routes, \(config.backends.count) backends)")
-    }
-
-    /// A decoder or key-loading warning as a finding (a JWKS file with no usable key has no rule of its own).
-    static func finding(_ warning: ConfigProblem) -> LintFinding {
-        LintFinding(
-            rule: warning.rule.flatMap(LintRule.init(rawValue:)) ?? .jwksNoUsableKey, path: warning.path,
-            message: warning.message,
-            hint: warning.hint ?? "publish a key the issuer's algorithms can use in the JWKS file")
     }
 
     static func document(valid: Bool, problems: [ConfigProblem], warnings: [LintFinding],

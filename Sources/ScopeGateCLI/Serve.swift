@@ -75,7 +75,8 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         overrides(&config)
-        for warning in config.warnings { printError("scopegate: warning: \(warning)") }
+        // What `scopegate check` warns about (shadow mode included), less what lint.accept keeps.
+        for warning in PolicyLint.review(config).warnings { printError("scopegate: warning: \(warning)") }
         if let admin = config.admin, admin.clashes(with: config.listener) {
             printError("admin.port: \(admin.port) is also listen.port (on \(admin.host) and \(config.listener.host), after the command-line overrides): the admin listener needs its own port")
             throw ExitCode(2)

@@ -448,6 +448,8 @@ private enum SchemaCases {
             let written: [(source: String, json: String)] = [
                 ("ServedGateway.config() (ConfigReloadTests, GracefulDrainTests)", try config()),
                 ("ServedGateway.config(slowScopes: admin:slow) (ConfigReloadTests)", try config(slowScopes: #"["admin:slow"]"#)),
+                ("ServedGateway.config(slowScopes: shadowed read:slow) (ServeCommandTests)",
+                 try config(slowScopes: ServeCommandTests.shadowedSlowScopes)),
                 ("ServedGateway.config(shutdown: 0 ms, 300 ms) (GracefulDrainTests)", try config(shutdown: #""drain_delay_ms": 0, "grace_ms": 300"#)),
                 ("ServedGateway.config(shutdown: 60 s, 60 s) (GracefulDrainTests)",
                  try config(shutdown: #""drain_delay_ms": 60000, "grace_ms": 60000"#)),

@@ -36,4 +36,22 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("admin: cannot listen on 127.0.0.1:\(port): Address already in use"), result.stderr)
     }
+
+    static let shadowedSlowScopes = #"{"scopes": ["read:slow"], "enforce": "shadow"}"#
+
+    /// `serve` says at start what `check` warns about (a rule in shadow mode denies nothing), so
+    /// a shadowed rule left in production is in its log.
+    func testServeWarnsAtStartAboutWhatCheckWarnsAbout() async throws {
+        let served = try await ServedGateway.start(config: { $0.config(slowScopes: Self.shadowedSlowScopes) }, backendDelay: .zero)
+        addTeardownBlock { await served.stop() }
+        // Said before "listening", which start() waited for.
+        let line = try XCTUnwrap(served.lines.first { $0.contains("shadow_mode") }, served.lines.joined(separator: "\n"))
+        XCTAssertTrue(line.hasPrefix("scopegate: warning: routes[0].methods.GET.enforce: is \"shadow\""), line)
+        let token = try await served.token(scope: "read:fast")
+        let client = try RawHTTPClient(port: served.port)
+        try client.send("GET /slow/1 HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer \(token)\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200, "shadowed: forwarded")
+        let wouldDeny = ServedGateway.object(try served.waitForLine("\"would_deny\""))
+        XCTAssertEqual(wouldDeny["reason"] as? String, "insufficient_scope")
+    }
 }
