@@ -40,8 +40,8 @@ public final class Gateway: Sendable {
     /// What the upstream engine buffered and paused.
     public var upstreamStatistics: UpstreamStatistics { engine.statistics }
 
-    /// Returns once the upstream engine's counters satisfy `condition`.
-    public func waitForUpstreamStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
+    /// Returns once the upstream engine's counters satisfy `condition` (for the tests: `package`, not library API).
+    package func waitForUpstreamStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
         await engine.waitForStatistics(condition)
     }
 

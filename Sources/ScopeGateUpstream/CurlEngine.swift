@@ -37,8 +37,8 @@ public final class CurlEngine: Sendable {
     var descriptors: [Int32] { loops.flatMap(\.poller.descriptors) + (waker?.descriptors ?? []) }
 
     /// Returns once the engine's counters satisfy `condition` (e.g. a transfer is paused),
-    /// resumed by the update that makes it true.
-    public func waitForStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
+    /// resumed by the update that makes it true. For the tests: `package`, not library API.
+    package func waitForStatistics(_ condition: @escaping @Sendable (UpstreamStatistics) -> Bool) async {
         await statisticsBox.wait(until: condition)
     }
 
