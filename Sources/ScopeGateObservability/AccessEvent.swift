@@ -1,4 +1,5 @@
 import Foundation
+import ScopeGateCore
 
 /// One forwarded request as an access-log line: `{"time":..., "event":"access", ...}`,
 /// written to `log.access` by the same log thread as denials.
@@ -9,7 +10,9 @@ import Foundation
 /// status it had started with, and `"cut": true`), `duration_ms` (request head to the end of
 /// the response), `upstream_ms` (hand-off to the backend until its response head; absent when
 /// no head came), `bytes_in` (request body bytes read), `bytes_out` (response body bytes
-/// relayed), `sub` and `client_id` (from the verified token; absent on a public method).
+/// relayed), `sub` and `client_id` (from the verified token; absent on a public method),
+/// `would_deny` (the reason code a rule in shadow mode would have denied the request with;
+/// absent otherwise: the `would_deny` line has the rest).
 /// Never a token, a query string or a header value; token-shaped runs in the path and request
 /// ID are redacted (``TokenRedaction``).
 public struct AccessEvent: Sendable {
@@ -30,10 +33,13 @@ public struct AccessEvent: Sendable {
     public var bytesOut: Int
     public var subject: String?
     public var clientID: String?
+    /// The reason a rule in shadow mode would have denied the request with, if it would have.
+    public var wouldDeny: ReasonCode?
 
     public init(time: Date, requestID: String, client: String?, method: String, path: String, route: String,
                 backend: String, status: Int, cut: Bool = false, duration: Double, upstream: Double?, bytesIn: Int,
-                bytesOut: Int, subject: String?, clientID: String?) {
+                bytesOut: Int, subject: String?, clientID: String?, wouldDeny: ReasonCode? = nil) {
+        self.wouldDeny = wouldDeny
         self.time = time
         self.requestID = requestID
         self.client = client
@@ -71,6 +77,7 @@ public struct AccessEvent: Sendable {
         json.add("bytes_out", bytesOut)
         json.add("sub", subject)
         json.add("client_id", clientID)
+        if let wouldDeny { json.add("would_deny", wouldDeny.rawValue) }
         return json.finishBytes()
     }
 }

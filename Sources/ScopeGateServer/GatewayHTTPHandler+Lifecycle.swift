@@ -27,7 +27,8 @@ extension GatewayHTTPHandler {
             path: exchange.allowance!.target.path, route: exchange.allowance!.route.prefix,
             backend: exchange.allowance!.route.backend.name, status: status, cut: cut, duration: seconds * 1000,
             upstream: upstream, bytesIn: exchange.receivedBodyBytes, bytesOut: exchange.responseBodyBytes,
-            subject: exchange.allowance!.token?.subject, clientID: exchange.allowance!.token?.clientID
+            subject: exchange.allowance!.token?.subject, clientID: exchange.allowance!.token?.clientID,
+            wouldDeny: exchange.allowance!.wouldDeny?.reason
         ).bytes)
     }
 

@@ -12,6 +12,13 @@ final class AccessEventTests: XCTestCase {
         XCTAssertEqual(event.line, #"{"time":"2027-01-15T08:00:00.250Z","event":"access","request_id":"r-1","client":"10.0.0.7","method":"GET","path":"/a/b","route":"/a","backend":"svc","status":200,"duration_ms":12.346,"upstream_ms":10,"bytes_in":3,"bytes_out":512,"sub":"alice","client_id":"app"}"# + "\n")
     }
 
+    func testAShadowedDenialIsNamedByItsReason() throws {
+        let event = AccessEvent(time: time, requestID: "r-3", client: nil, method: "GET", path: "/a", route: "/a",
+                                backend: "svc", status: 200, duration: 1, upstream: 1, bytesIn: 0, bytesOut: 2,
+                                subject: nil, clientID: nil, wouldDeny: .missingToken)
+        XCTAssertTrue(event.line.hasSuffix(#""bytes_out":2,"would_deny":"missing_token"}"# + "\n"), event.line)
+    }
+
     func testCutExchangeWithoutResponseHeadOrToken() throws {
         let event = AccessEvent(time: time, requestID: "r-2", client: nil, method: "POST", path: "/a", route: "/a",
                                 backend: "svc", status: 502, cut: true, duration: 0.0005, upstream: nil, bytesIn: 0,
