@@ -25,7 +25,7 @@ final class ConfigLoaderTests: XCTestCase {
 
     func testTemplatedPrefixesDecode() throws {
         let prefixes = ["/", "/users", "/users/{id}", "/users/me", "/users/{id}/keys", "/users/me/keys/{key_id}",
-                        "/{tenant}/admin", "/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}"]
+                        "/t/{tenant}/admin", "/t/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}"]
         XCTAssertEqual(problems(routesJSON(prefixes)), [])
         let config = try ConfigLoader.decode(Data(routesJSON(prefixes).utf8))
         XCTAssertEqual(config.routes.map(\.prefix), prefixes)
