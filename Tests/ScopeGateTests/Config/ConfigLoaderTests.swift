@@ -27,6 +27,8 @@ final class ConfigLoaderTests: XCTestCase {
         let prefixes = ["/", "/users", "/users/{id}", "/users/me", "/users/{id}/keys", "/users/me/keys/{key_id}",
                         "/t/{tenant}/admin", "/t/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}"]
         XCTAssertEqual(problems(routesJSON(prefixes)), [])
+        // A health path below a templated route (not its own path) is allowed, as below a literal prefix.
+        XCTAssertEqual(problems("{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/t/healthz\"}, \"routes\": [{\"prefix\": \"/{x}\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}"), [])
         let config = try ConfigLoader.decode(Data(routesJSON(prefixes).utf8))
         XCTAssertEqual(config.routes.map(\.prefix), prefixes)
         XCTAssertEqual(PathTemplate("/users/{id}/keys").segments, [.literal("users"), .variable("id"), .literal("keys")])
@@ -114,6 +116,7 @@ final class ConfigLoaderTests: XCTestCase {
             ("empty alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a\"], []]}}]}", "routes[0].methods.GET[1]: an empty alternative"),
             ("bad scope in alternative", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [[\"a b\"]]}}]}", "routes[0].methods.GET[0][0]: \"a b\" is not a scope token"),
             ("health path hides a route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/a\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/a\" is also a route prefix"),
+            ("health path hides a templated route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/healthz\"}, \"routes\": [{\"prefix\": \"/{tenant}\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/healthz\" is a path of the templated route prefix \"/{tenant}\""),
             ("bad trusted proxy", "{\"forwarding\": {\"trusted_proxies\": [\"10.0.0.0/40\"]}}", "forwarding.trusted_proxies[0]: \"10.0.0.0/40\" is not an IPv4 or IPv6 CIDR block"),
             ("unknown claim header", "{\"forwarding\": {\"claim_headers\": {\"email\": \"X-Email\"}}}", "forwarding.claim_headers.email: claim \"email\" cannot be forwarded"),
             ("bad header name", "{\"forwarding\": {\"request_id_header\": \"X Request\"}}", "forwarding.request_id_header: \"X Request\" is not a header name"),
