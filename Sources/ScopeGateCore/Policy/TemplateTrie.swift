@@ -11,15 +11,19 @@
 /// on the path's depth and the branches that match it, not on the number of routes; nothing is
 /// allocated (the path is looked up by slices, and the recursion is on the stack).
 struct TemplateTrie: Sendable {
+    /// Small and route-free, so that reading one during a lookup retains nothing but its dictionary.
     private struct Node: Sendable {
         var literals: [Substring: Int] = [:]
-        var variable: Int?
-        var route: Route?
+        /// Index in `nodes`; -1: none.
+        var variable = -1
+        /// Index in `routes`; -1: none.
+        var route = -1
         /// The depth of the deepest route in this node's subtree (itself included); -1 for none.
         var deepest = -1
     }
 
     private var nodes: [Node] = [Node()]
+    private var routes: [Route] = []
 
     /// - Parameters:
     ///   - routes: templated routes (their segments are read from ``Route/template``).
@@ -39,8 +43,8 @@ struct TemplateTrie: Sendable {
                         node = nodes.count - 1
                     }
                 case .variable:
-                    if let child = nodes[node].variable {
-                        node = child
+                    if nodes[node].variable >= 0 {
+                        node = nodes[node].variable
                     } else {
                         nodes.append(Node())
                         nodes[node].variable = nodes.count - 1
@@ -49,16 +53,19 @@ struct TemplateTrie: Sendable {
                 }
             }
             // Folded twins (`/A/{x}`, `/a/{y}`) share a node: the first keeps it.
-            if nodes[node].route == nil { nodes[node].route = route }
+            if nodes[node].route < 0 {
+                nodes[node].route = self.routes.count
+                self.routes.append(route)
+            }
         }
         computeDeepest(0, depth: 0)
     }
 
     @discardableResult
     private mutating func computeDeepest(_ node: Int, depth: Int) -> Int {
-        var deepest = nodes[node].route == nil ? -1 : depth
+        var deepest = nodes[node].route < 0 ? -1 : depth
         for child in nodes[node].literals.values { deepest = max(deepest, computeDeepest(child, depth: depth + 1)) }
-        if let child = nodes[node].variable { deepest = max(deepest, computeDeepest(child, depth: depth + 1)) }
+        if nodes[node].variable >= 0 { deepest = max(deepest, computeDeepest(nodes[node].variable, depth: depth + 1)) }
         nodes[node].deepest = deepest
         return deepest
     }
@@ -70,18 +77,18 @@ struct TemplateTrie: Sendable {
         if candidate.utf8.count > 1, candidate.utf8.last == UInt8(ascii: "/") {
             candidate = candidate[..<candidate.utf8.index(before: candidate.endIndex)]
         }
-        var best = (node: -1, depth: -1)
+        var best = (route: -1, depth: -1)
         search(0, from: candidate.utf8.index(after: candidate.startIndex), depth: 0, in: candidate, best: &best)
-        return best.node < 0 ? nil : nodes[best.node].route
+        return best.route < 0 ? nil : routes[best.route]
     }
 
-    private func search(_ node: Int, from index: String.Index, depth: Int, in path: Substring, best: inout (node: Int, depth: Int)) {
-        if nodes[node].route != nil, depth > best.depth { best = (node, depth) }
+    private func search(_ node: Int, from index: String.Index, depth: Int, in path: Substring, best: inout (route: Int, depth: Int)) {
+        if nodes[node].route >= 0, depth > best.depth { best = (nodes[node].route, depth) }
         guard nodes[node].deepest > best.depth, index < path.endIndex else { return }
         let end = path.utf8[index...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
         let segment = path[index..<end]
         let next = end < path.endIndex ? path.utf8.index(after: end) : end
         if let child = nodes[node].literals[segment] { search(child, from: next, depth: depth + 1, in: path, best: &best) }
-        if let child = nodes[node].variable, !segment.isEmpty { search(child, from: next, depth: depth + 1, in: path, best: &best) }
+        if nodes[node].variable >= 0, !segment.isEmpty { search(nodes[node].variable, from: next, depth: depth + 1, in: path, best: &best) }
     }
 }
