@@ -765,7 +765,7 @@ private enum SchemaCases {
             [{"prefix": "/users/{id}", "backend": "calendar", "methods": {"GET": []}},
              {"prefix": "/users/me", "backend": "calendar", "methods": {"GET": []}},
              {"prefix": "/users/{user_id}/keys/{Key2}", "backend": "calendar", "methods": {"GET": []}, "rewrite_prefix": "/keys"},
-             {"prefix": "/{_tenant}", "backend": "calendar", "methods": {"GET": []}, "strip_prefix": true}]
+             {"prefix": "/t/{_tenant}", "backend": "calendar", "methods": {"GET": []}, "strip_prefix": true}]
             """)),
         ("whole numbers written with a fraction", config(#""listen": {"port": 8080.0}, "shutdown": {"grace_ms": 1e3}"#)),
         ("cors in full, and every form of a route's cors", config(routes: """

@@ -72,7 +72,7 @@ struct PolicyLintTests {
         ("/users/{id}", "/users/me", true),               // same depth: the literal is within the variable
         ("/users/{id}", "/users/me/keys", true),
         ("/users", "/users/{id}", true),
-        ("/{tenant}", "/acme/admin", true),
+        ("/{tenant}/x", "/acme/x/admin", true),           // (a lone /{tenant} would claim the default health path /healthz)
         ("/", "/{tenant}/admin", true),
         ("/users/me", "/users/{id}/keys", false),         // a literal does not cover a variable
         ("/users/{id}/keys", "/users/{id}", false),       // deeper routes never enclose
