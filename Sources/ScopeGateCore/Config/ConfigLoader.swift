@@ -81,6 +81,9 @@ public enum ConfigLoader {
 
         if let healthPath = listener.healthPath, let routes, routes.contains(where: { $0.prefix == healthPath }) {
             reader.fail("listen.health_path", "\"\(healthPath)\" is also a route prefix; the health answer would hide the route (pick another path, or null)")
+        } else if let healthPath = listener.healthPath, let routes,
+                  let route = routes.first(where: { Self.templateIsExactly($0.prefix, healthPath) }) {
+            reader.fail("listen.health_path", "\"\(healthPath)\" is a path of the templated route prefix \"\(route.prefix)\"; the health answer would hide it (pick another path, or null)")
         }
         guard let api, let backends, let routes else { return nil }
         var config = GatewayConfig(
@@ -103,5 +106,12 @@ public enum ConfigLoader {
     private static func describe(_ error: any Error) -> String {
         let nsError = error as NSError
         return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
+    }
+
+    /// Whether the templated `prefix` matches `path` with exactly its own segments (the path is
+    /// the route's own path, not one below it): `/{tenant}` and `/healthz`.
+    private static func templateIsExactly(_ prefix: String, _ path: String) -> Bool {
+        let template = PathTemplate(prefix)
+        return template.hasVariables && template.segments.count == PathTemplate(path).segments.count && template.matches(path: path)
     }
 }

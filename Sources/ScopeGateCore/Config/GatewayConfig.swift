@@ -207,6 +207,9 @@ public struct BackendTLSConfig: Sendable, Equatable {
 /// `routes[i]`: a path prefix, its backend and what each method requires.
 public struct RouteConfig: Sendable, Equatable {
     /// `routes[i].prefix`: a normalised absolute path (`/calendar`); matched on whole segments.
+    /// A whole segment `{name}` is a template variable matching any one segment
+    /// (`/users/{id}/keys`, see ``PathTemplate`` for matching and specificity). This text, as
+    /// configured, is the route's name in logs and metrics.
     public var prefix: String
     /// `routes[i].backend`: a key of `backends`.
     public var backend: String
@@ -215,7 +218,8 @@ public struct RouteConfig: Sendable, Equatable {
     public var methods: [String: MethodRule]
     /// What replaces `prefix` at the start of the forwarded path: `nil` keeps the path as is
     /// (the default); `routes[i].strip_prefix: true` is `"/"`; `routes[i].rewrite_prefix: "/v1"`
-    /// is `"/v1"`.
+    /// is `"/v1"`. On a templated prefix it replaces as many path segments as the prefix has;
+    /// it never has variables itself.
     public var upstreamPrefix: String?
     /// `routes[i].forward_authorization`: pass the client's token header on to the backend.
     /// Default `true` (on `public` methods it is never passed on).

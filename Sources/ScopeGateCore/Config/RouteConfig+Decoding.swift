@@ -10,7 +10,9 @@ extension RouteConfig {
         }
         if elements.isEmpty { reader.fail("routes", "must define at least one route") }
         var result: [RouteConfig] = []
-        var firstIndexOfPrefix: [String: Int] = [:]
+        // Keyed by shape: prefixes equal up to variable names are duplicates.
+        var firstIndexOfShape: [String: Int] = [:]
+        var templated: [(index: Int, prefix: String, template: PathTemplate)] = []
         var ok = true
         for (index, element) in elements.enumerated() {
             let path = "routes[\(index)]"
@@ -18,15 +20,45 @@ extension RouteConfig {
                 ok = false
                 continue
             }
-            if let first = firstIndexOfPrefix[route.prefix] {
-                reader.fail("\(path).prefix", "\"\(route.prefix)\" is already the prefix of routes[\(first)]")
+            let template = PathTemplate(route.prefix)
+            if let first = firstIndexOfShape[template.shape] {
+                let same = result.first { PathTemplate($0.prefix).shape == template.shape }?.prefix ?? route.prefix
+                if same == route.prefix {
+                    reader.fail("\(path).prefix", "\"\(route.prefix)\" is already the prefix of routes[\(first)]")
+                } else {
+                    reader.fail("\(path).prefix", "\"\(route.prefix)\" is the prefix of routes[\(first)], \"\(same)\", with other "
+                                + "variable names (both match the same paths); merge the two routes")
+                }
                 ok = false
             } else {
-                firstIndexOfPrefix[route.prefix] = index
+                firstIndexOfShape[template.shape] = index
+                if template.hasVariables {
+                    ok = refuseAmbiguity(template, prefix: route.prefix, at: path, against: templated, reader: &reader) && ok
+                    templated.append((index, route.prefix, template))
+                }
             }
             result.append(route)
         }
         return ok ? result : nil
+    }
+
+    /// Records a problem at `routes[i].prefix` for each earlier templated route that `template`
+    /// is ambiguous with (see ``PathTemplate/ambiguity(with:)``); `false` when there was one.
+    /// Only templated routes can be ambiguous: a literal prefix is at least as specific in every
+    /// segment as any template with as many segments. Pairs with other segment counts are never
+    /// compared, so the cost is that of the templated routes of each length, pairwise.
+    private static func refuseAmbiguity(_ template: PathTemplate, prefix: String, at path: String,
+                                        against earlier: [(index: Int, prefix: String, template: PathTemplate)],
+                                        reader: inout ConfigReader) -> Bool {
+        var ok = true
+        for other in earlier where other.template.segments.count == template.segments.count {
+            guard let example = template.ambiguity(with: other.template) else { continue }
+            reader.fail("\(path).prefix", "\"\(prefix)\" and routes[\(other.index)] \"\(other.prefix)\" are ambiguous: both match \(example) "
+                        + "and neither is at least as specific in every segment (a literal wherever the other has one), "
+                        + "so neither can win; write one with a literal wherever the other has one, or give them different literals")
+            ok = false
+        }
+        return ok
     }
 
     private static func decode(_ value: JSONValue, at path: String, backends: Set<String>?, cors: CORSConfig?,
@@ -35,7 +67,7 @@ extension RouteConfig {
         reader.rejectUnknownKeys(members, known: ["prefix", "backend", "methods", "strip_prefix", "rewrite_prefix",
                                                   "forward_authorization", "preserve_host", "cors", "enforce"], at: path)
         var prefix = reader.string(members, "prefix", at: path, required: true)
-        if let candidate = prefix, let problem = Self.prefixProblem(candidate) {
+        if let candidate = prefix, let problem = Self.prefixProblem(candidate, templates: true) {
             reader.fail("\(path).prefix", problem)
             prefix = nil
         }
@@ -52,6 +84,9 @@ extension RouteConfig {
         if let rewrite = reader.string(members, "rewrite_prefix", at: path, required: false) {
             if strip {
                 reader.fail("\(path).rewrite_prefix", "cannot be combined with strip_prefix")
+            } else if rewrite.utf8.contains(UInt8(ascii: "{")) || rewrite.utf8.contains(UInt8(ascii: "}")) {
+                reader.fail("\(path).rewrite_prefix", "\"\(rewrite)\" has a brace: rewrite_prefix is a plain path without template "
+                            + "variables (it replaces the segments the prefix matched, e.g. \"/api/users\")")
             } else if let problem = Self.prefixProblem(rewrite) {
                 reader.fail("\(path).rewrite_prefix", problem)
             } else {
@@ -176,14 +211,19 @@ extension RouteConfig {
         return valid ? scopes : nil
     }
 
-    /// Why `prefix` is not a normalised absolute path, or `nil` when it is.
-    static func prefixProblem(_ prefix: String) -> String? {
+    /// Why `prefix` is not a normalised absolute path, or `nil` when it is. With `templates`,
+    /// whole segments `{name}` are allowed (``PathTemplate``), and braces anywhere else are the problem.
+    static func prefixProblem(_ prefix: String, templates: Bool = false) -> String? {
         guard prefix.hasPrefix("/") else { return "\"\(prefix)\" must start with \"/\"" }
         if prefix == "/" { return nil }
         if prefix.hasSuffix("/") { return "\"\(prefix)\" must not end with \"/\" (prefixes match whole segments: \"/a\" covers \"/a/...\")" }
         // Bytes, not Characters: `Character` equality is Unicode canonical equivalence, so a
         // Set of Characters would let U+212A KELVIN SIGN pass as "K".
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@/".utf8)
+        var allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@/".utf8)
+        if templates {
+            if let problem = PathTemplate.problem(in: prefix) { return problem }
+            allowed.formUnion("{}".utf8)
+        }
         if !prefix.utf8.allSatisfy(allowed.contains) {
             let bad = prefix.unicodeScalars.first { !($0.isASCII && allowed.contains(UInt8($0.value))) }.map { String($0) } ?? "?"
             return "\"\(prefix)\" contains \"\(bad)\"; use only unreserved characters, sub-delimiters other than \";\", \":\" and \"@\" (no percent-escapes)"

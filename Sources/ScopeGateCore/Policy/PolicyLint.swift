@@ -61,8 +61,8 @@ public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
 ///
 /// Pure (no I/O): ``findings(_:)`` reads the ``GatewayConfig`` only. Rules, per method where
 /// they apply (codes in ``LintRule``):
-/// - routes: a method less protected than under the enclosing route (longest prefix by whole
-///   segments, as ``RouteTable`` matches; a method's rule as ``Route/rule(for:)`` resolves it:
+/// - routes: a method less protected than under the enclosing route (the most specific prefix covering it by whole
+///   segments, template variables covering any segment, as ``RouteTable`` matches; a method's rule as ``Route/rule(for:)`` resolves it:
 ///   its own, `HEAD` from `GET`, else `*`); a method any valid token may call beside scoped
 ///   siblings; a `HEAD` weaker than `GET`; a `*` weaker than a named method;
 /// - scopes, when `api.scopes` is given: required but not in the catalog, in it but never required;
@@ -189,11 +189,13 @@ public enum PolicyLint {
         ConfigReader.join("routes[\(routeIndex)].methods", key)
     }
 
-    /// Whether `outer` encloses `inner` on whole segments (and is not it).
+    /// Whether `outer` encloses `inner` on whole segments (and is not it): each segment of
+    /// `outer` covers the same segment of `inner` (a template variable covers any segment, a
+    /// literal only itself), so every path `inner` covers, `outer` covers too. `/admin`
+    /// encloses `/admin/export`; `/users/{id}` encloses `/users/me` and `/users/{uid}/keys`.
+    /// See ``PathTemplate/encloses(_:)``.
     static func encloses(_ outer: String, _ inner: String) -> Bool {
-        guard outer != inner else { return false }
-        if outer == "/" { return true }
-        return inner.hasPrefix(outer + "/")
+        PathTemplate(outer).encloses(PathTemplate(inner))
     }
 
     // MARK: - Routes
@@ -202,9 +204,12 @@ public enum PolicyLint {
         var result: [LintFinding] = []
         let routes = config.routes
         for (index, route) in routes.enumerated() {
-            // Enclosing routes, nearest (longest prefix) first.
+            // Enclosing routes, nearest (most specific: more segments, then more literals) first.
+            // Those of one depth all cover this route, so they overlap, and since none is
+            // ambiguous with another their literal counts order them.
             let enclosing = routes.enumerated().filter { encloses($0.element.prefix, route.prefix) }
-                .sorted { $0.element.prefix.count > $1.element.prefix.count }
+                .map { (offset: $0.offset, element: $0.element, template: PathTemplate($0.element.prefix)) }
+                .sorted { ($0.template.segments.count, $0.template.literalCount) > ($1.template.segments.count, $1.template.literalCount) }
             if !enclosing.isEmpty {
                 let named = Set(route.methods.keys).union(enclosing.flatMap { $0.element.methods.keys })
                 var methods = named.subtracting(["*"])

@@ -1,7 +1,10 @@
 /// A route ready for matching: its prefix, its backend and what each method requires.
 public struct Route: Sendable, Equatable {
-    /// Normalised path prefix, e.g. `/calendar` (matched on whole segments).
+    /// Normalised path prefix as configured, e.g. `/calendar` or `/users/{id}/keys` (matched on
+    /// whole segments); the route's name in logs and metrics.
     public let prefix: String
+    /// ``prefix`` as segments, literal or variable.
+    public let template: PathTemplate
     /// The backend allowed requests go to.
     public let backend: BackendConfig
     /// Method token (e.g. `GET`) to its rule; `*` covers every other method.
@@ -21,14 +24,28 @@ public struct Route: Sendable, Equatable {
     /// `routes[i].methods.<METHOD>.enforce`, where given.
     private let methodEnforcement: [String: Enforcement]
 
-    /// The path the backend receives for the normalised `path` this route matched: the
-    /// route's prefix replaced by ``upstreamPrefix`` on a whole-segment boundary
-    /// (`/calendar/x` with `/calendar` -> `/v1` gives `/v1/x`; stripped, `/x`).
+    /// The path the backend receives for the normalised `path` this route matched: the path's
+    /// first segments, as many as the prefix has, replaced by ``upstreamPrefix`` on a
+    /// whole-segment boundary (`/calendar/x` with `/calendar` -> `/v1` gives `/v1/x`; stripped,
+    /// `/x`; `/users/7/keys/k1` with `/users/{id}/keys` -> `/api/keys` gives `/api/keys/k1`).
     public func upstreamPath(for path: String) -> String {
         guard let upstreamPrefix else { return path }
-        let rest = prefix == "/" ? path : String(path.dropFirst(prefix.count))   // "" or "/..."
+        let rest = String(Self.remainder(of: path, after: template.segments.count))   // "" or "/..."
         if upstreamPrefix == "/" { return rest.isEmpty ? "/" : rest }
         return upstreamPrefix + rest
+    }
+
+    /// `path` from the `/` that ends its first `count` segments (or its end): `""` or `/...`.
+    /// Never traps: a path with fewer segments gives `""`.
+    static func remainder(of path: String, after count: Int) -> Substring {
+        let slash = UInt8(ascii: "/")
+        let utf8 = path.utf8
+        var index = utf8.startIndex
+        for _ in 0..<count {
+            guard index < utf8.endIndex else { break }
+            index = utf8[utf8.index(after: index)...].firstIndex(of: slash) ?? utf8.endIndex
+        }
+        return path[index...]
     }
 
     /// The rule for `method`: its own entry; for `HEAD` without one, `GET`'s (a HEAD is a GET
@@ -53,6 +70,7 @@ public struct Route: Sendable, Equatable {
 
     public init(_ config: RouteConfig, backend: BackendConfig, cors: RouteCORSPolicy = .none) {
         self.prefix = config.prefix
+        self.template = PathTemplate(config.prefix)
         self.backend = backend
         self.methods = config.methods
         var allowed = Set(config.methods.keys.filter { $0 != "*" })

@@ -17,6 +17,38 @@ final class ConfigLoaderTests: XCTestCase {
     private let validBackends = #""backends": {"calendar": {"url": "http://127.0.0.1:9102"}}"#
     private let validAPI = #""api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"file": "/k.json"}}"#
 
+    /// A config with one route per prefix (`GET` open to any valid token).
+    private func routesJSON(_ prefixes: [String]) -> String {
+        let routes = prefixes.map { "{\"prefix\": \"\($0)\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}" }
+        return "{\(validAPI), \(validBackends), \"routes\": [\(routes.joined(separator: ", "))]}"
+    }
+
+    func testTemplatedPrefixesDecode() throws {
+        let prefixes = ["/", "/users", "/users/{id}", "/users/me", "/users/{id}/keys", "/users/me/keys/{key_id}",
+                        "/t/{tenant}/admin", "/t/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}"]
+        XCTAssertEqual(problems(routesJSON(prefixes)), [])
+        // A health path below a templated route (not its own path) is allowed, as below a literal prefix.
+        XCTAssertEqual(problems("{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/t/healthz\"}, \"routes\": [{\"prefix\": \"/{x}\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}"), [])
+        let config = try ConfigLoader.decode(Data(routesJSON(prefixes).utf8))
+        XCTAssertEqual(config.routes.map(\.prefix), prefixes)
+        XCTAssertEqual(PathTemplate("/users/{id}/keys").segments, [.literal("users"), .variable("id"), .literal("keys")])
+        // Braces are literal characters nowhere else: a health path or rewrite_prefix with one is refused.
+        XCTAssertTrue(problems("{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/{x}\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}")
+            .contains { $0.hasPrefix("listen.health_path: \"/{x}\" contains \"{\"") })
+    }
+
+    func testAmbiguityIsReportedOncePerPairAndNamesBothRoutes() {
+        let found = problems(routesJSON(["/a/{x}/c", "/a/b/{y}", "/a/b/c", "/{p}/b/c", "/a/{z}/{w}/d"]))
+        // /{p}/b/c is ambiguous with /a/{x}/c and with /a/b/{y}. A literal /a/b/c beside them does
+        // not make a pair acceptable: the rule is per pair. /a/{z}/{w}/d has four segments.
+        XCTAssertEqual(found, [
+            "routes[1].prefix: \"/a/b/{y}\" and routes[0] \"/a/{x}/c\" are ambiguous: both match /a/b/c",
+            "routes[3].prefix: \"/{p}/b/c\" and routes[0] \"/a/{x}/c\" are ambiguous: both match /a/b/c",
+            "routes[3].prefix: \"/{p}/b/c\" and routes[1] \"/a/b/{y}\" are ambiguous: both match /a/b/c",
+        ].map { $0 + " and neither is at least as specific in every segment (a literal wherever the other has one), so neither can win; "
+                + "write one with a literal wherever the other has one, or give them different literals" }, "\(found)")
+    }
+
     func testMinimalConfigGetsDefaults() throws {
         let json = "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/calendar\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read:calendar\"], \"HEAD\": \"public\"}}]}"
         let config = try ConfigLoader.decode(Data(json.utf8))
@@ -63,6 +95,20 @@ final class ConfigLoaderTests: XCTestCase {
             ("scope with KELVIN SIGN", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"\u{212A}iosk:read\"]}}]}", "routes[0].methods.GET[0]: \"\u{212A}iosk:read\" is not a scope token"),
             ("prefix dot segment", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a/../b\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[0].prefix: \"/a/../b\" has a dot segment"),
             ("duplicate prefix", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}, {\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "routes[1].prefix: \"/a\" is already the prefix of routes[0]"),
+            ("template inside a segment", routesJSON(["/files/{name}.json"]), "routes[0].prefix: \"/files/{name}.json\" has the segment \"{name}.json\": a template variable must be a whole segment"),
+            ("template after a literal", routesJSON(["/a{b}"]), "routes[0].prefix: \"/a{b}\" has the segment \"a{b}\""),
+            ("stray closing brace", routesJSON(["/a/b}"]), "routes[0].prefix: \"/a/b}\" has the segment \"b}\""),
+            ("stray opening brace", routesJSON(["/{a"]), "routes[0].prefix: \"/{a\" has the segment \"{a\""),
+            ("empty template name", routesJSON(["/a/{}"]), "routes[0].prefix: \"/a/{}\" has the segment \"{}\""),
+            ("template name with a digit first", routesJSON(["/a/{1x}"]), "routes[0].prefix: \"/a/{1x}\" has the segment \"{1x}\""),
+            ("template name with a dash", routesJSON(["/a/{user-id}"]), "routes[0].prefix: \"/a/{user-id}\" has the segment \"{user-id}\""),
+            ("nested braces", routesJSON(["/a/{{x}}"]), "routes[0].prefix: \"/a/{{x}}\" has the segment \"{{x}}\""),
+            ("template name twice", routesJSON(["/a/{x}/b/{x}"]), "routes[0].prefix: \"/a/{x}/b/{x}\" uses the variable {x} twice"),
+            ("templates equal up to names", routesJSON(["/u/{id}", "/u/{uid}"]), "routes[1].prefix: \"/u/{uid}\" is the prefix of routes[0], \"/u/{id}\", with other variable names"),
+            ("same template twice", routesJSON(["/u/{id}", "/u/{id}"]), "routes[1].prefix: \"/u/{id}\" is already the prefix of routes[0]"),
+            ("ambiguous templates", routesJSON(["/a/{x}/c", "/a/b/{y}"]), "routes[1].prefix: \"/a/b/{y}\" and routes[0] \"/a/{x}/c\" are ambiguous: both match /a/b/c"),
+            ("ambiguous leading templates", routesJSON(["/x", "/{t}/me", "/users/{id}"]), "routes[2].prefix: \"/users/{id}\" and routes[1] \"/{t}/me\" are ambiguous: both match /users/me"),
+            ("rewrite_prefix with a template", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/u/{id}\", \"backend\": \"calendar\", \"rewrite_prefix\": \"/v1/{id}\", \"methods\": {\"GET\": []}}]}", "routes[0].rewrite_prefix: \"/v1/{id}\" has a brace: rewrite_prefix is a plain path without template variables"),
             ("lower-case method", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"get\": []}}]}", "routes[0].methods.get: \"get\" is not an upper-case HTTP method"),
             ("scope with space", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": [\"read calendar\"]}}]}", "routes[0].methods.GET[0]: \"read calendar\" is not a scope token"),
             ("method rule wrong type", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": true}}]}", "routes[0].methods.GET: must be an array of required scopes, an array of alternatives, or \"public\""),
@@ -76,6 +122,7 @@ final class ConfigLoaderTests: XCTestCase {
             ("bad scope in object rule", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": [\"a b\"]}}}]}", "routes[0].methods.GET.scopes[0]: \"a b\" is not a scope token"),
             ("unknown key in object rule", "{\(validAPI), \(validBackends), \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": {\"scopes\": [], \"shadow\": true}}}]}", "routes[0].methods.GET.shadow: unknown key"),
             ("health path hides a route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/a\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/a\" is also a route prefix"),
+            ("health path hides a templated route", "{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/healthz\"}, \"routes\": [{\"prefix\": \"/{tenant}\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}", "listen.health_path: \"/healthz\" is a path of the templated route prefix \"/{tenant}\""),
             ("bad trusted proxy", "{\"forwarding\": {\"trusted_proxies\": [\"10.0.0.0/40\"]}}", "forwarding.trusted_proxies[0]: \"10.0.0.0/40\" is not an IPv4 or IPv6 CIDR block"),
             ("unknown claim header", "{\"forwarding\": {\"claim_headers\": {\"email\": \"X-Email\"}}}", "forwarding.claim_headers.email: claim \"email\" cannot be forwarded"),
             ("bad header name", "{\"forwarding\": {\"request_id_header\": \"X Request\"}}", "forwarding.request_id_header: \"X Request\" is not a header name"),

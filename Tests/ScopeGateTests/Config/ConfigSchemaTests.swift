@@ -394,6 +394,8 @@ private enum SchemaCases {
             ("NoUsableKeyTests: a JWKS URL with no usable key", 1, fixture(jwksSource: #"{"url": "http://127.0.0.1:40011/jwks.json"}"#)),
             ("ShadowModeTests: a shadow route and a shadowed method, claim headers", 1, fixture(
                 extraRoutes: ShadowModeTests.routes, extraTopLevel: ShadowModeTests.topLevel)),
+            ("PathTemplateTests: templated routes, with rewrite_prefix and strip_prefix", 2,
+             fixture(extraRoutes: PathTemplateTests.routes)),
             ("ScopeRuleTests: alternatives and *", 1, fixture(extraRoutes: """
                 , {"prefix": "/appointments/reports", "backend": "appointments",
                    "methods": {"GET": [["read:reports", "export:reports"], ["admin:appointments", "read:appointments"]]}},
@@ -686,6 +688,14 @@ private enum SchemaCases {
         ("route scope with a space", "$.routes[0].methods.GET", config(routes: route(#""methods": {"GET": ["read calendar"]}"#))),
         ("route strip_prefix as a string", "$.routes[0].strip_prefix",
          config(routes: route(#""methods": {"GET": []}, "strip_prefix": "yes""#))),
+        ("route prefix with a template inside a segment", "$.routes[0].prefix",
+         config(routes: #"[{"prefix": "/files/{name}.json", "backend": "calendar", "methods": {"GET": []}}]"#)),
+        ("route prefix with an empty template name", "$.routes[0].prefix",
+         config(routes: #"[{"prefix": "/files/{}", "backend": "calendar", "methods": {"GET": []}}]"#)),
+        ("route prefix with a stray brace", "$.routes[0].prefix",
+         config(routes: #"[{"prefix": "/files/x}", "backend": "calendar", "methods": {"GET": []}}]"#)),
+        ("route rewrite_prefix with a template", "$.routes[0].rewrite_prefix",
+         config(routes: #"[{"prefix": "/u/{id}", "backend": "calendar", "methods": {"GET": []}, "rewrite_prefix": "/v1/{id}"}]"#)),
         ("route strip_prefix with rewrite_prefix", "$.routes[0]",
          config(routes: route(#""methods": {"GET": []}, "strip_prefix": true, "rewrite_prefix": "/v1""#))),
         // limits, upstream
@@ -762,6 +772,12 @@ private enum SchemaCases {
         ("route options", config(routes: """
             [{"prefix": "/", "backend": "calendar", "methods": {"GET": "public"}, "rewrite_prefix": "/api/v2", "strip_prefix": false,
               "preserve_host": true, "forward_authorization": false}]
+            """)),
+        ("route prefixes with path templates", config(routes: """
+            [{"prefix": "/users/{id}", "backend": "calendar", "methods": {"GET": []}},
+             {"prefix": "/users/me", "backend": "calendar", "methods": {"GET": []}},
+             {"prefix": "/users/{user_id}/keys/{Key2}", "backend": "calendar", "methods": {"GET": []}, "rewrite_prefix": "/keys"},
+             {"prefix": "/t/{_tenant}", "backend": "calendar", "methods": {"GET": []}, "strip_prefix": true}]
             """)),
         ("whole numbers written with a fraction", config(#""listen": {"port": 8080.0}, "shutdown": {"grace_ms": 1e3}"#)),
         ("cors in full, and every form of a route's cors", config(routes: """

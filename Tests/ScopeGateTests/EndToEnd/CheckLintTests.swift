@@ -93,6 +93,26 @@ final class CheckLintTests: XCTestCase {
         XCTAssertEqual(problems.map { $0["path"] ?? "" }, ["routes"], "\(problems)")
     }
 
+    /// Path templates: an ambiguous pair fails `check` with both routes and a path both match;
+    /// a public templated route under a scoped one is a lint warning.
+    func testTemplatedRoutesAreCheckedForAmbiguityAndEnclosure() throws {
+        let routes = { (list: String) in
+            #"{"api": {"issuer": "https://issuer/", "audience": "https://api", "jwks": {"url": "https://issuer/jwks"}}, "backends": {"b": {"url": "http://127.0.0.1:9102"}}, "routes": [\#(list)]}"#
+        }
+        let ambiguous = try write(routes(#"{"prefix": "/a/{x}/c", "backend": "b", "methods": {"GET": []}}, {"prefix": "/a/b/{y}", "backend": "b", "methods": {"GET": []}}"#))
+        let refused = try ScopeGateBinary.run(["check", "--json", "--config", ambiguous])
+        XCTAssertEqual(refused.status, 1, refused.stdout)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any], refused.stdout)
+        let problems = try XCTUnwrap(report["problems"] as? [[String: String]])
+        XCTAssertEqual(problems.map { $0["path"] ?? "" }, ["routes[1].prefix"], "\(problems)")
+        XCTAssertTrue(problems.first?["message"]?.hasPrefix(#""/a/b/{y}" and routes[0] "/a/{x}/c" are ambiguous: both match /a/b/c"#) == true, "\(problems)")
+
+        let nested = try write(routes(#"{"prefix": "/users/{id}", "backend": "b", "methods": {"GET": ["read:users"]}}, {"prefix": "/users/me", "backend": "b", "methods": {"GET": "public"}}"#))
+        let linted = try ScopeGateBinary.run(["check", "--config", nested])
+        XCTAssertEqual(linted.status, 0, linted.stdout + linted.stderr)
+        XCTAssertTrue(linted.stdout.contains("warning: routes[1].methods.GET: GET on /users/me is public, but under the enclosing /users/{id} (routes[0]) it requires read:users"), linted.stdout)
+    }
+
     func testAcceptedFindingsPassStrictAndAreSaid() throws {
         let path = try write(Self.acceptingConfig)
         let result = try ScopeGateBinary.run(["check", "--strict", "--config", path])

@@ -65,6 +65,37 @@ struct PolicyLintTests {
         #expect(found[0].message.contains("/a (routes[0])"))
     }
 
+    @Test("templated routes enclose by segment: a variable covers any segment, a literal only itself", arguments: [
+        // (outer, inner, found): the inner route is public under an outer one that requires "read".
+        ("/users/{id}", "/users/{id}/keys", true),
+        ("/users/{id}", "/users/{uid}/keys", true),       // names do not matter
+        ("/users/{id}", "/users/me", true),               // same depth: the literal is within the variable
+        ("/users/{id}", "/users/me/keys", true),
+        ("/users", "/users/{id}", true),
+        ("/{tenant}/x", "/acme/x/admin", true),           // (a lone /{tenant} would claim the default health path /healthz)
+        ("/", "/{tenant}/admin", true),
+        ("/users/me", "/users/{id}/keys", false),         // a literal does not cover a variable
+        ("/users/{id}/keys", "/users/{id}", false),       // deeper routes never enclose
+        ("/users/{id}", "/usersx/{id}/keys", false),
+        ("/a/{x}", "/b/{x}/c", false),
+    ])
+    func templatedEnclosure(outer: String, inner: String, found: Bool) throws {
+        let findings = try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route(outer, #"{"GET": ["read"]}"#)), \(Self.route(inner, #"{"GET": "public"}"#))]")
+        #expect(findings.map(\.path) == (found ? ["routes[1].methods.GET"] : []), "\(outer) over \(inner): \(findings)")
+        if found { #expect(findings[0].message.contains("GET on \(inner) is public, but under the enclosing \(outer) (routes[0])")) }
+    }
+
+    @Test("of templated enclosing routes the most specific is the nearest: more segments, then more literals")
+    func nearestTemplatedEnclosure() throws {
+        let routes = "[\(Self.route("/{t}/{u}", #"{"GET": ["a", "b"]}"#)), \(Self.route("/users", #"{"GET": ["a", "b", "c"]}"#)), "
+            + "\(Self.route("/users/{id}", #"{"GET": ["a"]}"#)), \(Self.route("/users/me", #"{"GET": ["a"]}"#))]"
+        let found = try Self.findings(.lessProtectedThanEnclosing, routes: routes)
+        // /users/me: nearest is /users/{id} (two segments, one literal), which it satisfies; /users/{id}: nearest is /{t}/{u}
+        // (two segments) rather than /users (one), and it requires less than ["a", "b"].
+        #expect(found.map(\.path) == ["routes[2].methods.GET"], "\(found)")
+        #expect(found.first?.message.contains("under the enclosing /{t}/{u} (routes[0])") == true, "\(found)")
+    }
+
     // MARK: method_without_scope, head, wildcard
 
     @Test("a method any valid token may call beside scoped siblings is found; a route of such methods only is not")
