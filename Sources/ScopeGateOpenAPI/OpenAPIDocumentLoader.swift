@@ -1,0 +1,60 @@
+import Foundation
+import OpenAPIKit
+import OpenAPIKit30
+import OpenAPIKitCompat
+import Yams
+
+/// Reads an OpenAPI 3.0 or 3.1 document, YAML or JSON (JSON is read as YAML 1.2), into
+/// OpenAPIKit's 3.1 model: a 3.0 document is decoded with OpenAPIKit30 and converted
+/// (OpenAPIKitCompat), so the importer has one model to walk.
+///
+/// The version is read first from the `openapi` field (OpenAPI 3.1 §4.8.1), so that a Swagger
+/// 2.0 document or a 3.2 one is refused with that reason rather than a decoding error.
+/// Every failure is an ``OpenAPIImportError``; no input traps.
+public enum OpenAPIDocumentLoader {
+    /// Larger documents are refused (bytes): the largest public API descriptions are a few MB.
+    public static let maximumSize = 16 << 20
+
+    /// The document in `bytes`. Throws ``OpenAPIImportError``.
+    public static func load(_ bytes: Data) throws(OpenAPIImportError) -> OpenAPIKit.OpenAPI.Document {
+        guard bytes.count <= maximumSize else {
+            throw .unreadable("\(bytes.count) bytes, more than the \(maximumSize) accepted")
+        }
+        guard let text = String(bytes: bytes, encoding: .utf8) else { throw .unreadable("not UTF-8 text") }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw OpenAPIImportError.notOpenAPI("the document is empty") }
+            root = node
+        } catch let error as OpenAPIImportError {
+            throw error
+        } catch {
+            throw .notYAML(Self.oneLine(String(describing: error)))
+        }
+        guard case .mapping(let mapping) = root else {
+            throw .notOpenAPI("its top level is not a mapping of fields")
+        }
+        guard let versionNode = mapping["openapi"] else {
+            if let swagger = mapping["swagger"]?.string {
+                throw .notOpenAPI("it is a Swagger \(swagger) document (no \"openapi\" field); convert it to OpenAPI 3 first")
+            }
+            throw .notOpenAPI("it has no \"openapi\" field")
+        }
+        guard let version = versionNode.string else { throw .notOpenAPI("its \"openapi\" field is not a string") }
+        do {
+            if version.hasPrefix("3.0.") {
+                let document = try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: root)
+                return document.convert(to: .v3_1_1)
+            }
+            if version.hasPrefix("3.1.") {
+                return try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: root)
+            }
+        } catch {
+            throw .invalidDocument(Self.oneLine(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))
+        }
+        throw .unsupportedVersion(version)
+    }
+
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
+}
