@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "scopegate-bench", targets: ["ScopeGateBench"]),
         .library(name: "ScopeGate", targets: ["ScopeGateCore", "ScopeGateObservability", "ScopeGateUpstream", "ScopeGateServer"]),
         .library(name: "ScopeGateDemo", targets: ["ScopeGateDemo"]),
+        .library(name: "ScopeGateOpenAPI", targets: ["ScopeGateOpenAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -36,14 +36,14 @@ struct ImportOpenAPI: ParsableCommand {
             printError("\(spec): cannot read: \(error.localizedDescription)")
             throw ExitCode(1)
         }
-        do {
+        do throws(OpenAPIImportError) {
             let document = try OpenAPIDocumentLoader.load(bytes)
             let result = try OpenAPIImporter.routes(from: document, backend: backend, basePath: basePath)
             for finding in result.findings { printError(finding.description) }
             guard !result.routes.isEmpty else { throw OpenAPIImportError.nothingMapped }
             print(result.json)
             printError("\(spec): \(result.routes.count) route\(result.routes.count == 1 ? "" : "s"), \(result.scopes.count) catalog scope\(result.scopes.count == 1 ? "" : "s"), \(result.findings.count) finding\(result.findings.count == 1 ? "" : "s")")
-        } catch let error as OpenAPIImportError {
+        } catch {
             printError("\(spec): \(error)")
             throw ExitCode(1)
         }

@@ -15,6 +15,10 @@ public enum OpenAPIDocumentLoader {
     /// Larger documents are refused (bytes): the largest public API descriptions are a few MB.
     public static let maximumSize = 16 << 20
 
+    /// Larger documents are refused (nodes, YAML aliases expanded): a few aliases of aliases
+    /// would otherwise make a small file decode for hours ("billion laughs").
+    public static let maximumNodes = 4_000_000
+
     /// The document in `bytes`. Throws ``OpenAPIImportError``.
     public static func load(_ bytes: Data) throws(OpenAPIImportError) -> OpenAPIKit.OpenAPI.Document {
         guard bytes.count <= maximumSize else {
@@ -29,6 +33,10 @@ public enum OpenAPIDocumentLoader {
             throw error
         } catch {
             throw .notYAML(Self.oneLine(String(describing: error)))
+        }
+        var budget = maximumNodes
+        guard Self.fits(root, within: &budget) else {
+            throw .unreadable("more than \(maximumNodes) YAML nodes once aliases are expanded")
         }
         guard case .mapping(let mapping) = root else {
             throw .notOpenAPI("its top level is not a mapping of fields")
@@ -52,6 +60,20 @@ public enum OpenAPIDocumentLoader {
             throw .invalidDocument(Self.oneLine(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))
         }
         throw .unsupportedVersion(version)
+    }
+
+    /// Whether `node` has at most `budget` nodes; stops counting as soon as it has more.
+    private static func fits(_ node: Node, within budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias:
+            return true
+        case .sequence(let sequence):
+            return sequence.allSatisfy { fits($0, within: &budget) }
+        case .mapping(let mapping):
+            return mapping.allSatisfy { fits($0.key, within: &budget) && fits($0.value, within: &budget) }
+        }
     }
 
     private static func oneLine(_ text: String) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import OpenAPIKit
 
 /// The base path routes are put under: the path of the document's first server URL (OpenAPI 3.1
