@@ -4,10 +4,11 @@ import OpenAPIKit30
 import OpenAPIKitCompat
 import Yams
 
-/// Reads an OpenAPI 3.0 or 3.1 document, YAML or JSON (JSON is read as YAML 1.2), into
+/// Reads an OpenAPI 3.0 or 3.1 document, YAML or JSON (JSON is read as YAML), into
 /// OpenAPIKit's 3.1 model: a 3.0 document is decoded with OpenAPIKit30 and converted
 /// (OpenAPIKitCompat), so the importer has one model to walk.
 ///
+/// Yams composes the text; the tree, as JSON (``YAMLNodeJSON``), goes to OpenAPIKit's decoder.
 /// The version is read first from the `openapi` field (OpenAPI 3.1 §4.8.1), so that a Swagger
 /// 2.0 document or a 3.2 one is refused with that reason rather than a decoding error.
 /// Every failure is an ``OpenAPIImportError``; no input traps.
@@ -48,18 +49,16 @@ public enum OpenAPIDocumentLoader {
             throw .notOpenAPI("it has no \"openapi\" field")
         }
         guard let version = versionNode.string else { throw .notOpenAPI("its \"openapi\" field is not a string") }
+        guard version.hasPrefix("3.0.") || version.hasPrefix("3.1.") else { throw .unsupportedVersion(version) }
         do {
+            let json = try JSONSerialization.data(withJSONObject: YAMLNodeJSON.value(root))
             if version.hasPrefix("3.0.") {
-                let document = try YAMLDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: root)
-                return document.convert(to: .v3_1_1)
+                return try JSONDecoder().decode(OpenAPIKit30.OpenAPI.Document.self, from: json).convert(to: .v3_1_1)
             }
-            if version.hasPrefix("3.1.") {
-                return try YAMLDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: root)
-            }
+            return try JSONDecoder().decode(OpenAPIKit.OpenAPI.Document.self, from: json)
         } catch {
             throw .invalidDocument(Self.oneLine(OpenAPIKit.OpenAPI.Error(from: error).localizedDescription))
         }
-        throw .unsupportedVersion(version)
     }
 
     /// Whether `node` has at most `budget` nodes; stops counting as soon as it has more.

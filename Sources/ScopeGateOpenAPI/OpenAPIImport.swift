@@ -1,7 +1,7 @@
 import Foundation
 
 /// What ``OpenAPIImporter`` made of a document: the routes (sorted by prefix), the scope catalog
-/// (sorted by name) and the findings (in document order).
+/// (sorted by name) and the findings (sorted by their location in the document).
 public struct OpenAPIImport: Sendable {
     public let routes: [ImportedRoute]
     public let scopes: [ImportedScope]

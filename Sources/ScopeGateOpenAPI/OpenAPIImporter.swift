@@ -28,7 +28,8 @@ public enum OpenAPIImporter {
         var conflicted: Set<String> = []
         var skipped: [(path: String, location: String)] = []
 
-        for (path, item) in document.paths {
+        // By path, not as decoded: JSON objects come back in no fixed order, and the output must be stable.
+        for (path, item) in document.paths.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let location = "paths.\(path.rawValue)"
             guard let pathItem = try? document.components.lookup(item) else {
                 findings.append(ImportFinding(location: location, message: "its $ref does not resolve to a path item: path skipped"))
@@ -72,7 +73,7 @@ public enum OpenAPIImporter {
                 if let rule { methods[method] = rule }
             }
             if methods.isEmpty {
-                findings.append(ImportFinding(location: location, message: "no operation could be mapped: no route for this path"))
+                findings.append(ImportFinding(location: location, message: "no operation could be mapped: no route for this path (the gateway answers 404, unless another route covers it)"))
                 skipped.append((path.rawValue, location))
                 continue
             }
@@ -106,13 +107,16 @@ public enum OpenAPIImporter {
                 findings.append(ImportFinding(location: location, message: "requests to \(path) fall under the route \(enclosing.prefix) (from \(enclosing.sources[0])), which decides them with its own rules: check them, or add a route for this path by hand"))
             }
         }
-        return OpenAPIImport(routes: sorted, scopes: catalog(document, findings: &findings), findings: findings)
+        let scopes = catalog(document, findings: &findings)
+        // Sorted by location (stable: one location's findings keep their order).
+        let ordered = findings.enumerated().sorted { ($0.element.location, $0.offset) < ($1.element.location, $1.offset) }.map(\.element)
+        return OpenAPIImport(routes: sorted, scopes: scopes, findings: ordered)
     }
 
     /// Every scope of the OAuth2 schemes' flows, sorted by name; the first description wins.
     private static func catalog(_ document: OpenAPI.Document, findings: inout [ImportFinding]) -> [ImportedScope] {
         var scopes: [String: String] = [:]
-        for (name, entry) in document.components.securitySchemes {
+        for (name, entry) in document.components.securitySchemes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             let location = "components.securitySchemes.\(name.rawValue)"
             guard let scheme = try? document.components.lookup(entry) else {
                 findings.append(ImportFinding(location: location, message: "its $ref does not resolve: its scopes are not in api.scopes"))

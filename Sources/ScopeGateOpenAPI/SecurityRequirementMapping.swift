@@ -41,7 +41,7 @@ struct SecurityRequirementMapping {
             return .public
         }
         if alternatives.isEmpty {
-            findings.append(ImportFinding(location: location, message: "\(subject): no alternative the gateway can check is left: operation skipped (the gateway answers 405 for it)"))
+            findings.append(ImportFinding(location: location, message: "\(subject): no alternative the gateway can check is left: operation skipped (not routed: the gateway answers 405)"))
             return nil
         }
         if alternatives.contains(where: \.isEmpty) { return .scopes([[]]) }

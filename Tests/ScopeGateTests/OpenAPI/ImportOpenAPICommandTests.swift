@@ -145,7 +145,7 @@ final class ImportOpenAPICommandTests: XCTestCase {
         for line in [
             #"paths./items/{id}.get.security[0]: GET /items/{id}: alternative dropped: "bearer" is an HTTP "bearer" scheme without scopes"#,
             #"paths./items/{id}.patch.security[0]: PATCH /items/{id}: alternative dropped: "mtls" is a mutualTLS scheme"#,
-            "paths./items/{id}.patch.security: PATCH /items/{id}: no alternative the gateway can check is left: operation skipped (the gateway answers 405 for it)",
+            "paths./items/{id}.patch.security: PATCH /items/{id}: no alternative the gateway can check is left: operation skipped (not routed: the gateway answers 405)",
             #"paths./status.get.security[0]: GET /status: an empty requirement {} makes the operation callable without credentials: mapped as "public""#,
             #"paths./files/{name}.json: path skipped: the segment "{name}.json" is a partial-segment template"#,
             "paths./files/{name}.json: requests to /files/{name}.json fall under the route /v2/files (from /files)",
