@@ -13,13 +13,19 @@ public struct OpenAPIImport: Sendable {
     public var json: String {
         var object: [String: Any] = ["routes": routes.map(Self.json)]
         if !scopes.isEmpty {
-            object["api"] = ["scopes": scopes.map { $0.description.isEmpty ? ["name": $0.name] : ["name": $0.name, "description": $0.description] }]
+            object["api"] = ["scopes": scopes.map(Self.json)]
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
-    private static func json(_ route: ImportedRoute) -> [String: Any] {
+    /// One route as `gateway.json` writes it.
+    static func json(_ route: ImportedRoute) -> [String: Any] {
         ["prefix": route.prefix, "backend": route.backend, "methods": route.methods.mapValues(\.json)]
+    }
+
+    /// One `api.scopes` entry (no `description` when the document gives none).
+    static func json(_ scope: ImportedScope) -> [String: Any] {
+        scope.description.isEmpty ? ["name": scope.name] : ["name": scope.name, "description": scope.description]
     }
 }

@@ -170,6 +170,37 @@ final class ImportOpenAPICommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("--base-path:"), bad.stderr)
     }
 
+    /// `--merge gateway.json`: the whole config with the imported routes appended (an existing
+    /// prefix kept as it is, reported) and the scopes the catalog lacks added.
+    func testMergeAddsTheRoutesAndScopesToAnExistingConfig() throws {
+        let existing = try write("""
+        {"api": {"issuer": "https://issuer.example/", "audience": "https://api.example", "jwks": {"url": "https://issuer.example/jwks"},
+                 "scopes": [{"name": "read:pets", "description": "our own words"}, {"name": "admin"}]},
+         "backends": {"petstore": {"url": "http://127.0.0.1:9102", "timeout_ms": 30000}},
+         "routes": [{"prefix": "/admin", "backend": "petstore", "methods": {"GET": ["admin"]}},
+                    {"prefix": "/v3/pet", "backend": "petstore", "methods": {"GET": ["admin"]}}]}
+        """, name: "gateway.json")
+        let output = try importing([fixture("petstore3.yaml"), "--backend", "petstore", "--merge", existing])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        let routes = try XCTUnwrap(output.document["routes"] as? [[String: Any]])
+        XCTAssertEqual(routes.count, 2 + 11)
+        XCTAssertEqual(routes.prefix(2).map { $0["prefix"] as? String ?? "" }, ["/admin", "/v3/pet"])
+        XCTAssertEqual(json(routes[1]["methods"]), json(["GET": ["admin"]]), "the existing /v3/pet is kept as it is")
+        XCTAssertEqual(json(output.routes["/v3/pet/{petId}"]?["GET"]), json(["read:pets", "write:pets"]))
+        let api = try XCTUnwrap(output.document["api"] as? [String: Any])
+        XCTAssertEqual(api["issuer"] as? String, "https://issuer.example/")
+        XCTAssertEqual(json(api["scopes"]), json([["name": "read:pets", "description": "our own words"], ["name": "admin"],
+                                                  ["name": "write:pets", "description": "modify pets in your account"]]))
+        XCTAssertNotNil(output.document["backends"])
+        assertReport(output, has: "\(existing): routes[1]: already has the prefix /v3/pet: kept as it is, the imported route (from /pet) skipped")
+
+        let elsewhere = try importing([fixture("petstore3.yaml"), "--backend", "store", "--merge", existing])
+        assertReport(elsewhere, has: "\(existing): backends: has no \"store\"")
+        let broken = try importing([fixture("petstore3.yaml"), "--backend", "petstore", "--merge", try write("[1]", name: "list.json")])
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.stderr.contains("cannot merge into it: not a JSON object"), broken.stderr)
+    }
+
     /// What is not an OpenAPI 3.0/3.1 document exits 1 with a message, and never traps.
     func testUnreadableDocumentsExitOneWithAMessage() throws {
         let cases: [(name: String, text: String, message: String)] = [
