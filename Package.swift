@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "scopegate-bench", targets: ["ScopeGateBench"]),
         .library(name: "ScopeGate", targets: ["ScopeGateCore", "ScopeGateObservability", "ScopeGateUpstream", "ScopeGateServer"]),
         .library(name: "ScopeGateDemo", targets: ["ScopeGateDemo"]),
+        .library(name: "ScopeGateOpenAPI", targets: ["ScopeGateOpenAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         // Already built for NIO and swift-prometheus; declared for the per-route metric handles.
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.2.0"),
+        // `scopegate import-openapi`: OpenAPI 3.0/3.1 documents (OpenAPIKit) in YAML or JSON (Yams).
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", exact: "6.4.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
     ],
     targets: [
         // libcurl through pkg-config; typed wrappers for its variadic C API live in shim.h.
@@ -91,6 +95,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The OpenAPI importer: an OpenAPI 3.0 or 3.1 document -> routes and a scope catalog for
+        // gateway.json, with a report of what it could not map. Beside the core, which stays free of
+        // OpenAPIKit and Yams; no NIO, no curl.
+        .target(
+            name: "ScopeGateOpenAPI",
+            dependencies: [
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
+                .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // `scopegate-bench`: micro-benchmarks of the per-request hot paths on one thread (run with -c release).
         .executableTarget(
             name: "ScopeGateBench",
@@ -104,6 +120,7 @@ let package = Package(
                 "ScopeGateObservability",
                 "ScopeGateServer",
                 "ScopeGateDemo",
+                "ScopeGateOpenAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -118,13 +135,16 @@ let package = Package(
                 "ScopeGateUpstream",
                 "ScopeGateServer",
                 "ScopeGateDemo",
+                "ScopeGateOpenAPI",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The OpenAPI documents the import-openapi tests read by path (Fixtures/openapi/README.md).
+            exclude: ["Fixtures"]
         ),
     ]
 )

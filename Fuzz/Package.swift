@@ -7,7 +7,7 @@ import PackageDescription
 
 let targets = [
     "FuzzRequestTarget", "FuzzRequestHead", "FuzzBearer", "FuzzToken",
-    "FuzzJWKS", "FuzzCacheControl", "FuzzResponseHead", "FuzzConfig",
+    "FuzzJWKS", "FuzzCacheControl", "FuzzResponseHead", "FuzzConfig", "FuzzOpenAPI",
 ]
 
 let package = Package(
@@ -40,7 +40,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+            ] + (name == "FuzzOpenAPI" ? [.product(name: "ScopeGateOpenAPI", package: "ScopeGate")] : [])
         )
     }
 )

@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 FUZZ="$ROOT/Fuzz"
-TARGETS=(request-target request-head bearer token jwks cache-control response-head config)
+TARGETS=(request-target request-head bearer token jwks cache-control response-head config openapi)
 
 die() { echo "fuzz: $*" >&2; exit 2; }
 # request-head -> FuzzRequestHead
@@ -26,7 +26,7 @@ executable() {
   local name="" part
   IFS=- read -ra parts <<<"$1"
   for part in "${parts[@]}"; do name+="$(tr '[:lower:]' '[:upper:]' <<<"${part:0:1}")${part:1}"; done
-  case "$name" in Jwks) name=JWKS ;; esac
+  case "$name" in Jwks) name=JWKS ;; Openapi) name=OpenAPI ;; esac
   echo "$FUZZ/.build/release/Fuzz$name"
 }
 known() { local t; for t in "${TARGETS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }

@@ -7,7 +7,7 @@ struct ScopeGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scopegate",
         abstract: "An API gateway that verifies OAuth2 bearer tokens (JWT) and forwards by path prefix and scope.",
-        subcommands: [Serve.self, Check.self, Explain.self, DemoBackend.self, MintToken.self],
+        subcommands: [Serve.self, Check.self, Explain.self, ImportOpenAPI.self, DemoBackend.self, MintToken.self],
         defaultSubcommand: Serve.self
     )
 
