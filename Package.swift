@@ -101,6 +101,7 @@ let package = Package(
         .target(
             name: "ScopeGateOpenAPI",
             dependencies: [
+                "ScopeGateCore",
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKit30", package: "OpenAPIKit"),
                 .product(name: "OpenAPIKitCompat", package: "OpenAPIKit"),

@@ -1,4 +1,5 @@
 import OpenAPIKit
+import ScopeGateCore
 
 /// An OpenAPI document as `gateway.json` routes and an `api.scopes` catalog, with a report of
 /// everything it did not map as the document says (`scopegate import-openapi`).
@@ -52,7 +53,7 @@ public enum OpenAPIImporter {
                 let method = endpoint.method.rawValue.uppercased()
                 let operationLocation = "\(location).\(endpoint.method.rawValue.lowercased())"
                 let subject = "\(method) \(path.rawValue)"
-                guard isMethodToken(method) else {
+                guard RouteConfig.isMethodToken(method) else {
                     findings.append(ImportFinding(location: operationLocation, message: "\"\(method)\" is not an HTTP method token: operation skipped"))
                     continue
                 }
@@ -141,18 +142,16 @@ public enum OpenAPIImporter {
     /// The route with the longest prefix that `path`'s expressible leading segments fall under
     /// (a route's `{name}` segment matches any segment).
     private static func enclosingRoute(of path: String, in routes: [ImportedRoute]) -> ImportedRoute? {
-        let segments = RoutePrefixTemplate.expressibleSegments(of: path)
-        var best: (route: ImportedRoute, length: Int)? = nil
+        let covered = "/" + RoutePrefixTemplate.expressibleSegments(of: path).joined(separator: "/")
+        var best: (route: ImportedRoute, template: PathTemplate)? = nil
         for route in routes {
-            let routeSegments = route.prefix.split(separator: "/")
-            guard routeSegments.count <= segments.count else { continue }
-            let matches = zip(routeSegments, segments).allSatisfy { RoutePrefixTemplate.isTemplate($0) || $0 == $1 }
-            if matches, routeSegments.count >= (best?.length ?? 0) { best = (route, routeSegments.count) }
+            let template = PathTemplate(route.prefix)
+            guard template.matches(path: covered) else { continue }
+            if best.map({ !$0.template.takesPrecedence(over: template) }) ?? true {
+                best = (route, template)
+            }
         }
         return best?.route
     }
 
-    private static func isMethodToken(_ method: String) -> Bool {
-        !method.isEmpty && method.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
-    }
 }

@@ -1,3 +1,5 @@
+import ScopeGateCore
+
 /// An OpenAPI path (OpenAPI 3.1 §4.8.8, "Paths Object": `/pets/{petId}`) as a `gateway.json`
 /// route prefix, or why it cannot be one.
 ///
@@ -20,6 +22,8 @@ enum RoutePrefixTemplate {
         }
         let joined = segments.isEmpty ? "" : "/" + segments.joined(separator: "/")
         let prefix = basePath + joined
+        // What the segments cannot show: a variable name used twice (`/a/{id}/b/{id}`).
+        if let problem = RouteConfig.prefixProblem(prefix.isEmpty ? "/" : prefix, templates: true) { return .failure(Problem(problem)) }
         return .success(prefix.isEmpty ? "/" : prefix)
     }
 
@@ -36,17 +40,13 @@ enum RoutePrefixTemplate {
 
     /// Whether `segment` is a whole-segment template `{name}`.
     static func isTemplate(_ segment: Substring) -> Bool {
-        segment.utf8.count > 2 && segment.hasPrefix("{") && segment.hasSuffix("}")
-            && segment.dropFirst().dropLast().utf8.allSatisfy(Self.nameBytes.contains)
+        PathTemplate.variableName(segment) != nil
     }
 
     struct Problem: Error, Equatable {
         let message: String
         init(_ message: String) { self.message = message }
     }
-
-    private static let literalBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,=:@".utf8)
-    private static let nameBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._".utf8)
 
     private static func problem(_ segment: Substring) -> Problem? {
         if segment.isEmpty { return Problem("has an empty segment (\"//\")") }
@@ -55,7 +55,8 @@ enum RoutePrefixTemplate {
         if segment.contains("{") || segment.contains("}") {
             return Problem("the segment \"\(segment)\" is a partial-segment template; the gateway's templates match whole segments only")
         }
-        if !segment.utf8.allSatisfy(literalBytes.contains) {
+        // The gateway's own rule for a literal segment.
+        if RouteConfig.prefixProblem("/" + segment) != nil {
             return Problem("the segment \"\(segment)\" has a character a route prefix cannot hold (only unreserved characters and sub-delimiters other than \";\", no percent-escapes)")
         }
         return nil

@@ -1,4 +1,5 @@
 import OpenAPIKit
+import ScopeGateCore
 
 /// An operation's security requirements (OpenAPI 3.1 §4.8.30, "Security Requirement Object") as
 /// a method rule, with what could not be mapped.
@@ -80,8 +81,6 @@ struct SecurityRequirementMapping {
         reference.name ?? reference.absoluteString
     }
 
-    /// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
-    static func isScopeToken(_ scope: String) -> Bool {
-        !scope.isEmpty && scope.utf8.allSatisfy { $0 == 0x21 || (0x23...0x5B).contains($0) || (0x5D...0x7E).contains($0) }
-    }
+    /// RFC 6749 §3.3, the gateway's own rule (``ScopeToken``).
+    static func isScopeToken(_ scope: String) -> Bool { ScopeToken.isValid(scope.utf8) }
 }

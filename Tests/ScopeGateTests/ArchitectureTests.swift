@@ -17,7 +17,7 @@ final class ArchitectureTests: XCTestCase {
         "ScopeGateUpstream": ["ScopeGateCore", "CCurl", "NIOCore", "NIOConcurrencyHelpers"],
         "ScopeGateServer": ["ScopeGateCore", "ScopeGateObservability", "ScopeGateUpstream",
                             "NIOCore", "NIOPosix", "NIOHTTP1", "NIOConcurrencyHelpers"],
-        "ScopeGateOpenAPI": ["OpenAPIKit", "OpenAPIKit30", "OpenAPIKitCompat", "Yams"],
+        "ScopeGateOpenAPI": ["ScopeGateCore", "OpenAPIKit", "OpenAPIKit30", "OpenAPIKitCompat", "Yams"],
         "ScopeGateDemo": ["ScopeGateCore", "ScopeGateObservability", "NIOCore", "NIOConcurrencyHelpers", "NIOPosix", "NIOHTTP1", "JWTKit", "Crypto"],
     ]
 

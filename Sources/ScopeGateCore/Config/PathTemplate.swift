@@ -2,7 +2,8 @@
 /// `/users/{id}/keys` is the literal `users`, the variable `id` and the literal `keys`
 /// (the syntax of OpenAPI path templates, RFC 6570 level 1 restricted to whole segments).
 ///
-/// - A variable is a WHOLE segment `{name}`, `name` matching `[A-Za-z_][A-Za-z0-9_]*` and
+/// - A variable is a WHOLE segment `{name}`, `name` one or more of `A-Z a-z 0-9 _ . -` (the
+///   names OpenAPI documents use, such as `{user-id}`) and
 ///   unique within the prefix. It matches exactly one non-empty segment of a normalised path,
 ///   whatever its bytes (percent-escapes included; never `.` or `..`, which normalisation removed).
 /// - A literal segment matches only itself, byte for byte (paths are case-sensitive, RFC 3986 §6.2.2.1).
@@ -52,21 +53,20 @@ public struct PathTemplate: Sendable, Hashable {
     }
 
     /// The name inside a whole-segment `{name}`, or `nil` when `segment` is not one.
-    static func variableName(_ segment: Substring) -> Substring? {
+    package static func variableName(_ segment: Substring) -> Substring? {
         guard segment.utf8.count >= 3, segment.utf8.first == UInt8(ascii: "{"), segment.utf8.last == UInt8(ascii: "}") else { return nil }
         let name = segment.dropFirst().dropLast()
-        guard let first = name.utf8.first, isNameStart(first), name.utf8.allSatisfy(isNameByte) else { return nil }
+        guard name.utf8.allSatisfy(isNameByte) else { return nil }
         return name
     }
 
-    private static func isNameStart(_ byte: UInt8) -> Bool {
-        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
     }
 
-    private static func isNameByte(_ byte: UInt8) -> Bool { isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) }
-
     /// Why the template segments of `prefix` are wrong, with a fix hint, or `nil`: a brace
-    /// outside a whole `{name}` segment (`/files/{name}.json`, `/a{b}`, `/{}`, `/{1x}`, `/x}`),
+    /// outside a whole `{name}` segment (`/files/{name}.json`, `/a{b}`, `/{}`, `/{a b}`, `/x}`),
     /// or a variable name used twice. Literal characters are checked by the caller.
     static func problem(in prefix: String) -> String? {
         var names = Set<Substring>()
@@ -77,7 +77,7 @@ public struct PathTemplate: Sendable, Hashable {
                 }
             } else if segment.utf8.contains(UInt8(ascii: "{")) || segment.utf8.contains(UInt8(ascii: "}")) {
                 return "\"\(prefix)\" has the segment \"\(segment)\": a template variable must be a whole segment \"{name}\" "
-                    + "(name: a letter or \"_\", then letters, digits or \"_\"), e.g. \"/files/{name}\" rather than \"/files/{name}.json\""
+                    + "(name: letters, digits, \"_\", \".\" or \"-\"), e.g. \"/files/{name}\" rather than \"/files/{name}.json\""
             }
         }
         return nil

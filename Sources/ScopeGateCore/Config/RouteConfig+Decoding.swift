@@ -213,7 +213,7 @@ extension RouteConfig {
 
     /// Why `prefix` is not a normalised absolute path, or `nil` when it is. With `templates`,
     /// whole segments `{name}` are allowed (``PathTemplate``), and braces anywhere else are the problem.
-    static func prefixProblem(_ prefix: String, templates: Bool = false) -> String? {
+    package static func prefixProblem(_ prefix: String, templates: Bool = false) -> String? {
         guard prefix.hasPrefix("/") else { return "\"\(prefix)\" must start with \"/\"" }
         if prefix == "/" { return nil }
         if prefix.hasSuffix("/") { return "\"\(prefix)\" must not end with \"/\" (prefixes match whole segments: \"/a\" covers \"/a/...\")" }
@@ -235,7 +235,8 @@ extension RouteConfig {
         return nil
     }
 
-    private static func isMethodToken(_ method: String) -> Bool {
+    /// Whether `method` is an upper-case method token as `routes[i].methods` keys are (RFC 9110 §9.1).
+    package static func isMethodToken(_ method: String) -> Bool {
         !method.isEmpty && method.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
     }
 }

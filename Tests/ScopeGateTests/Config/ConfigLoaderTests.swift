@@ -25,13 +25,15 @@ final class ConfigLoaderTests: XCTestCase {
 
     func testTemplatedPrefixesDecode() throws {
         let prefixes = ["/", "/users", "/users/{id}", "/users/me", "/users/{id}/keys", "/users/me/keys/{key_id}",
-                        "/t/{tenant}/admin", "/t/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}"]
+                        "/t/{tenant}/admin", "/t/public/admin", "/a/{x}/c", "/a/b/c", "/_x/{_Y9}", "/files/{name}", "/files/{name}/{part}",
+                        "/orgs/{org-id}/members/{user.id}", "/v/{1}"]
         XCTAssertEqual(problems(routesJSON(prefixes)), [])
         // A health path below a templated route (not its own path) is allowed, as below a literal prefix.
         XCTAssertEqual(problems("{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/t/healthz\"}, \"routes\": [{\"prefix\": \"/{x}\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}"), [])
         let config = try ConfigLoader.decode(Data(routesJSON(prefixes).utf8))
         XCTAssertEqual(config.routes.map(\.prefix), prefixes)
         XCTAssertEqual(PathTemplate("/users/{id}/keys").segments, [.literal("users"), .variable("id"), .literal("keys")])
+        XCTAssertEqual(PathTemplate("/orgs/{org-id}").segments, [.literal("orgs"), .variable("org-id")], "OpenAPI names: {user-id}")
         // Braces are literal characters nowhere else: a health path or rewrite_prefix with one is refused.
         XCTAssertTrue(problems("{\(validAPI), \(validBackends), \"listen\": {\"health_path\": \"/{x}\"}, \"routes\": [{\"prefix\": \"/a\", \"backend\": \"calendar\", \"methods\": {\"GET\": []}}]}")
             .contains { $0.hasPrefix("listen.health_path: \"/{x}\" contains \"{\"") })
@@ -100,8 +102,7 @@ final class ConfigLoaderTests: XCTestCase {
             ("stray closing brace", routesJSON(["/a/b}"]), "routes[0].prefix: \"/a/b}\" has the segment \"b}\""),
             ("stray opening brace", routesJSON(["/{a"]), "routes[0].prefix: \"/{a\" has the segment \"{a\""),
             ("empty template name", routesJSON(["/a/{}"]), "routes[0].prefix: \"/a/{}\" has the segment \"{}\""),
-            ("template name with a digit first", routesJSON(["/a/{1x}"]), "routes[0].prefix: \"/a/{1x}\" has the segment \"{1x}\""),
-            ("template name with a dash", routesJSON(["/a/{user-id}"]), "routes[0].prefix: \"/a/{user-id}\" has the segment \"{user-id}\""),
+            ("template name with a space", routesJSON(["/a/{a b}"]), "routes[0].prefix: \"/a/{a b}\" has the segment \"{a b}\""),
             ("nested braces", routesJSON(["/a/{{x}}"]), "routes[0].prefix: \"/a/{{x}}\" has the segment \"{{x}}\""),
             ("template name twice", routesJSON(["/a/{x}/b/{x}"]), "routes[0].prefix: \"/a/{x}/b/{x}\" uses the variable {x} twice"),
             ("templates equal up to names", routesJSON(["/u/{id}", "/u/{uid}"]), "routes[1].prefix: \"/u/{uid}\" is the prefix of routes[0], \"/u/{id}\", with other variable names"),
