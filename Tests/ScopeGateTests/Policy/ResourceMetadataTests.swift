@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ScopeGateCore
+import ScopeGateObservability
 @testable import ScopeGateServer
 
 private typealias F = AuthFixtures
@@ -125,6 +126,20 @@ struct ResourceMetadataTests {
             #expect(denial.route == nil)
             #expect(!denial.challenges)
         }
+    }
+
+    @Test("scopegate explain's report shows the document, in text and JSON")
+    func explainReport() async throws {
+        let policy = try await Self.policy(Self.config(protectedResource: #"{"resource": "https://api.example.com/v1"}"#))
+        let path = "/.well-known/oauth-protected-resource/v1"
+        let report = DecisionReport(method: "GET", target: path,
+                                    decision: policy.decideAtOnce(AccessRequest(method: "GET", target: path, tokenHeaderValues: []), now: F.now))
+        #expect(report.text.hasPrefix("METADATA 200 \(path): the protected resource metadata (RFC 9728)"), "\(report.text)")
+        #expect(report.text.contains(#""resource":"https://api.example.com/v1""#), "\(report.text)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
+        #expect(json["status"] as? Int == 200)
+        #expect(json["allowed"] as? Bool == true)
+        #expect(json["resource_metadata"] as? String == policy.resourceMetadata?.body)
     }
 
     @Test("every Bearer challenge ends with resource_metadata, after realm, error, error_description and scope")
