@@ -10,7 +10,9 @@ import ScopeGateCore
 /// `subject`, `client_id`, `allow` (405 only), `would_deny` (a route or method in shadow mode
 /// that would have denied the request it forwards: `{"status", "reason", "description"}`, else
 /// `null`), `cors_headers` (name to value, when the route
-/// has CORS: what an allowed preflight (status 204) or the response carries), and `token`:
+/// has CORS: what an allowed preflight (status 204) or the response carries),
+/// `resource_metadata` (only for the RFC 9728 metadata path: the document the gateway serves,
+/// as a string), and `token`:
 /// - a token that verified: `{"verified": true, "issuer", "kid", "alg", "exp"` (Unix seconds),
 ///   `"expires_at"` (RFC 3339), `"scopes_by_claim": [{"claim", "scopes"}]}` — which of the
 ///   issuer's `scope_claims` granted which scopes;
@@ -84,6 +86,20 @@ public struct DecisionReport: Sendable {
             put("client_id", nil)
             put("token", nil)
             put("cors_headers", Self.headerObject(preflight.headers))
+        case .resourceMetadata(let metadata):
+            put("allowed", true)
+            put("status", 200)
+            put("reason", nil)
+            put("description", "the protected resource metadata (RFC 9728): answered by the gateway, not forwarded")
+            put("route", nil)
+            put("backend", nil)
+            put("upstream_url", nil)
+            put("required_scopes", [String]())
+            put("granted_scopes", [String]())
+            put("subject", nil)
+            put("client_id", nil)
+            put("token", nil)
+            put("resource_metadata", metadata.body)
         }
         if case .allow(let allowance) = decision, !allowance.corsHeaders.isEmpty {
             put("cors_headers", Self.headerObject(allowance.corsHeaders))
@@ -142,6 +158,10 @@ public struct DecisionReport: Sendable {
             lines.append("PREFLIGHT 204 \(preflight.path): a CORS preflight the route allows, answered by the gateway")
             row("route", preflight.route.prefix)
             for header in preflight.headers { row(header.name, header.value) }
+        case .resourceMetadata(let metadata):
+            lines.append("METADATA 200 \(metadata.resource.metadataPath): the protected resource metadata (RFC 9728), answered by the gateway")
+            row("resource", metadata.resource.value)
+            row("document", metadata.body)
         case .deny(let denial):
             lines.append("DENY \(denial.status) \(denial.reason.rawValue): \(denial.description)")
             row("route", denial.route)

@@ -32,6 +32,9 @@ final class ConfigGeneration: Sendable {
     var verifier: TokenVerifier { policy.verifier }
     var limits: LimitsConfig { config.limits }
     var realm: String { config.api.realm }
+    /// The `resource_metadata` URL of this generation's challenges (RFC 9728 §5.1), from
+    /// `protected_resource.resource`; `nil` when not configured.
+    var resourceMetadataURL: String? { policy.resourceMetadata?.resource.metadataURL }
     /// `listen.health_path`, or `nil` when disabled.
     var healthPath: String? { config.listener.healthPath }
     /// `forwarding.request_id_header`.

@@ -7,14 +7,17 @@ import ScopeGateUpstream
 /// RFC 6750 §3.1 code when one applies (`invalid_request`, `invalid_token`,
 /// `insufficient_scope`) and the reason code otherwise. 401 and 403 (and 400 on a
 /// protected route) carry `WWW-Authenticate: Bearer realm="..."` (RFC 6750 §3), with
-/// `error`, `error_description` (the reason code) and, for 403, `scope` (the required scopes).
+/// `error`, `error_description` (the reason code) and, for 403, `scope` (the required scopes),
+/// in that order; last, when `protected_resource` is configured, `resource_metadata` (RFC 9728
+/// §5.1: the absolute URL of the metadata, from the configured resource, never from the request).
 /// 405 carries `Allow` (RFC 9110 §15.5.6).
 struct DenialResponse {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: String
 
-    init(_ denial: Denial, realm: String) {
+    /// - Parameter resourceMetadataURL: ``ResourceIdentifier/metadataURL``, or `nil` for none.
+    init(_ denial: Denial, realm: String, resourceMetadataURL: String? = nil) {
         status = denial.status
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"),
@@ -27,6 +30,10 @@ struct DenialResponse {
                 if denial.reason == .insufficientScope {
                     challenge += ", scope=\"\(denial.requiredScopes.joined(separator: " "))\""
                 }
+            }
+            if let resourceMetadataURL {
+                // Quote-safe: the decoder admits URI characters only (no '"' or '\\').
+                challenge += ", resource_metadata=\"\(resourceMetadataURL)\""
             }
             headers.append(("WWW-Authenticate", challenge))
         }

@@ -4,7 +4,8 @@ import NIOHTTP1
 import ScopeGateCore
 import ScopeGateObservability
 
-/// Responses the gateway writes itself: the health answer, CORS preflights and denials.
+/// Responses the gateway writes itself: the health answer, CORS preflights, the protected
+/// resource metadata and denials.
 ///
 /// An HTTP/1.0 client gets them as HTTP/1.0, like forwarded responses (RFC 9110 §2.5 allows
 /// either; the two kinds answer alike): always with `Content-Length`, never chunked, and the
@@ -52,6 +53,25 @@ extension GatewayHTTPHandler {
         finish(exchange, status: 204, route: preflight.route.prefix)
     }
 
+    // MARK: Protected resource metadata
+
+    /// Answers a `GET` or `HEAD` of the RFC 9728 metadata path with 200 and the document the
+    /// generation rendered (no body for `HEAD`). Counted like a preflight: in the request metrics
+    /// without a route, no access line (nothing went upstream).
+    func answerResourceMetadata(_ metadata: ResourceMetadata, exchange: Exchange) {
+        guard let context, let mode = beginAnswer(forceClose: false) else { return }
+        var headers = HTTPHeaders(metadata.headers.map { ($0.name, $0.value) })
+        headers.add(name: exchange.generation.requestIDHeader, value: exchange.requestID)
+        headers.add(name: "Content-Length", value: String(metadata.body.utf8.count))
+        let version = Self.ownAnswerVersion(for: exchange.head.version, close: mode != .keepAlive, headers: &headers)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))), promise: nil)
+        if exchange.head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: metadata.body)))), promise: nil)
+        }
+        finishResponse(mode, context: context)
+        finish(exchange, status: 200)
+    }
+
     // MARK: Denial
 
     /// Takes the machine's answer transition (it closes if `forceClose`, if the request body
@@ -78,7 +98,7 @@ extension GatewayHTTPHandler {
               generation: ConfigGeneration) {
         guard let mode = beginAnswer(forceClose: forceClose) else { return }
         logDenial(denial, method: method, rawTarget: rawTarget, requestID: requestID)
-        write(DenialResponse(denial, realm: generation.realm), version: version, requestID: requestID, mode: mode,
+        write(DenialResponse(denial, realm: generation.realm, resourceMetadataURL: generation.resourceMetadataURL), version: version, requestID: requestID, mode: mode,
               requestIDHeader: generation.requestIDHeader)
     }
 

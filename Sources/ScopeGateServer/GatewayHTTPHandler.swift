@@ -232,13 +232,15 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Forwards, denies or answers the preflight, as `decision` says.
+    /// Forwards, denies or answers the preflight or the resource metadata, as `decision` says.
     func act(on decision: Decision, for exchange: Exchange) {
         switch decision {
         case .deny(let denial):
             deny(denial, exchange: exchange, forceClose: false)
         case .preflight(let preflight):
             answerPreflight(preflight, exchange: exchange)
+        case .resourceMetadata(let metadata):
+            answerResourceMetadata(metadata, exchange: exchange)
         case .allow(let allowance):
             if let wouldDeny = allowance.wouldDeny {
                 logDenial(wouldDeny, method: exchange.head.method.rawValue, rawTarget: exchange.head.uri,

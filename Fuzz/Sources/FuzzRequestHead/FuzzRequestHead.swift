@@ -68,6 +68,11 @@ private func judge(_ head: HTTPRequestHead) {
         }
     case .preflight(let preflight):
         _ = preflight
+    case .resourceMetadata(let metadata):
+        // Only GET and HEAD of exactly the metadata path (normalised) are answered with it.
+        let path = (try? RequestTarget.parse(head.uri).get())?.path
+        FuzzInvariant.require((head.method == .GET || head.method == .HEAD) && path == metadata.resource.metadataPath,
+                              "answered \(head.method) \(head.uri.debugDescription) with the resource metadata")
     case .allow(let allowance):
         guard case .success(let target) = RequestTarget.parse(head.uri) else {
             FuzzInvariant.require(false, "allowed \(head.uri.debugDescription), whose target does not parse")

@@ -89,6 +89,7 @@ public final class FuzzFixture: Sendable {
       "forwarding": {"trusted_proxies": ["10.0.0.0/8", "::1/128"], "forwarded_header": true,
                      "claim_headers": {"sub": "X-User", "client_id": "X-Client", "iss": "X-Issuer", "scope": "X-Scopes"}},
       "cors": {"allowed_origins": ["https://app.fuzz.example", "https://*.fuzz.example"], "allow_credentials": true},
+      "protected_resource": {"resource": "https://api.fuzz.scopegate.local/v1"},
       "routes": [
         {"prefix": "/appointments", "backend": "appointments",
          "methods": {"GET": ["read:appointments"], "POST": [["write:appointments"], ["admin", "write:all"]], "DELETE": []}},

@@ -47,7 +47,8 @@ public enum ConfigLoader {
 
     /// `$schema` names the JSON Schema the file follows (editors read it); it is accepted and ignored.
     private static let topLevelKeys: Set<String> = ["$schema", "listen", "api", "backends", "routes", "limits", "log",
-                                                     "upstream", "forwarding", "shutdown", "admin", "cors", "lint"]
+                                                     "upstream", "forwarding", "shutdown", "admin", "cors", "lint",
+                                                     "protected_resource"]
 
     private static func decodeDocument(
         _ document: JSONValue, reader: inout ConfigReader, baseDirectory: String?
@@ -72,6 +73,7 @@ public enum ConfigLoader {
         let shutdown = ShutdownConfig.decode(root["shutdown"], reader: &reader)
         let admin = AdminConfig.decode(root["admin"], reader: &reader)
         let lint = LintConfig.decode(root["lint"], reader: &reader)
+        let protectedResource = ProtectedResourceConfig.decode(root["protected_resource"], reader: &reader)
         if let schema = root["$schema"], case .string = schema {} else if let schema = root["$schema"] {
             reader.fail("$schema", "must be a string (the URI of the JSON Schema), found \(schema.typeDescription)")
         }
@@ -85,6 +87,9 @@ public enum ConfigLoader {
                   let route = routes.first(where: { Self.templateIsExactly($0.prefix, healthPath) }) {
             reader.fail("listen.health_path", "\"\(healthPath)\" is a path of the templated route prefix \"\(route.prefix)\"; the health answer would hide it (pick another path, or null)")
         }
+        if let healthPath = listener.healthPath, healthPath == protectedResource?.resource.metadataPath {
+            reader.fail("listen.health_path", "\"\(healthPath)\" is the protected resource metadata path (protected_resource.resource); pick another path, or null")
+        }
         guard let api, let backends, let routes else { return nil }
         var config = GatewayConfig(
             listener: listener, api: api, backends: backends, routes: routes,
@@ -93,6 +98,7 @@ public enum ConfigLoader {
         )
         config.cors = cors
         config.lint = lint
+        config.protectedResource = protectedResource
         config.warnings = reader.warnings
         return config
     }

@@ -32,6 +32,9 @@ public struct GatewayConfig: Sendable, Equatable {
     public var warnings: [ConfigProblem] = []
     /// `lint`: findings of ``PolicyLint`` reviewed and accepted; read by `scopegate check` only.
     public var lint: LintConfig = .init()
+    /// `protected_resource`: the OAuth 2.0 Protected Resource Metadata the gateway serves and
+    /// names in its challenges (RFC 9728); `nil` (the default): none.
+    public var protectedResource: ProtectedResourceConfig? = nil
 
     public init(
         listener: ListenerConfig = .init(),

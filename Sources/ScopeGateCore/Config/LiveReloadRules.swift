@@ -1,6 +1,7 @@
 /// What a reload may change while the gateway runs.
 ///
 /// Applied live: `api` (issuers, keys, audiences, scopes, token location, cache), `backends`, `cors`,
+/// `protected_resource` (the metadata document and the challenges' `resource_metadata`),
 /// `routes`, `limits`, `forwarding`, `shutdown`, and the client deadlines and health path of
 /// `listen` (for connections opened after the reload). Refused, with the running
 /// configuration kept whole: the listening addresses and event loops, the upstream engine,

@@ -5,7 +5,10 @@ import Foundation
 /// Pure and synchronous (no I/O): `serve` calls it on the event loop for every request
 /// and `explain` calls it once, so both always decide alike. The order of checks is
 /// fixed and fails closed:
-/// 1. request target valid and normalised (else 400 `invalid_request_target`);
+/// 1. request target valid and normalised (else 400 `invalid_request_target`); when
+///    `protected_resource` is configured, its metadata path (``ResourceIdentifier/metadataPath``,
+///    compared exactly) is answered here, before any route can match it: `GET`/`HEAD` with the
+///    document (``Decision/resourceMetadata(_:)``), any other method 405 with `Allow: GET, HEAD`;
 /// 2. a route matches (else 404); on a route whose CORS the gateway handles, a CORS preflight
 ///    is answered here (204, or 403 `cors_preflight_refused`), see ``CORSPolicy``; then the
 ///    route configures the method (else 405 with `Allow`);
@@ -34,23 +37,30 @@ public struct AccessPolicy: Sendable {
     public var tokenHeader: String { extractor.location.header }
     /// `forwarding.claim_headers`: the headers an allowed request carries for its token.
     public let claimHeaders: ClaimHeaderMapping
+    /// The protected resource metadata (RFC 9728), rendered once for this policy; `nil` when
+    /// `protected_resource` is not configured.
+    public let resourceMetadata: ResourceMetadata?
 
     /// Whether any route (or the API) has CORS handled by the gateway, so that the server
     /// reads `Origin` and the preflight headers into the ``AccessRequest``.
     public let handlesCORS: Bool
 
-    public init(routes: RouteTable, verifier: TokenVerifier, claimHeaders: ClaimHeaderMapping) {
+    public init(routes: RouteTable, verifier: TokenVerifier, claimHeaders: ClaimHeaderMapping,
+                resourceMetadata: ResourceMetadata? = nil) {
         self.routes = routes
         self.verifier = verifier
         self.extractor = TokenExtractor(verifier.api.token)
         self.claimHeaders = claimHeaders
+        self.resourceMetadata = resourceMetadata
         self.handlesCORS = routes.cors != nil || routes.hasRouteCORS
     }
 
-    /// The policy of `config`: its routes and its `forwarding.claim_headers`, with `verifier`.
+    /// The policy of `config`: its routes, its `forwarding.claim_headers` and its
+    /// `protected_resource` metadata, with `verifier`.
     public init(config: GatewayConfig, verifier: TokenVerifier) {
         self.init(routes: RouteTable(config: config), verifier: verifier,
-                  claimHeaders: ClaimHeaderMapping(config.forwarding.claimHeaders))
+                  claimHeaders: ClaimHeaderMapping(config.forwarding.claimHeaders),
+                  resourceMetadata: ResourceMetadata(config: config))
     }
 
     /// Decides `request` at instant `now` (injected; tokens' time claims are evaluated against it).
@@ -96,7 +106,7 @@ public struct AccessPolicy: Sendable {
             if denial.reason != .corsPreflightRefused { denial.corsHeaders = policy.responseHeaders(origin: origin) }
             else { denial.corsHeaders = [ResponseHeader("Vary", "Origin")] }
             return .deny(denial)
-        case .preflight:
+        case .preflight, .resourceMetadata:
             return decision
         }
     }
@@ -119,6 +129,15 @@ public struct AccessPolicy: Sendable {
         case .success(let parsed): target = parsed
         case .failure(let error):
             return .decided(.deny(Denial(status: 400, reason: .invalidRequestTarget, description: error.description)))
+        }
+        if let metadata = resourceMetadata, target.path == metadata.resource.metadataPath {
+            // Before route matching: a route covering the path (`/`) must not swallow it.
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return .decided(.deny(Denial(status: 405, reason: .methodNotAllowed,
+                                             description: "method \(Self.printable(request.method)) is not allowed on the resource metadata",
+                                             path: target.path, allowedMethods: ["GET", "HEAD"])))
+            }
+            return .decided(.resourceMetadata(metadata))
         }
         let matched = routes.match(path: target.path)
         if let variant = routes.caseVariant(of: target.path, matched: matched) {

@@ -8,6 +8,9 @@ public enum Decision: Sendable {
     case deny(Denial)
     /// An allowed CORS preflight, answered by the gateway itself with 204.
     case preflight(Preflight)
+    /// A `GET` or `HEAD` of the protected resource metadata (RFC 9728 §3), answered by the
+    /// gateway itself with 200 and the document rendered for the configuration; never forwarded.
+    case resourceMetadata(ResourceMetadata)
 
     /// The HTTP status the client gets before any upstream is involved (200 stands for "forwarded").
     public var status: Int {
@@ -15,6 +18,7 @@ public enum Decision: Sendable {
         case .allow: return 200
         case .deny(let denial): return denial.status
         case .preflight: return 204
+        case .resourceMetadata: return 200
         }
     }
 }

@@ -27,6 +27,9 @@ public enum LintRule: String, Sendable, Equatable, CaseIterable {
     case authorizationForwardedUnchecked = "authorization_forwarded_unchecked"
     /// A route or method in shadow mode (`"enforce": "shadow"`): it denies nothing.
     case shadowMode = "shadow_mode"
+    /// A route whose prefix covers the RFC 9728 metadata path (`protected_resource`): the
+    /// gateway answers that path itself, so the route's backend never sees it.
+    case routeShadowsResourceMetadata = "route_shadows_resource_metadata"
     /// A CORS origin pattern with a wildcard (a decoder warning).
     case corsWildcardOrigin = "cors_wildcard_origin"
     /// A JWKS file with no usable key (a key-loading warning).
@@ -75,6 +78,8 @@ public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
 ///   the default `Authorization` nothing is forwarded and nothing is said);
 /// - routes and methods in shadow mode (`"enforce": "shadow"`), which deny nothing: meant for a
 ///   rollout, so `check --strict` fails until they are enforced or accepted in `lint.accept`.
+/// - routes whose prefix covers the `protected_resource` metadata path (the gateway answers it
+///   before route matching, so the backend would never get it).
 ///
 /// "Weaker" is about tokens: requirement A is at least as strong as B when every token that
 /// satisfies A satisfies B (each alternative of A contains some alternative of B); `public`
@@ -89,6 +94,7 @@ public enum PolicyLint {
         result += backendFindings(config)
         result += authorizationFindings(config)
         result += shadowFindings(config)
+        result += resourceMetadataFindings(config)
         return result
     }
 
@@ -410,6 +416,21 @@ public enum PolicyLint {
                     message: "is public and the token is read from \(config.api.token.header), so a client's Authorization header reaches the backend unchecked",
                     hint: "make sure the backend ignores Authorization, or read the token from Authorization (it is then never forwarded on public methods)"))
             }
+        }
+        return result
+    }
+
+    // MARK: - Protected resource metadata
+
+    static func resourceMetadataFindings(_ config: GatewayConfig) -> [LintFinding] {
+        guard let resource = config.protectedResource?.resource else { return [] }
+        let path = resource.metadataPath
+        var result: [LintFinding] = []
+        for (index, route) in config.routes.enumerated() where route.prefix == path || encloses(route.prefix, path) {
+            result.append(LintFinding(
+                rule: .routeShadowsResourceMetadata, path: "routes[\(index)].prefix",
+                message: "\"\(route.prefix)\" covers \(path), which the gateway answers itself (protected_resource): backend \"\(route.backend)\" never gets requests for it",
+                hint: "if the backend serves its own metadata, drop protected_resource; else accept this finding in lint.accept"))
         }
         return result
     }

@@ -311,6 +311,8 @@ private enum SchemaCases {
             ("CORSServingTests: cors with a canned and a down backend", 1, fixture(
                 extraBackends: ["canned": "http://127.0.0.1:40011", "down": "http://127.0.0.1:1"],
                 extraRoutes: CORSServingTests.routes, extraTopLevel: CORSServingTests.cors)),
+            ("ResourceMetadataDiscoveryTests: a stand-in protected_resource", 1,
+             fixture(extraTopLevel: ResourceMetadataDiscoveryTests.standIn)),
             ("ServeProcessTests: start() with log.denials \"stderr\" and no drain delay", 0, fixture().replacingOccurrences(
                 of: "\"log\": {\"denials\": {\"file\": \"denials.log\"}}",
                 with: "\"log\": {\"denials\": \"stderr\"}, \"shutdown\": {\"drain_delay_ms\": 0}")),
@@ -740,6 +742,24 @@ private enum SchemaCases {
         ("lint unknown key", "$.lint", config(#""lint": {"ignore": []}"#)),
         ("lint.accept entry unknown key", "$.lint.accept[0]", config(#""lint": {"accept": [{"rule": "method_without_scope", "path": "routes[0]", "reason": "r", "until": "2027"}]}"#)),
         ("lint.accept rule not a rule", "$.lint.accept[0].rule", config(#""lint": {"accept": [{"rule": "no_such_rule", "path": "routes[0]", "reason": "r"}]}"#)),
+        // protected_resource (ProtectedResourceConfigTests)
+        ("protected_resource as an array", "$.protected_resource", config(#""protected_resource": []"#)),
+        ("protected_resource without resource", "$.protected_resource", config(#""protected_resource": {"resource_name": "x"}"#)),
+        ("protected_resource unknown key", "$.protected_resource", config(#""protected_resource": {"resource": "https://a.example", "name": "x"}"#)),
+        ("protected_resource.resource http on a public host", "$.protected_resource.resource",
+         config(#""protected_resource": {"resource": "http://api.example.com"}"#)),
+        ("protected_resource.resource with a fragment", "$.protected_resource.resource",
+         config(#""protected_resource": {"resource": "https://api.example.com/v1#x"}"#)),
+        ("protected_resource.resource with a query", "$.protected_resource.resource",
+         config(#""protected_resource": {"resource": "https://api.example.com/v1?t=1"}"#)),
+        ("protected_resource.resource with userinfo", "$.protected_resource.resource",
+         config(#""protected_resource": {"resource": "https://u@api.example.com"}"#)),
+        ("protected_resource.resource_documentation not a URL", "$.protected_resource.resource_documentation",
+         config(#""protected_resource": {"resource": "https://a.example", "resource_documentation": "docs"}"#)),
+        ("protected_resource.scopes_supported entry not a scope token", "$.protected_resource.scopes_supported[0]",
+         config(#""protected_resource": {"resource": "https://a.example", "scopes_supported": ["read all"]}"#)),
+        ("protected_resource.authorization_servers empty", "$.protected_resource.authorization_servers",
+         config(#""protected_resource": {"resource": "https://a.example", "authorization_servers": []}"#)),
     ]
 
     // MARK: Accepted by both
@@ -755,6 +775,15 @@ private enum SchemaCases {
             [{"prefix": "/calendar", "backend": "calendar", "enforce": "shadow", "methods": {"GET": ["r"], "POST": {"scopes": [["w"], ["admin"]], "enforce": "enforce"}}},
              {"prefix": "/b", "backend": "calendar", "methods": {"GET": {"scopes": "public"}, "PUT": {"scopes": ["w"], "enforce": "shadow"}}}]
             """)),
+        ("protected_resource null", config(#""protected_resource": null"#)),
+        ("protected_resource in full (ProtectedResourceConfigTests)", config(#"""
+            "protected_resource": {"resource": "https://api.example.com/v1", "resource_name": "Calendar API",
+              "resource_documentation": "https://docs.example.com/api", "resource_policy_uri": "https://example.com/privacy",
+              "resource_tos_uri": "https://example.com/tos", "scopes_supported": ["read:calendar"],
+              "authorization_servers": ["https://login.example.com", "https://issuer/"]},
+            "lint": {"accept": [{"rule": "route_shadows_resource_metadata", "path": "routes[0]", "reason": "r"}]}
+            """#)),
+        ("protected_resource on a loopback host over http", config(#""protected_resource": {"resource": "http://[::1]:8080/mcp"}"#)),
         ("api.scopes catalog and lint.accept (PolicyLintTests)", config(api: shorthand(
             #""scopes": [{"name": "read:calendar", "description": "Read the calendar"}, {"name": "write:calendar"}]"#), """
             "lint": {"accept": [{"rule": "less_protected_than_enclosing", "path": "routes[1].methods.GET", "reason": "public data"}]}

@@ -98,7 +98,7 @@ struct ClaimHeaderMappingTests {
         case .allow(let allowance):
             #expect(reason == nil)
             #expect(allowance.claimHeaders.first { $0.name == "X-Scopes" }?.value == scopes)
-        case .preflight:
+        case .preflight, .resourceMetadata:
             Issue.record("\(decision)")
         }
     }

@@ -263,3 +263,40 @@ struct PolicyLintTests {
         #expect(RouteTable(config: with).match(path: "/a/1") == RouteTable(config: without).match(path: "/a/1"))
     }
 }
+
+// MARK: route_shadows_resource_metadata
+
+extension PolicyLintTests {
+    @Test("routes covering the protected_resource metadata path (\"/\", \"/.well-known\") are found, with the route's path")
+    func routeShadowsResourceMetadata() throws {
+        let routes = "[\(Self.route("/", #"{"GET": "public"}"#)), \(Self.route("/.well-known", #"{"GET": "public"}"#)), \(Self.route("/calendar", #"{"GET": ["read"]}"#))]"
+        let found = try Self.findings(.routeShadowsResourceMetadata, routes: routes,
+                                      extra: #", "protected_resource": {"resource": "https://api.example.com/v1"}"#)
+        #expect(found.map(\.path) == ["routes[0].prefix", "routes[1].prefix"])
+        #expect(found[0].message.contains("covers /.well-known/oauth-protected-resource/v1"), "\(found[0].message)")
+        #expect(!found[0].hint.isEmpty)
+        let exact = try Self.findings(.routeShadowsResourceMetadata,
+                                      routes: "[\(Self.route("/.well-known/oauth-protected-resource/v1", #"{"GET": "public"}"#))]",
+                                      extra: #", "protected_resource": {"resource": "https://api.example.com/v1"}"#)
+        #expect(exact.map(\.path) == ["routes[0].prefix"])
+    }
+
+    @Test("no finding when no route covers the metadata path, or without protected_resource")
+    func noRouteShadowsResourceMetadata() throws {
+        let routes = "[\(Self.route("/calendar", #"{"GET": ["read"]}"#)), \(Self.route("/.well-known/oauth-protected-resource/v2", #"{"GET": "public"}"#)), \(Self.route("/.well-known/oauth-protected-resourcex", #"{"GET": "public"}"#))]"
+        #expect(try Self.findings(.routeShadowsResourceMetadata, routes: routes,
+                                  extra: #", "protected_resource": {"resource": "https://api.example.com/v1"}"#).isEmpty)
+        #expect(try Self.findings(.routeShadowsResourceMetadata, routes: "[\(Self.route("/", #"{"GET": "public"}"#))]").isEmpty)
+    }
+
+    @Test("the finding can be accepted in lint.accept")
+    func routeShadowsResourceMetadataAccepted() throws {
+        let config = try Self.config(routes: "[\(Self.route("/", #"{"GET": "public"}"#))]", extra: #"""
+            , "protected_resource": {"resource": "https://api.example.com"},
+              "lint": {"accept": [{"rule": "route_shadows_resource_metadata", "path": "routes[0]", "reason": "the backend has no metadata of its own"}]}
+            """#)
+        let applied = PolicyLint.apply(PolicyLint.findings(config), accepting: config.lint.accepted)
+        #expect(!applied.warnings.contains { $0.rule == .routeShadowsResourceMetadata || $0.rule == .unusedLintAcceptance }, "\(applied.warnings)")
+        #expect(applied.accepted.map(\.finding.rule) == [.routeShadowsResourceMetadata])
+    }
+}
