@@ -394,6 +394,9 @@ private enum SchemaCases {
                 extraTopLevel: CORSServingTests.cors, maxBodyBytes: 1024)),
             ("NoUsableKeyTests: a JWKS file with no usable key", 1, fixture(jwksSource: #"{"file": "\#(files)/unusable.json"}"#)),
             ("NoUsableKeyTests: a JWKS URL with no usable key", 1, fixture(jwksSource: #"{"url": "http://127.0.0.1:40011/jwks.json"}"#)),
+            // An import that fails leaves "!" (no JSON): the document fails the schema run loudly.
+            ("PetstoreServingTests: the Swagger Petstore's imported routes", 1, fixture(
+                extraRoutes: (try? PetstoreServingTests.importedRoutes()) ?? "!")),
             ("ShadowModeTests: a shadow route and a shadowed method, claim headers", 1, fixture(
                 extraRoutes: ShadowModeTests.routes, extraTopLevel: ShadowModeTests.topLevel)),
             ("PathTemplateTests: templated routes, with rewrite_prefix and strip_prefix", 2,

@@ -25,7 +25,10 @@ final class ServeProcessTests: XCTestCase {
         // Synchronise on the process's own "listening" line.
         let reader = LineReader(stderr.fileHandleForReading)
         // "scopegate: listening on 127.0.0.1:PORT, admin on 127.0.0.1:APORT (...)": the first port.
-        guard let listening = reader.next(timeout: 30),
+        // Lint warnings come before it (the fixture's public /calendar/holidays under /calendar).
+        var line = reader.next(timeout: 30)
+        while let warning = line, warning.hasPrefix("scopegate: warning: ") { line = reader.next(timeout: 30) }
+        guard let listening = line,
               let portText = listening.components(separatedBy: "listening on 127.0.0.1:").last?.prefix(while: \.isNumber),
               let port = Int(portText) else {
             return XCTFail("serve did not report its port")
