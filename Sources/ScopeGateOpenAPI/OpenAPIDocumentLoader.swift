@@ -50,6 +50,7 @@ public enum OpenAPIDocumentLoader {
         }
         guard let version = versionNode.string else { throw .notOpenAPI("its \"openapi\" field is not a string") }
         guard version.hasPrefix("3.0.") || version.hasPrefix("3.1.") else { throw .unsupportedVersion(version) }
+        try PathItemKeyCheck.check(mapping["paths"])
         do {
             let json = try JSONSerialization.data(withJSONObject: YAMLNodeJSON.value(root))
             if version.hasPrefix("3.0.") {

@@ -139,14 +139,22 @@ public enum OpenAPIImporter {
         return scopes.keys.sorted().map { ImportedScope(name: $0, description: scopes[$0] ?? "") }
     }
 
-    /// The route with the longest prefix that `path`'s expressible leading segments fall under
-    /// (a route's `{name}` segment matches any segment).
+    /// The most specific route that can decide requests for the skipped `path`: a route's
+    /// variable matches any segment; its literal matches the same literal, or a segment of `path`
+    /// that holds a template (`{id}`, `{name}.json`: some request puts that literal there).
     private static func enclosingRoute(of path: String, in routes: [ImportedRoute]) -> ImportedRoute? {
-        let covered = "/" + RoutePrefixTemplate.expressibleSegments(of: path).joined(separator: "/")
+        let segments = path.split(separator: "/")
         var best: (route: ImportedRoute, template: PathTemplate)? = nil
         for route in routes {
             let template = PathTemplate(route.prefix)
-            guard template.matches(path: covered) else { continue }
+            guard template.segments.count <= segments.count else { continue }
+            let catches = zip(template.segments, segments).allSatisfy { pair in
+                switch pair.0 {
+                case .variable: true
+                case .literal(let text): pair.1 == text || pair.1.contains("{")
+                }
+            }
+            guard catches else { continue }
             if best.map({ !$0.template.takesPrecedence(over: template) }) ?? true {
                 best = (route, template)
             }

@@ -27,17 +27,6 @@ enum RoutePrefixTemplate {
         return .success(prefix.isEmpty ? "/" : prefix)
     }
 
-    /// The expressible segments at the start of `path` (literals and whole `{name}` templates),
-    /// up to the first that is not: where the gateway would look for the route of a skipped path.
-    static func expressibleSegments(of path: String) -> [Substring] {
-        var result: [Substring] = []
-        for segment in path.split(separator: "/") {
-            if problem(segment) != nil { break }
-            result.append(segment)
-        }
-        return result
-    }
-
     /// Whether `segment` is a whole-segment template `{name}`.
     static func isTemplate(_ segment: Substring) -> Bool {
         PathTemplate.variableName(segment) != nil

@@ -135,6 +135,28 @@ public struct PathTemplate: Sendable, Hashable {
         }
     }
 
+    /// Whether `other` takes some requests under this template without ``encloses(_:)`` it:
+    /// `other` has more segments, and where this one has a literal `other` has the same literal
+    /// or a variable (`/{tenant}/{page}` takes `/admin/users` from `/admin`: more segments win).
+    /// - Returns: such a path (this template's literals, `other`'s beyond them, `x` for a
+    ///   variable of both), or `nil` when `other` takes none of its requests that way.
+    public func requestTakenAway(by other: PathTemplate) -> String? {
+        guard segments.count < other.segments.count, !encloses(other) else { return nil }
+        var path = ""
+        for (index, segment) in other.segments.enumerated() {
+            let own = index < segments.count ? segments[index] : nil
+            switch (own, segment) {
+            case (.literal(let a)?, .literal(let b)):
+                guard a == b else { return nil }
+                path += "/" + a
+            case (.literal(let a)?, .variable): path += "/" + a
+            case (_, .literal(let b)): path += "/" + b
+            case (_, .variable): path += "/x"
+            }
+        }
+        return path
+    }
+
     /// Whether the first ``segments`` of the normalised `path` match (a trailing `/` ignored).
     /// The reference definition the route table's trie must agree with.
     public func matches(path: String) -> Bool {

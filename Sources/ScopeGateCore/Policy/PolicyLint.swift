@@ -66,7 +66,9 @@ public struct LintFinding: Sendable, Equatable, CustomStringConvertible {
 /// they apply (codes in ``LintRule``):
 /// - routes: a method less protected than under the enclosing route (the most specific prefix covering it by whole
 ///   segments, template variables covering any segment, as ``RouteTable`` matches; a method's rule as ``Route/rule(for:)`` resolves it:
-///   its own, `HEAD` from `GET`, else `*`); a method any valid token may call beside scoped
+///   its own, `HEAD` from `GET`, else `*`), or than a route whose requests a templated route
+///   with more segments takes away (`/{tenant}/{page}` decides `/admin/users`, not `/admin`:
+///   ``PathTemplate/requestTakenAway(by:)``); a method any valid token may call beside scoped
 ///   siblings; a `HEAD` weaker than `GET`; a `*` weaker than a named method;
 /// - scopes, when `api.scopes` is given: required but not in the catalog, in it but never required;
 /// - issuers: `check_audience: false`; `HS*` beside a remote JWKS; overlapping issuers (exact
@@ -106,7 +108,9 @@ public enum PolicyLint {
         for (index, route) in config.routes.enumerated() {
             if route.enforcement == .shadow {
                 result.append(LintFinding(rule: .shadowMode, path: "routes[\(index)].enforce",
-                                          message: "is \"shadow\": \(route.prefix) denies nothing; requests its rules would deny are forwarded and logged as would_deny",
+                                          message: route.methodEnforcement.values.contains(.enforce)
+                                              ? "is \"shadow\": on \(route.prefix) the methods without their own \"enforce\" deny nothing; requests their rules would deny are forwarded and logged as would_deny"
+                                              : "is \"shadow\": \(route.prefix) denies nothing; requests its rules would deny are forwarded and logged as would_deny",
                                           hint: hint))
                 continue
             }
@@ -241,7 +245,39 @@ public enum PolicyLint {
                         hint: "require at least what \(outer.element.prefix) requires for \(what), or move \(route.prefix) out from under \(outer.element.prefix)"))
                 }
             }
+            result += takenAwayFindings(route, index: index, routes: routes)
             result += siblingFindings(route, index: index)
+        }
+        return result
+    }
+
+    /// A templated route with more segments than a stricter route it does not sit under, whose
+    /// variables take that route's literals (`/{tenant}/{page}` beside `/admin`): more segments
+    /// win, so it decides requests under the stricter route (`/admin/users`). Per method, against
+    /// each such route that has a rule for it.
+    static func takenAwayFindings(_ route: RouteConfig, index: Int, routes: [RouteConfig]) -> [LintFinding] {
+        let template = PathTemplate(route.prefix)
+        guard template.hasVariables else { return [] }
+        var result: [LintFinding] = []
+        let templates = routes.map { PathTemplate($0.prefix) }
+        for (otherIndex, other) in routes.enumerated() where otherIndex != index {
+            guard let example = templates[otherIndex].requestTakenAway(by: template) else { continue }
+            // Only when this route is the one that decides the example (no third route wins it).
+            let deciding = templates.indices.filter { templates[$0].matches(path: example) }
+            guard !deciding.contains(where: { $0 != index && templates[$0].takesPrecedence(over: template) }) else { continue }
+            var methods = Set(route.methods.keys).union(other.methods.keys).subtracting(["*"])
+            if methods.contains("GET") { methods.insert("HEAD") }
+            var reported = Set<String>()
+            for method in methods.sorted() {
+                guard let key = ruleKey(route.methods, for: method), let rule = route.methods[key],
+                      let otherRule = Self.rule(other.methods, for: method), !isAtLeastAsStrong(rule, as: otherRule) else { continue }
+                if method == "HEAD", key == "GET", ruleKey(other.methods, for: "HEAD") != "HEAD" { continue }
+                guard reported.insert(key).inserted else { continue }
+                result.append(LintFinding(
+                    rule: .lessProtectedThanEnclosing, path: methodPath(index, key),
+                    message: "\(method) on \(route.prefix) is \(describe(rule)), and it decides requests under \(other.prefix) (routes[\(otherIndex)]) such as \(example) (more segments win), where \(method) requires \(describe(otherRule))",
+                    hint: "require at least what \(other.prefix) requires for \(method), or give \(route.prefix) a literal first segment that keeps it out from under \(other.prefix)"))
+            }
         }
         return result
     }

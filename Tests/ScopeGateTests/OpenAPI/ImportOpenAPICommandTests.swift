@@ -202,6 +202,16 @@ final class ImportOpenAPICommandTests: XCTestCase {
     }
 
     /// What is not an OpenAPI 3.0/3.1 document exits 1 with a message, and never traps.
+    /// A skipped partial-segment template whose requests a templated route decides is reported
+    /// (it was only when a literal route did).
+    func testASkippedPathUnderATemplatedRouteIsReported() throws {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\ncomponents: {securitySchemes: {o: {type: oauth2, flows: {clientCredentials: {tokenUrl: https://t, scopes: {admin: a}}}}}}\npaths:\n  /files/{id}: {get: {security: [], responses: {\"200\": {description: ok}}}}\n  /files/{name}.json: {get: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n  /docs/{name}.json/raw: {get: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n  /{x}/{y}: {get: {security: [], responses: {\"200\": {description: ok}}}}\n"
+        let output = try importing([try write(text, name: "partial.yaml"), "--backend", "b"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        assertReport(output, has: "paths./files/{name}.json: requests to /files/{name}.json fall under the route /files/{id}")
+        assertReport(output, has: "paths./docs/{name}.json/raw: requests to /docs/{name}.json/raw fall under the route /{x}/{y}")
+    }
+
     func testUnreadableDocumentsExitOneWithAMessage() throws {
         let cases: [(name: String, text: String, message: String)] = [
             ("broken.yaml", "openapi: 3.0.3\npaths: [unclosed\n", "not YAML or JSON:"),
@@ -217,6 +227,12 @@ final class ImportOpenAPICommandTests: XCTestCase {
             // OpenAPIKit refuses a requirement naming a scheme components.securitySchemes lacks.
             ("ghost.yaml", "openapi: 3.0.3\ninfo: {title: t, version: \"1\"}\npaths:\n  /a:\n    get:\n      security: [{nosuch: [read]}]\n      responses: {\"200\": {description: ok}}\n", "invalid OpenAPI document:"),
             ("nothing31.yaml", "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\n", "no operation could be mapped to a route"),
+            // OpenAPIKit reads /e//f as /e/f and keeps one of the two: the public one could win.
+            ("emptysegment.yaml", "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\ncomponents: {securitySchemes: {o: {type: oauth2, flows: {clientCredentials: {tokenUrl: https://t, scopes: {admin: a}}}}}}\npaths:\n  /e//f: {get: {security: [], responses: {\"200\": {description: ok}}}}\n  /e/f: {get: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n",
+             #"paths: "/e//f" and "/e/f" are one path once empty segments are dropped"#),
+            // A $ref beside operations of its own: undefined in OpenAPI, read as the reference by OpenAPIKit.
+            ("refsiblings.yaml", "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\ncomponents:\n  securitySchemes: {o: {type: oauth2, flows: {clientCredentials: {tokenUrl: https://t, scopes: {admin: a}}}}}\n  pathItems: {p: {get: {security: [], responses: {\"200\": {description: ok}}}}}\npaths:\n  /x: {$ref: \"#/components/pathItems/p\", get: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n",
+             "paths./x: a $ref beside its own get"),
         ]
         for testCase in cases {
             let output = try importing([try write(testCase.text, name: testCase.name), "--backend", "b"])

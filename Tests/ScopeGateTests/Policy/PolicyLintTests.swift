@@ -80,7 +80,10 @@ struct PolicyLintTests {
         ("/a/{x}", "/b/{x}/c", false),
     ])
     func templatedEnclosure(outer: String, inner: String, found: Bool) throws {
+        // Enclosure only: /users/{id}/keys takes /users/me/keys away from /users/me, which
+        // templatedRouteTakesRequestsAway covers.
         let findings = try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route(outer, #"{"GET": ["read"]}"#)), \(Self.route(inner, #"{"GET": "public"}"#))]")
+            .filter { $0.message.contains("under the enclosing") }
         #expect(findings.map(\.path) == (found ? ["routes[1].methods.GET"] : []), "\(outer) over \(inner): \(findings)")
         if found { #expect(findings[0].message.contains("GET on \(inner) is public, but under the enclosing \(outer) (routes[0])")) }
     }
@@ -215,6 +218,23 @@ struct PolicyLintTests {
 
     // MARK: lint.accept
 
+    @Test("a templated route with more segments that takes requests from a stricter route is found; one kept apart is not")
+    func templatedRouteTakesRequestsAway() throws {
+        let found = try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/admin", #"{"GET": ["admin"], "DELETE": ["admin"]}"#)), \(Self.route("/{tenant}/{page}", #"{"GET": "public", "DELETE": ["admin"]}"#))]")
+        #expect(found.map(\.path) == ["routes[1].methods.GET"])
+        #expect(found.first?.message.contains("decides requests under /admin (routes[0]) such as /admin/x") == true, "\(found)")
+        let deeper = try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/users/{id}", #"{"GET": ["admin"]}"#)), \(Self.route("/{a}/{b}/{c}", #"{"GET": []}"#))]")
+        #expect(deeper.map(\.path) == ["routes[1].methods.GET"])
+        #expect(deeper.first?.message.contains("such as /users/x/x") == true, "\(deeper)")
+        // A literal that differs keeps the routes apart; as strong a rule says nothing; a route
+        // with fewer segments takes nothing away (the longer literal route wins).
+        #expect(try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/admin", #"{"GET": ["admin"]}"#)), \(Self.route("/public/{p}", #"{"GET": "public"}"#))]").isEmpty)
+        #expect(try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/admin", #"{"GET": ["admin"]}"#)), \(Self.route("/{t}/{p}", #"{"GET": ["admin", "x"]}"#))]").isEmpty)
+        #expect(try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/v/admin/users", #"{"GET": ["admin"]}"#)), \(Self.route("/v/{t}", #"{"GET": "public"}"#))]").isEmpty)
+        // A third route that decides the shared requests itself: /users/{id} wins /users/x over /{t}/{u}.
+        #expect(try Self.findings(.lessProtectedThanEnclosing, routes: "[\(Self.route("/users", #"{"GET": ["admin"]}"#)), \(Self.route("/users/{id}", #"{"GET": ["admin"]}"#)), \(Self.route("/{t}/{u}", #"{"GET": "public"}"#))]").isEmpty)
+    }
+
     // MARK: shadow_mode
 
     @Test("a route or a method in shadow mode is found at its enforce member; enforced ones are not")
@@ -227,6 +247,8 @@ struct PolicyLintTests {
         let found = try Self.findings(.shadowMode, routes: routes)
         #expect(found.map(\.path) == ["routes[0].enforce", "routes[1].methods.POST.enforce"])
         #expect(found[0].message.contains("/a denies nothing"))
+        let mixed = try Self.findings(.shadowMode, routes: #"[{"prefix": "/s", "backend": "calendar", "enforce": "shadow", "methods": {"GET": {"scopes": ["r"], "enforce": "enforce"}, "POST": ["w"]}}]"#)
+        #expect(mixed.first?.message.contains("the methods without their own \"enforce\" deny nothing") == true, "\(mixed)")
         #expect(try Self.findings(.shadowMode, routes: "[\(Self.route("/a", #"{"GET": ["r"]}"#))]").isEmpty)
     }
 
