@@ -76,7 +76,9 @@ public enum OpenAPIDocumentLoader {
         }
     }
 
+    /// `text` on one line, at most 1,000 characters (a parser's message may quote the document).
     private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        return line.count > 1000 ? String(line.prefix(1000)) + "..." : line
     }
 }

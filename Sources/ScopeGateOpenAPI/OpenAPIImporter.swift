@@ -10,6 +10,7 @@ import ScopeGateCore
 /// `security: []` (or no requirement anywhere) is `"public"`. Nothing it prints is less strict than
 /// the document: what it cannot express is dropped (an alternative), skipped (an operation: the
 /// gateway answers 405; a path) and reported. Two paths with one prefix (`/a`, `/a/`) are merged;
+/// so are two that differ only in variable names (`/a/{x}`, `/a/{y}`, one route to the gateway);
 /// a method they give different rules is dropped (405).
 public enum OpenAPIImporter {
     /// Routes for `document` on `backend`, under `basePath` (`nil`: the path of the document's
@@ -78,27 +79,30 @@ public enum OpenAPIImporter {
                 skipped.append((path.rawValue, location))
                 continue
             }
-            guard var route = routes[prefix] else {
-                routes[prefix] = ImportedRoute(prefix: prefix, backend: backend, methods: methods, sources: [path.rawValue])
+            // Keyed by shape: /a/{x} and /a/{y} are one route to the gateway (which refuses both).
+            let key = PathTemplate(prefix).shape
+            guard var route = routes[key] else {
+                routes[key] = ImportedRoute(prefix: prefix, backend: backend, methods: methods, sources: [path.rawValue])
                 continue
             }
+            let merged = route.prefix
             route.sources.append(path.rawValue)
             for (method, rule) in methods.sorted(by: { $0.key < $1.key }) {
-                let key = "\(prefix) \(method)"
-                if conflicted.contains(key) { continue }
+                let conflict = "\(merged) \(method)"
+                if conflicted.contains(conflict) { continue }
                 if let existing = route.methods[method], existing != rule {
                     route.methods[method] = nil
-                    conflicted.insert(key)
-                    findings.append(ImportFinding(location: "\(location).\(method.lowercased())", message: "\(path.rawValue) and \(route.sources[0]) are both the prefix \(prefix) and give \(method) different rules: \(method) dropped (the gateway answers 405)"))
+                    conflicted.insert(conflict)
+                    findings.append(ImportFinding(location: "\(location).\(method.lowercased())", message: "\(path.rawValue) and \(route.sources[0]) are both the prefix \(merged) and give \(method) different rules: \(method) dropped (the gateway answers 405)"))
                 } else {
                     route.methods[method] = rule
                 }
             }
             if route.methods.isEmpty {
-                routes[prefix] = nil
-                findings.append(ImportFinding(location: location, message: "no method of the prefix \(prefix) is left: no route"))
+                routes[key] = nil
+                findings.append(ImportFinding(location: location, message: "no method of the prefix \(merged) is left: no route"))
             } else {
-                routes[prefix] = route
+                routes[key] = route
             }
         }
 

@@ -212,6 +212,17 @@ final class ImportOpenAPICommandTests: XCTestCase {
         assertReport(output, has: "paths./docs/{name}.json/raw: requests to /docs/{name}.json/raw fall under the route /{x}/{y}")
     }
 
+    /// Two paths equal up to variable names are one route to the gateway: merged, and a method
+    /// they give different rules dropped, as for /a and /a/ (printing both made check refuse them).
+    func testPathsEqualUpToVariableNamesAreOneRoute() throws {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: \"1\"}\ncomponents: {securitySchemes: {o: {type: oauth2, flows: {clientCredentials: {tokenUrl: https://t, scopes: {admin: a, read: r}}}}}}\npaths:\n  /a/{x}: {get: {security: [{o: [read]}], responses: {\"200\": {description: ok}}}, delete: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n  /a/{y}: {get: {security: [], responses: {\"200\": {description: ok}}}, put: {security: [{o: [admin]}], responses: {\"200\": {description: ok}}}}\n"
+        let output = try importing([try write(text, name: "names.yaml"), "--backend", "b"])
+        XCTAssertEqual(output.status, 0, output.stderr)
+        XCTAssertEqual(Array(output.routes.keys), ["/a/{x}"], output.stderr)
+        XCTAssertEqual(json(output.routes["/a/{x}"]), json(["DELETE": ["admin"], "PUT": ["admin"]] as [String: Any]))
+        assertReport(output, has: "paths./a/{y}.get: /a/{y} and /a/{x} are both the prefix /a/{x} and give GET different rules: GET dropped")
+    }
+
     func testUnreadableDocumentsExitOneWithAMessage() throws {
         let cases: [(name: String, text: String, message: String)] = [
             ("broken.yaml", "openapi: 3.0.3\npaths: [unclosed\n", "not YAML or JSON:"),
