@@ -107,8 +107,9 @@ public enum OpenAPIImporter {
         }
 
         let sorted = routes.values.sorted { $0.prefix < $1.prefix }
+        let templates = sorted.map { PathTemplate($0.prefix) }
         for (path, location) in skipped {
-            if let enclosing = enclosingRoute(of: basePath + path, in: sorted) {
+            if let enclosing = enclosingRoute(of: basePath + path, in: sorted, templates: templates) {
                 findings.append(ImportFinding(location: location, message: "requests to \(path) fall under the route \(enclosing.prefix) (from \(enclosing.sources[0])), which decides them with its own rules: check them, or add a route for this path by hand"))
             }
         }
@@ -146,11 +147,11 @@ public enum OpenAPIImporter {
     /// The most specific route that can decide requests for the skipped `path`: a route's
     /// variable matches any segment; its literal matches the same literal, or a segment of `path`
     /// that holds a template (`{id}`, `{name}.json`: some request puts that literal there).
-    private static func enclosingRoute(of path: String, in routes: [ImportedRoute]) -> ImportedRoute? {
+    /// `templates` are `routes`' prefixes, read once.
+    private static func enclosingRoute(of path: String, in routes: [ImportedRoute], templates: [PathTemplate]) -> ImportedRoute? {
         let segments = path.split(separator: "/")
         var best: (route: ImportedRoute, template: PathTemplate)? = nil
-        for route in routes {
-            let template = PathTemplate(route.prefix)
+        for (route, template) in zip(routes, templates) {
             guard template.segments.count <= segments.count else { continue }
             let catches = zip(template.segments, segments).allSatisfy { pair in
                 switch pair.0 {

@@ -24,11 +24,21 @@ public struct ResourceIdentifier: Sendable, Equatable, CustomStringConvertible {
     /// The path the metadata is served at: ``wellKnownPath`` with ``path`` appended (RFC 9728
     /// §3.1: the well-known suffix goes between the host and the path), e.g.
     /// `/.well-known/oauth-protected-resource/v1`.
-    public var metadataPath: String { Self.wellKnownPath + path }
+    /// Built once: the decision compares every request's path with it.
+    public let metadataPath: String
     /// The absolute URL of the metadata: ``origin`` + ``metadataPath``; the `resource_metadata`
     /// of every `WWW-Authenticate: Bearer` challenge (RFC 9728 §5.1). Derived from the
     /// configuration only, never from a request's `Host`.
-    public var metadataURL: String { origin + metadataPath }
+    /// Built once: every challenge carries it.
+    public let metadataURL: String
+
+    private init(value: String, origin: String, path: String) {
+        self.value = value
+        self.origin = origin
+        self.path = path
+        self.metadataPath = Self.wellKnownPath + path
+        self.metadataURL = origin + metadataPath
+    }
 
     public var description: String { value }
 

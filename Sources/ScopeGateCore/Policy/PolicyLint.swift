@@ -213,12 +213,13 @@ public enum PolicyLint {
     static func routeFindings(_ config: GatewayConfig) -> [LintFinding] {
         var result: [LintFinding] = []
         let routes = config.routes
+        let templates = routes.map { PathTemplate($0.prefix) }
         for (index, route) in routes.enumerated() {
             // Enclosing routes, nearest (most specific: more segments, then more literals) first.
             // Those of one depth all cover this route, so they overlap, and since none is
             // ambiguous with another their literal counts order them.
-            let enclosing = routes.enumerated().filter { encloses($0.element.prefix, route.prefix) }
-                .map { (offset: $0.offset, element: $0.element, template: PathTemplate($0.element.prefix)) }
+            let enclosing = routes.enumerated().filter { templates[$0.offset].encloses(templates[index]) }
+                .map { (offset: $0.offset, element: $0.element, template: templates[$0.offset]) }
                 .sorted { ($0.template.segments.count, $0.template.literalCount) > ($1.template.segments.count, $1.template.literalCount) }
             if !enclosing.isEmpty {
                 let named = Set(route.methods.keys).union(enclosing.flatMap { $0.element.methods.keys })
@@ -245,7 +246,7 @@ public enum PolicyLint {
                         hint: "require at least what \(outer.element.prefix) requires for \(what), or move \(route.prefix) out from under \(outer.element.prefix)"))
                 }
             }
-            result += takenAwayFindings(route, index: index, routes: routes)
+            result += takenAwayFindings(route, index: index, routes: routes, templates: templates)
             result += siblingFindings(route, index: index)
         }
         return result
@@ -255,11 +256,12 @@ public enum PolicyLint {
     /// variables take that route's literals (`/{tenant}/{page}` beside `/admin`): more segments
     /// win, so it decides requests under the stricter route (`/admin/users`). Per method, against
     /// each such route that has a rule for it.
-    static func takenAwayFindings(_ route: RouteConfig, index: Int, routes: [RouteConfig]) -> [LintFinding] {
-        let template = PathTemplate(route.prefix)
+    /// - Parameter templates: `routes`' prefixes read once, in order.
+    static func takenAwayFindings(_ route: RouteConfig, index: Int, routes: [RouteConfig],
+                                  templates: [PathTemplate]) -> [LintFinding] {
+        let template = templates[index]
         guard template.hasVariables else { return [] }
         var result: [LintFinding] = []
-        let templates = routes.map { PathTemplate($0.prefix) }
         for (otherIndex, other) in routes.enumerated() where otherIndex != index {
             guard let example = templates[otherIndex].requestTakenAway(by: template) else { continue }
             // Only when this route is the one that decides the example (no third route wins it).
